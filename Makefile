@@ -1,0 +1,40 @@
+# The project's own Node (npm package `node`, pinned in package.json) and the
+# pinned opa (tools/opa/go.mod, installed into .tools/bin) come first on PATH.
+SHELL := bash
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
+POLICY := node src/cli/main.ts
+
+.PHONY: setup test demo bench build typecheck lint-rego clean
+
+setup: node_modules/.package-lock.json .tools/bin/opa
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.tools/bin/opa: tools/opa/go.mod tools/opa/go.sum scripts/install-opa.sh
+	scripts/install-opa.sh
+	@touch $@
+
+build: setup
+	npm run build
+
+typecheck: setup
+	npm run typecheck
+
+lint-rego: setup
+	opa fmt --list --fail framework rego
+	opa check --strict framework rego
+
+test: setup typecheck lint-rego
+	npm test
+
+demo: setup
+	$(POLICY) build
+	node scripts/demo.ts
+
+bench: setup
+	npm run bench
+
+clean:
+	rm -rf dist build/*.tar.gz build/tmp
