@@ -1,0 +1,26 @@
+/** The OpenAI surface a tool call came from. `cli` is `policy eval` / `policy test`. */
+export type Surface = "assistants" | "responses" | "chat" | "agents" | "cli";
+
+/** A model's tool call, normalized by an adapter; `arguments` is the raw string the model sent. */
+export interface ToolCall {
+  surface: Surface;
+  assistant_id: string;
+  thread_id?: string;
+  run_id?: string;
+  call_id: string;
+  name: string;
+  arguments: string;
+  /** Whatever the app adds for the policy: user, tenant, environment. */
+  context?: Record<string, unknown>;
+}
+
+/** A tool declaration in OpenAI's function-tool format (what the app passes the model). */
+export interface ToolDeclaration {
+  type: "function";
+  function: {
+    name: string;
+    description?: string;
+    parameters?: Record<string, unknown>;
+    strict?: boolean;
+  };
+}
