@@ -1,6 +1,9 @@
 import type { Command } from "commander";
+import { registerBuild } from "./build.ts";
+import { registerEval } from "./eval.ts";
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerBuild(program);
+  registerEval(program);
 }

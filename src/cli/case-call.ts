@@ -1,0 +1,41 @@
+import { ToolgateError } from "../errors.ts";
+import type { Surface, ToolCall } from "../gate/tool-call.ts";
+
+/**
+ * A recorded tool call as tests and the CLI write it (a line of the seeds'
+ * cases.jsonl): `arguments` is the raw string exactly as the model sent it.
+ */
+export interface CaseCall {
+  id?: string;
+  assistant_id: string;
+  tool: string;
+  arguments: string;
+  thread_id?: string;
+  run_id?: string;
+  call_id?: string;
+  surface?: Surface;
+  context?: Record<string, unknown>;
+}
+
+export function toToolCall(value: unknown, where: string): ToolCall & { id: string } {
+  const c = value as Partial<CaseCall> | null;
+  const bad = (field: string, want: string): never => {
+    throw new ToolgateError("call_invalid", `${where}: "${field}" must be ${want}`);
+  };
+  if (c === null || typeof c !== "object" || Array.isArray(c)) bad("(call)", "a JSON object");
+  if (typeof c!.assistant_id !== "string") bad("assistant_id", "a string");
+  if (typeof c!.tool !== "string") bad("tool", "a string (the tool name)");
+  if (typeof c!.arguments !== "string") bad("arguments", "a string: the raw JSON text the model sent");
+  const id = c!.id ?? c!.call_id ?? "call";
+  return {
+    id,
+    surface: c!.surface ?? "cli",
+    assistant_id: c!.assistant_id!,
+    call_id: c!.call_id ?? id,
+    name: c!.tool!,
+    arguments: c!.arguments!,
+    ...(c!.thread_id !== undefined ? { thread_id: c!.thread_id } : {}),
+    ...(c!.run_id !== undefined ? { run_id: c!.run_id } : {}),
+    ...(c!.context !== undefined ? { context: c!.context } : {}),
+  };
+}

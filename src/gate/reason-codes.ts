@@ -1,0 +1,14 @@
+/** Reason codes the gate itself emits (policy codes live in docs/reason-codes.md). All deny. */
+export const GateReason = {
+  argumentsNotJson: "arguments_not_json",
+  argumentsNotObject: "arguments_not_object",
+  argumentsTooLarge: "arguments_too_large",
+  argumentsTooDeep: "arguments_too_deep",
+  toolNotDeclared: "tool_not_declared",
+  schemaViolation: "schema_violation",
+  sanitizedArgumentsInvalid: "sanitized_arguments_invalid",
+  noPolicy: "no_policy",
+  policyError: "policy_error",
+  invalidDecision: "invalid_decision",
+  invalidToolCall: "invalid_tool_call",
+} as const;

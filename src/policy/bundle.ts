@@ -1,0 +1,79 @@
+import { createReadStream } from "node:fs";
+import { access } from "node:fs/promises";
+import { Parser, type ReadEntry } from "tar";
+import { BundleLoadError, describeThrown } from "./errors.ts";
+
+/** The policy bundle as opa builds it: WASM module, base data and manifest. */
+export interface Bundle {
+  wasm: Uint8Array;
+  data: Record<string, unknown>;
+  manifest: BundleManifest;
+  /** Where it was read from, for messages. */
+  source: string;
+}
+
+export interface BundleManifest {
+  revision: string;
+  roots?: string[];
+  wasm?: Array<{ entrypoint: string; module: string }>;
+  metadata?: Record<string, unknown>;
+}
+
+function readEntries(file: string): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    const files = new Map<string, Buffer>();
+    const parser = new Parser({
+      onReadEntry: (entry: ReadEntry) => {
+        const chunks: Buffer[] = [];
+        entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+        entry.on("end", () => files.set(entry.path.replace(/^\.?\//, ""), Buffer.concat(chunks)));
+      },
+    });
+    parser.on("error", reject);
+    parser.on("warn", (code: string, message: string) => {
+      if (code === "TAR_BAD_ARCHIVE" || code === "TAR_ABORT") reject(new Error(message));
+    });
+    parser.on("end", () => resolve(files));
+    createReadStream(file).on("error", reject).pipe(parser);
+  });
+}
+
+/** Reads bundle.tar.gz; every failure is a BundleLoadError naming the file and what is wrong. */
+export async function readBundle(file: string): Promise<Bundle> {
+  try {
+    await access(file);
+  } catch {
+    throw new BundleLoadError(`no policy bundle at ${file}: run \`policy build\` first (or pass --bundle)`);
+  }
+  let entries: Map<string, Buffer>;
+  try {
+    entries = await readEntries(file);
+  } catch (err) {
+    throw new BundleLoadError(`${file} is not a readable bundle (tar.gz): ${describeThrown(err)}`, { cause: err });
+  }
+  const wasm = entries.get("policy.wasm");
+  if (!wasm) throw new BundleLoadError(`${file} has no policy.wasm: build it with \`policy build\` (opa build -t wasm)`);
+  const parse = (name: string): unknown => {
+    const raw = entries.get(name);
+    if (!raw) return undefined;
+    try {
+      return JSON.parse(raw.toString("utf8"));
+    } catch (err) {
+      throw new BundleLoadError(`${file}: ${name} is not valid JSON: ${describeThrown(err)}`);
+    }
+  };
+  const manifest = (parse(".manifest") ?? {}) as Partial<BundleManifest>;
+  if (typeof manifest.revision !== "string" || manifest.revision === "") {
+    throw new BundleLoadError(`${file}: .manifest carries no revision; rebuild it with \`policy build\``);
+  }
+  const data = parse("data.json") ?? {};
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new BundleLoadError(`${file}: data.json must hold a JSON object`);
+  }
+  return {
+    wasm: new Uint8Array(wasm),
+    data: data as Record<string, unknown>,
+    manifest: manifest as BundleManifest,
+    source: file,
+  };
+}

@@ -1,0 +1,93 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
+
+/** The declarative policy (toolgate.yaml); schemas/toolgate-config.schema.json is its contract. */
+export interface PolicyConfig {
+  version: 1;
+  tools?: Record<string, ToolRule>;
+  assistants?: Record<string, { tools?: Record<string, Partial<ToolRule>> }>;
+  [key: string]: unknown;
+}
+
+export interface ToolRule {
+  effect: "allow" | "deny";
+  reason?: string;
+  constraints?: Record<string, unknown>;
+}
+
+export const CONFIG_FILE = "toolgate.yaml";
+const schemaPath = path.resolve(import.meta.dirname, "..", "..", "schemas", "toolgate-config.schema.json");
+
+let validator: ValidateFunction | undefined;
+async function configValidator(): Promise<ValidateFunction> {
+  if (!validator) {
+    const schema = JSON.parse(await readFile(schemaPath, "utf8")) as Record<string, unknown>;
+    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  }
+  return validator;
+}
+
+function pathSegments(instancePath: string): Array<string | number> {
+  return instancePath
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** Where in the YAML source an ajv error points: the offending key for unknown fields, else the value. */
+function locate(doc: Document, lines: LineCounter, error: ErrorObject): { row: number; col: number } | undefined {
+  const segments = pathSegments(error.instancePath);
+  let node = segments.length === 0 ? doc.contents : doc.getIn(segments, true);
+  const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+  if (extra !== undefined && isMap(node)) {
+    const pair = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === extra);
+    node = (pair?.key ?? node) as typeof node;
+  }
+  const range = (node as { range?: [number, number, number] } | null)?.range;
+  if (!range) return undefined;
+  const pos = lines.linePos(range[0]);
+  return { row: pos.line, col: pos.col };
+}
+
+function describe(error: ErrorObject): string {
+  const where = error.instancePath === "" ? "the document" : error.instancePath.slice(1).replace(/\//g, ".");
+  const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+  if (extra !== undefined) return `${where}: unknown field "${extra}"`;
+  const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
+  if (allowed) return `${where}: ${error.message} (${allowed.map((v) => JSON.stringify(v)).join(", ")})`;
+  return `${where}: ${error.message}`;
+}
+
+/** Reads and validates toolgate.yaml; every problem is a located diagnostic. */
+export async function loadPolicyConfig(file: string, displayName = file): Promise<PolicyConfig> {
+  const source = await readFile(file, "utf8");
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new PolicyBuildError(
+      doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { code: "config_parse_error", message: e.message.split("\n")[0] ?? e.message, location: { file: displayName, row: pos.line, col: pos.col } };
+      }),
+      `${displayName} is not valid YAML`,
+    );
+  }
+  const config = doc.toJS() as unknown;
+  const validate = await configValidator();
+  if (!validate(config)) {
+    const diagnostics: PolicyDiagnostic[] = (validate.errors ?? []).map((error) => {
+      const pos = locate(doc, lines, error);
+      return {
+        code: "config_invalid",
+        message: describe(error),
+        ...(pos ? { location: { file: displayName, ...pos } } : {}),
+      };
+    });
+    throw new PolicyBuildError(diagnostics, `${displayName} does not match the toolgate.yaml schema`);
+  }
+  return config as PolicyConfig;
+}

@@ -1,0 +1,27 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { OpaNotFoundError } from "./errors.ts";
+
+const packageRoot = path.resolve(import.meta.dirname, "..", "..");
+
+/**
+ * The opa CLI to compile with: $TOOLGATE_OPA, else the project's pinned copy
+ * (.tools/bin/opa, installed by scripts/install-opa.sh), else `opa` on PATH.
+ */
+export function opaBinary(): string {
+  const fromEnv = process.env.TOOLGATE_OPA;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new OpaNotFoundError(`TOOLGATE_OPA points at ${fromEnv}, which does not exist`);
+    return fromEnv;
+  }
+  const pinned = path.join(packageRoot, ".tools", "bin", "opa");
+  if (existsSync(pinned)) return pinned;
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const candidate = path.join(dir, "opa");
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  throw new OpaNotFoundError(
+    "the opa CLI was not found: run `make setup` (builds the pinned opa with Go), " +
+      "or install opa v1 and put it on PATH, or set TOOLGATE_OPA to its path",
+  );
+}
