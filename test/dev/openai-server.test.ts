@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import OpenAI from "openai";
+import { Agent, OpenAIProvider, Runner, hostedMcpTool, tool } from "@openai/agents";
+import { z } from "zod";
 import { call, start, type OpenAIServer, type Script } from "../../src/dev/openai-server/index.ts";
 
 const running: OpenAIServer[] = [];
@@ -275,6 +277,49 @@ describe("Chat Completions", () => {
       ],
     });
     await expect(request).rejects.toMatchObject({ status: 400, message: expect.stringContaining("call_x") });
+  });
+});
+
+describe("Agents SDK", () => {
+  // An explicit provider keeps the SDK's process-wide default client out of the picture.
+  function runner(client: OpenAI, useResponses: boolean): Runner {
+    return new Runner({ modelProvider: new OpenAIProvider({ openAIClient: client, useResponses }), tracingDisabled: true });
+  }
+  const weather = tool({
+    name: "get_weather",
+    description: "Weather for a city",
+    parameters: z.object({ city: z.string() }),
+    execute: async ({ city }) => `sunny in ${city}`,
+  });
+
+  it.each([
+    ["Responses", true, "responses"],
+    ["Chat Completions", false, "chat"],
+  ] as const)("runs a function tool over %s", async (_name, useResponses, surface) => {
+    const { server, client } = await serve({ [surface]: [{ calls: [call("get_weather", '{"city":"Paris"}')] }, { text: "Sunny." }] });
+    const agent = new Agent({ name: "a", model: "gpt-4.1", tools: [weather] });
+    const result = await runner(client, useResponses).run(agent, "Weather?");
+    expect(result.finalOutput).toBe("Sunny.");
+    expect(server.toolOutputs).toMatchObject([{ surface, request: 1, callId: "call_1", output: "sunny in Paris" }]);
+  });
+
+  it("surfaces an MCP approval request as an interruption and records the rejection", async () => {
+    const { server, client } = await serve({
+      responses: [{ calls: [{ kind: "mcp_approval_request", serverLabel: "gh", name: "delete_repo", arguments: "{}" }] }, { text: "Kept it." }],
+    });
+    const agent = new Agent({
+      name: "a",
+      model: "gpt-4.1",
+      tools: [hostedMcpTool({ serverLabel: "gh", serverUrl: "https://mcp.invalid", requireApproval: "always" })],
+    });
+    const agents = runner(client, true);
+    const first = await agents.run(agent, "Delete the repo", { stream: true });
+    await first.completed;
+    expect(first.interruptions).toHaveLength(1);
+    for (const interruption of first.interruptions) first.state.reject(interruption);
+    const second = await agents.run(agent, first.state);
+    expect(second.finalOutput).toBe("Kept it.");
+    expect(server.approvals).toEqual([{ request: 1, approvalRequestId: "mcpr_1", approve: false }]);
   });
 });
 
