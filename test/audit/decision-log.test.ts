@@ -6,12 +6,12 @@ import { DecisionLog, type Durability } from "../../src/audit/decision-log.ts";
 import { GENESIS_HASH, type DecisionEntry, type DecisionRecord } from "../../src/audit/decision-record.ts";
 import { readLog } from "../../src/audit/read-log.ts";
 import { verifyLog } from "../../src/audit/verify-log.ts";
-import { readLinesOf, sampleEntry, useTempDir } from "./helpers.ts";
+import { collect, readLinesOf, sampleEntry, useTempDir } from "./helpers.ts";
 
 const tempDir = useTempDir();
 
-async function collect(path: string): Promise<DecisionRecord[]> {
-  return Array.fromAsync(readLog(path));
+async function records(path: string): Promise<DecisionRecord[]> {
+  return collect(readLog(path));
 }
 
 describe("DecisionLog", () => {
@@ -27,9 +27,9 @@ describe("DecisionLog", () => {
     expect(second.record.prev_hash).toBe(first.record.hash);
     await log.close();
 
-    const records = await collect(path);
-    expect(records.map((r) => r.seq)).toEqual([1, 2]);
-    expect(records[1]).toEqual(second.record);
+    const written = await records(path);
+    expect(written.map((r) => r.seq)).toEqual([1, 2]);
+    expect(written[1]).toEqual(second.record);
     expect(await verifyLog(path)).toMatchObject({ ok: true, count: 2, lastHash: second.record.hash });
   });
 
@@ -39,7 +39,7 @@ describe("DecisionLog", () => {
     const appended = await Promise.all(Array.from({ length: 200 }, (_, i) => log.append(sampleEntry(i))));
     await log.close();
     expect(appended.map((a) => a.record.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-    expect((await collect(path)).map((r) => r.call_id)).toEqual(appended.map((a) => a.record.call_id));
+    expect((await records(path)).map((r) => r.call_id)).toEqual(appended.map((a) => a.record.call_id));
     expect(await verifyLog(path)).toMatchObject({ ok: true, count: 200 });
   });
 
@@ -81,7 +81,7 @@ describe("DecisionLog", () => {
     const firstOfSecondFile = JSON.parse((await readLinesOf(join(dir, "decisions.jsonl.2")))[0] as string) as DecisionRecord;
     expect(firstOfSecondFile).toMatchObject({ seq: 4, prev_hash: appended[2]?.record.hash });
     expect(appended[3]?.file).toBe(path); // reported as the current file name at the time of writing
-    expect((await collect(path)).map((r) => r.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect((await records(path)).map((r) => r.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     expect(await verifyLog(path)).toMatchObject({ ok: true, count: 15 });
 
     // Reopening after rotation resumes from the current file.
@@ -186,7 +186,7 @@ describe("crash safety", () => {
 
       const before = await verifyLog(path);
       expect(before.ok).toBe(true);
-      const present = new Set((await collect(path)).map((r) => r.seq));
+      const present = new Set((await records(path)).map((r) => r.seq));
       expect(acknowledged.filter((seq) => !present.has(seq))).toEqual([]);
 
       // A new writer resumes after everything that reached the disk.

@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
 
-export { sampleEntry } from "./fixtures/sample-entry.ts";
+export { sampleEntry, type SampleOptions } from "./fixtures/sample-entry.ts";
+
+/** Array.fromAsync is ES2025; the project targets ES2024. */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
 
 /** A fresh directory per test, removed afterwards. */
 export function useTempDir(): () => Promise<string> {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { DecisionLog } from "../../src/audit/decision-log.ts";
 import { readLog, type ReadLogOptions } from "../../src/audit/read-log.ts";
 import { verifyLog } from "../../src/audit/verify-log.ts";
-import { readLinesOf, sampleEntry, useTempDir, writeLinesTo, type SampleOptions } from "./helpers.ts";
+import { collect, readLinesOf, sampleEntry, useTempDir, writeLinesTo, type SampleOptions } from "./helpers.ts";
 
 const tempDir = useTempDir();
 
@@ -19,7 +19,7 @@ async function writeLog(entries: SampleOptions[], maxBytes?: number): Promise<st
 }
 
 async function seqs(path: string, options?: ReadLogOptions): Promise<number[]> {
-  return (await Array.fromAsync(readLog(path, options))).map((r) => r.seq);
+  return (await collect(readLog(path, options))).map((r) => r.seq);
 }
 
 const t = (minute: number) => new Date(Date.UTC(2026, 4, 1, 12, minute));
