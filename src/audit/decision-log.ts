@@ -26,7 +26,12 @@ export interface DecisionLogOptions {
   durability?: Durability;
   /** Rotate before a record would make the current file larger than this. Default: never rotate. */
   maxBytes?: number;
-  /** "group" only: how long a batch waits for more records before its fsync. Default 1 ms. */
+  /**
+   * "group" only: how long a batch waits for more records before its fsync.
+   * Default 0: a batch is whatever queued while the previous write + fsync ran,
+   * which already groups under load without taxing a lone caller (see test/bench/audit-append.ts).
+   * A window only pays where fsync is slow and callers arrive close together.
+   */
   groupCommitMs?: number;
 }
 
@@ -57,7 +62,7 @@ interface ChainHead {
   hash: string;
 }
 
-const DEFAULT_GROUP_COMMIT_MS = 1;
+const DEFAULT_GROUP_COMMIT_MS = 0;
 
 /**
  * Append-only, hash-chained JSONL decision log with one writer per file.

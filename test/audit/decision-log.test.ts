@@ -43,6 +43,15 @@ describe("DecisionLog", () => {
     expect(await verifyLog(path)).toMatchObject({ ok: true, count: 200 });
   });
 
+  it("holds a group-commit window and still resolves every append", async () => {
+    const path = join(await tempDir(), "decisions.jsonl");
+    const log = await DecisionLog.open({ path, durability: "group", groupCommitMs: 5 });
+    const appended = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(sampleEntry(i))));
+    await log.close();
+    expect(appended.at(-1)?.record.seq).toBe(50);
+    expect(await verifyLog(path)).toMatchObject({ ok: true, count: 50 });
+  });
+
   it("resumes the chain when reopened", async () => {
     const path = join(await tempDir(), "decisions.jsonl");
     const log1 = await DecisionLog.open({ path });
