@@ -1,9 +1,10 @@
-import { mkdir, open, rename, stat, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { chainRecord, GENESIS_HASH, parseRecordLine, recordHash, type DecisionEntry, type DecisionRecord } from "./decision-record.ts";
 import {
   AuditConfigError,
+  AuditLogBusyError,
   AuditLogClosedError,
   AuditLogCorruptError,
   AuditRecordError,
@@ -121,10 +122,12 @@ export class DecisionLog {
     if (!(groupCommitMs >= 0)) throw new AuditConfigError(`groupCommitMs must be >= 0, got ${groupCommitMs}`);
 
     await mkdir(dirname(options.path), { recursive: true });
-    const existed = await exists(options.path);
-    // "a+": O_APPEND guarantees every write lands at the end even if the offset bookkeeping were wrong.
-    const file = await open(options.path, "a+");
+    const lock = await acquireLock(options.path);
+    let file: FileHandle | undefined;
     try {
+      const existed = await exists(options.path);
+      // "a+": O_APPEND guarantees every write lands at the end even if the offset bookkeeping were wrong.
+      file = await open(options.path, "a+");
       if (!existed && durability !== "none") await syncDirectory(options.path);
       const tail = await readLastRecord(file, options.path, true);
       let head: ChainHead | undefined = tail.record && { seq: tail.record.seq, hash: tail.record.hash };
@@ -150,7 +153,8 @@ export class DecisionLog {
         tail.torn,
       );
     } catch (err) {
-      await file.close();
+      await file?.close();
+      await rm(lock, { force: true });
       throw err;
     }
   }
@@ -191,6 +195,7 @@ export class DecisionLog {
       if (this.#failure === undefined && this.durability !== "none") await this.#file.datasync();
     } finally {
       await this.#file.close();
+      await rm(lockPath(this.path), { force: true });
     }
   }
 
@@ -279,6 +284,42 @@ export class DecisionLog {
   #fail(cause: unknown, pending: Pending[]): void {
     this.#failure = new AuditWriteError(this.path, cause);
     for (const p of pending) p.reject(this.#failure);
+  }
+}
+
+function lockPath(path: string): string {
+  return `${path}.lock`;
+}
+
+/**
+ * One writer per log: `<path>.lock` holds the writer's pid. A lock whose
+ * process is gone (a crash, SIGKILL) is stale and taken over. Two writers
+ * taking over the same stale lock at the same instant could both win; that
+ * needs two crashed-and-restarted writers racing on one file, which a
+ * deployment that gives each writer its own log never has.
+ */
+async function acquireLock(path: string): Promise<string> {
+  const lock = lockPath(path);
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: "wx" });
+      return lock;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const pid = Number((await readFile(lock, "utf8").catch(() => "")).trim());
+    if (Number.isSafeInteger(pid) && pid > 0 && isAlive(pid)) throw new AuditLogBusyError(path, pid);
+    await rm(lock, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

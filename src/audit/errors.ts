@@ -53,3 +53,13 @@ export class AuditWriteError extends ToolgateError {
     });
   }
 }
+
+/** Another live writer holds the log; two writers would fork the chain. */
+export class AuditLogBusyError extends ToolgateError {
+  constructor(path: string, pid: number) {
+    super(
+      "audit_log_busy",
+      `the decision log ${path} is already open for writing by process ${pid}; give each writer its own log file, or close the other writer (lock: ${path}.lock)`,
+    );
+  }
+}

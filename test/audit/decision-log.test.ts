@@ -151,6 +151,17 @@ describe("DecisionLog", () => {
     await expect(log.append(sampleEntry(2))).rejects.toMatchObject({ code: "audit_log_closed" });
   });
 
+  it("allows one writer per log, and takes over the lock of a dead one", async () => {
+    const path = join(await tempDir(), "decisions.jsonl");
+    const log = await DecisionLog.open({ path });
+    await expect(DecisionLog.open({ path })).rejects.toMatchObject({ code: "audit_log_busy" });
+    await log.close();
+    await writeFile(`${path}.lock`, "999999999\n"); // no such process
+    const next = await DecisionLog.open({ path });
+    expect(await readFile(`${path}.lock`, "utf8")).toBe(`${process.pid}\n`);
+    await next.close();
+  });
+
   it("validates its options", async () => {
     const path = join(await tempDir(), "decisions.jsonl");
     await expect(DecisionLog.open({ path, maxBytes: 0 })).rejects.toMatchObject({ code: "audit_config_invalid" });
