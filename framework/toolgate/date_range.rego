@@ -5,7 +5,7 @@ package toolgate.constraints
 # YYYY-MM-DD (midnight UTC) or RFC 3339 timestamps.
 _date_fields := object.get(input.constraints, "date_fields", ["start_date", "end_date"])
 
-_ns_per_day := ((24 * 60) * 60) * 1000000000
+_seconds_per_day := (24 * 60) * 60
 
 deny contains {
 	"code": "date_range_exceeded",
@@ -14,7 +14,7 @@ deny contains {
 	]),
 } if {
 	limit := input.constraints.date_range_max_days
-	days := (_date_ns(_date_fields[1]) - _date_ns(_date_fields[0])) / _ns_per_day
+	days := (_date_seconds(_date_fields[1]) - _date_seconds(_date_fields[0])) / _seconds_per_day
 	days > limit
 }
 
@@ -35,8 +35,13 @@ deny contains {
 	]),
 } if {
 	input.constraints.date_range_max_days
-	_date_ns(_date_fields[1]) < _date_ns(_date_fields[0])
+	_date_seconds(_date_fields[1]) < _date_seconds(_date_fields[0])
 }
+
+# Whole seconds: in the WASM host nanoseconds since 1970 travel as float64
+# (exact only to ~256 ns), so a span of exactly 90 days could come out a hair
+# over 90. Rounding to seconds makes the comparison exact in both evaluators.
+_date_seconds(field) := round(_date_ns(field) / 1000000000)
 
 # The shape is checked first so the host's time builtins only see plausible dates.
 _date_ns(field) := time.parse_ns("2006-01-02", value) if {
