@@ -44,9 +44,9 @@ decision := {
 	is_object(input.arguments)
 }
 
-deny_reasons := (((_base_deny | _reasons(constraints.deny)) | _reasons(_custom("deny"))) | _rule_errors) | _sanitize_conflicts
+deny_reasons := (((_base_deny | _reasons(constraints.deny)) | _reasons(_valid_custom("deny"))) | _rule_errors) | _sanitize_conflicts
 
-approval_reasons := _reasons(constraints.require_approval) | _reasons(_custom("require_approval"))
+approval_reasons := _reasons(constraints.require_approval) | _reasons(_valid_custom("require_approval"))
 
 sanitize_reasons := _reasons(_sanitizations)
 
@@ -94,6 +94,11 @@ _denied_message := _configured.reason if {
 _custom_outputs := {kind: data.toolgate.rules[kind] | some kind in {"deny", "require_approval", "sanitize"}}
 
 _custom(kind) := object.get(_custom_outputs, kind, set())
+
+_valid_custom(kind) := {r |
+	some r in _custom(kind)
+	_valid_reason(r)
+}
 
 # Only {code, message} reach the decision, so extra fields in custom output stay internal.
 _reasons(entries) := {{"code": e.code, "message": e.message} | some e in entries}
