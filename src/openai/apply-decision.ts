@@ -294,7 +294,7 @@ function refused(call: ToolCall, decision: Decision, output: string, approval?: 
 
 /** A policy denial for the model: the reason codes and one sentence built from the reasons. */
 function denial(reasons: readonly Reason[]): string {
-  const sentence = reasons.length === 0 ? "The policy denied this call." : `The policy denied this call: ${reasons.map((r) => r.message).join("; ")}.`;
+  const sentence = reasons.length === 0 ? "The policy denied this call." : `The policy denied this call: ${reasons.map((r) => r.message.replace(/\.$/, "")).join("; ")}.`;
   return modelMessage("denied", sentence, reasons.map((r) => r.code));
 }
 
