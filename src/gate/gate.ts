@@ -12,9 +12,25 @@ import type { ToolCall, ToolDeclaration } from "./tool-call.ts";
 import { ToolSchemas } from "./tool-schemas.ts";
 import { decisionProblem } from "./validate-decision.ts";
 
+/** What the outcome of a human approval was, when a decision needed one. */
+export interface ApprovalOutcomeRecord {
+  outcome: "approved" | "rejected" | "timed_out";
+  approver?: string;
+  note?: string;
+}
+
+export interface RecordedDecision {
+  call: ToolCall;
+  /** The input the policy saw; undefined when the call was refused before evaluation. */
+  input: InputDocument | undefined;
+  decision: Decision;
+  /** Set when an adapter records the approval that followed a require_approval decision. */
+  approval?: ApprovalOutcomeRecord;
+}
+
 /** Receives every decision the gate makes, with the input it was made on (the audit log). */
 export interface DecisionRecorder {
-  record(entry: { call: ToolCall; input: InputDocument | undefined; decision: Decision }): Promise<void>;
+  record(entry: RecordedDecision): Promise<void>;
 }
 
 export interface GateOptions {
@@ -92,8 +108,13 @@ export class Gate {
   /** Decides one tool call and records it; resolves once the recorder has it (durably, per its mode). */
   async decide(call: ToolCall): Promise<Decision> {
     const { decision, input } = this.evaluate(call);
-    if (this.recorder) await this.recorder.record({ call, input, decision });
+    await this.record({ call, input, decision });
     return decision;
+  }
+
+  /** Records an entry (e.g. the approval that followed a decision) through the gate's recorder, if any. */
+  async record(entry: RecordedDecision): Promise<void> {
+    if (this.recorder) await this.recorder.record(entry);
   }
 
   /** Decides one tool call synchronously, without recording it. */

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerAudit } from "./audit.ts";
 import { registerBuild } from "./build.ts";
 import { registerEval } from "./eval.ts";
 
@@ -6,4 +7,5 @@ import { registerEval } from "./eval.ts";
 export function registerCommands(program: Command): void {
   registerBuild(program);
   registerEval(program);
+  registerAudit(program);
 }

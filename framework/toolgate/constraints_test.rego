@@ -1,0 +1,283 @@
+package toolgate.constraints_test
+
+# What each built-in constraint emits for the given constraints and arguments.
+_out(kind, constraints, args) := out if {
+	out := data.toolgate.constraints[kind] with input as {"arguments": args, "constraints": constraints}
+}
+
+_codes(kind, constraints, args) := {r.code | some r in _out(kind, constraints, args)}
+
+_denies(constraints, args) := _codes("deny", constraints, args)
+
+# max_amount
+
+test_amount_under_and_at_limit_allowed if {
+	count(_denies({"max_amount": 500}, {"amount": 499.99})) == 0
+	count(_denies({"max_amount": 500}, {"amount": 500})) == 0
+	count(_denies({"max_amount": 500}, {"amount": 0})) == 0
+}
+
+test_amount_over_limit_denied if {
+	_out("deny", {"max_amount": 500}, {"amount": 900}) == {{
+		"code": "max_amount_exceeded",
+		"message": "amount 900 exceeds the limit 500",
+	}}
+}
+
+test_amount_zero_limit if {
+	_denies({"max_amount": 0}, {"amount": 0.01}) == {"max_amount_exceeded"}
+}
+
+test_amount_negative_invalid if {
+	_denies({"max_amount": 500}, {"amount": -5}) == {"invalid_amount"}
+}
+
+test_amount_string_invalid if {
+	_out("deny", {"max_amount": 500}, {"amount": "100"}) == {{
+		"code": "invalid_amount",
+		"message": `amount must be a non-negative number, got "100"`,
+	}}
+}
+
+test_amount_missing_invalid if {
+	_denies({"max_amount": 500}, {"order_id": "o-1"}) == {"invalid_amount"}
+}
+
+test_amount_custom_field if {
+	_denies({"max_amount": 10, "amount_field": "total"}, {"total": 11, "amount": 1}) == {"max_amount_exceeded"}
+	count(_denies({"max_amount": 10, "amount_field": "total"}, {"total": 10, "amount": 99})) == 0
+}
+
+# allowed_values
+
+test_allowed_value_passes if {
+	count(_denies({"allowed_values": {"status": ["shipped", "delivered"]}}, {"status": "shipped"})) == 0
+}
+
+test_disallowed_value_denied if {
+	_denies({"allowed_values": {"status": ["shipped", "delivered"]}}, {"status": "cancelled"}) == {"value_not_allowed"}
+}
+
+test_allowed_value_is_case_sensitive if {
+	_denies({"allowed_values": {"status": ["shipped"]}}, {"status": "SHIPPED"}) == {"value_not_allowed"}
+}
+
+test_allowed_value_missing_denied if {
+	_denies({"allowed_values": {"status": ["shipped"]}}, {"order_id": "o-1"}) == {"value_not_allowed"}
+}
+
+test_allowed_values_several_fields if {
+	out := _out("deny", {"allowed_values": {"status": ["shipped"], "priority": [1, 2]}}, {"status": "shipped", "priority": 3})
+	[r.message | some r in out] == ["priority 3 is not one of the allowed values [1,2]"]
+}
+
+# Per-assistant `allowed_values: null` is resolved by the gate: Rego just sees no constraint.
+test_null_override_means_no_constraint if {
+	count(_denies({}, {"status": "cancelled"})) == 0
+}
+
+# date_range_max_days
+
+test_date_range_within_limit if {
+	count(_denies({"date_range_max_days": 90}, {"start_date": "2026-01-01", "end_date": "2026-03-31"})) == 0
+}
+
+test_date_range_exactly_at_limit if {
+	count(_denies({"date_range_max_days": 90}, {"start_date": "2026-01-01", "end_date": "2026-04-01"})) == 0
+}
+
+test_date_range_over_limit if {
+	_out("deny", {"date_range_max_days": 90}, {"start_date": "2026-01-01", "end_date": "2026-05-01"}) == {{
+		"code": "date_range_exceeded",
+		"message": "date range of 120 days from 2026-01-01 to 2026-05-01 exceeds the limit of 90 days",
+	}}
+}
+
+test_date_range_end_before_start if {
+	_denies({"date_range_max_days": 90}, {"start_date": "2026-03-01", "end_date": "2026-01-01"}) == {"invalid_date"}
+}
+
+test_date_range_unparseable if {
+	_denies({"date_range_max_days": 90}, {"start_date": "yesterday", "end_date": "2026-01-01"}) == {"invalid_date"}
+	_denies({"date_range_max_days": 90}, {"start_date": "2026-02-30", "end_date": "2026-03-01"}) == {"invalid_date"}
+	_denies({"date_range_max_days": 90}, {"start_date": 20260101, "end_date": "2026-03-01"}) == {"invalid_date"}
+}
+
+test_date_range_missing_date if {
+	_denies({"date_range_max_days": 90}, {"start_date": "2026-01-01"}) == {"invalid_date"}
+}
+
+test_date_range_rfc3339 if {
+	count(_denies({"date_range_max_days": 1}, {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-01-02T00:00:00Z"})) == 0
+	_denies({"date_range_max_days": 1}, {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-01-02T00:00:01Z"}) == {"date_range_exceeded"}
+	_denies({"date_range_max_days": 1}, {"start_date": "2026-01-01T00:00:00+02:00", "end_date": "2026-01-02T00:00:00Z"}) == {"date_range_exceeded"}
+}
+
+test_date_range_custom_fields if {
+	_denies({"date_range_max_days": 7, "date_fields": ["from", "to"]}, {"from": "2026-01-01", "to": "2026-01-09"}) == {"date_range_exceeded"}
+}
+
+# approval_over
+
+test_approval_over_threshold if {
+	_out("require_approval", {"approval_over": {"recipient_count": 100}}, {"recipient_count": 500}) == {{
+		"code": "approval_required",
+		"message": "recipient_count 500 exceeds the approval threshold 100",
+	}}
+}
+
+test_approval_at_threshold_not_needed if {
+	count(_out("require_approval", {"approval_over": {"recipient_count": 100}}, {"recipient_count": 100})) == 0
+	count(_denies({"approval_over": {"recipient_count": 100}}, {"recipient_count": 100})) == 0
+}
+
+test_approval_non_number_denied if {
+	_denies({"approval_over": {"recipient_count": 100}}, {"recipient_count": "500"}) == {"invalid_value"}
+	_denies({"approval_over": {"recipient_count": 100}}, {}) == {"invalid_value"}
+	count(_out("require_approval", {"approval_over": {"recipient_count": 100}}, {"recipient_count": "500"})) == 0
+}
+
+# allowed_domains
+
+_domains := {"allowed_domains": ["yourcompany.com"]}
+
+test_domain_allowed if {
+	count(_denies(_domains, {"to": ["ann@yourcompany.com"]})) == 0
+}
+
+test_domain_mixed_case_and_trailing_dot if {
+	count(_denies(_domains, {"to": ["Ann@YourCompany.COM", "bob@yourcompany.com."]})) == 0
+	count(_denies({"allowed_domains": ["YourCompany.com."]}, {"to": ["ann@yourcompany.com"]})) == 0
+}
+
+test_domain_entry_with_at_sign if {
+	count(_denies({"allowed_domains": ["@yourcompany.com"]}, {"to": ["ann@yourcompany.com"]})) == 0
+}
+
+test_one_bad_recipient_denies if {
+	_out("deny", _domains, {"to": ["ann@yourcompany.com", "eve@evil.example"]}) == {{
+		"code": "domain_not_allowed",
+		"message": "to address eve@evil.example is not at an allowed domain (yourcompany.com)",
+	}}
+}
+
+test_domain_lookalikes_denied if {
+	_denies(_domains, {"to": ["ann@evil-yourcompany.com"]}) == {"domain_not_allowed"}
+	_denies(_domains, {"to": ["ann@yourcompany.com.evil"]}) == {"domain_not_allowed"}
+	_denies(_domains, {"to": ["ann@mail.yourcompany.com"]}) == {"domain_not_allowed"}
+}
+
+test_domain_after_last_at if {
+	_denies(_domains, {"to": ["ann@yourcompany.com@evil.example"]}) == {"domain_not_allowed"}
+	count(_denies(_domains, {"to": [`"eve@evil.example"@yourcompany.com`]})) == 0
+}
+
+test_cc_and_bcc_checked_as_string_or_list if {
+	_denies(_domains, {"to": ["ann@yourcompany.com"], "cc": "eve@evil.example"}) == {"domain_not_allowed"}
+	_denies(_domains, {"to": "ann@yourcompany.com", "bcc": ["eve@evil.example"]}) == {"domain_not_allowed"}
+}
+
+test_custom_address_fields if {
+	_denies({"allowed_domains": ["yourcompany.com"], "address_fields": ["recipients"]}, {"recipients": ["eve@evil.example"], "to": "x"}) == {"domain_not_allowed"}
+}
+
+test_invalid_addresses if {
+	_denies(_domains, {"to": ["ann"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["@yourcompany.com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["ann@"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["eve@evil.example,ann@yourcompany.com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["Eve <eve@evil.example> ann@yourcompany.com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["ann@your_company.com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": [42]}) == {"invalid_address"}
+	_denies(_domains, {"to": {"address": "ann@yourcompany.com"}}) == {"invalid_address"}
+}
+
+# allowed_hosts
+
+_hosts := {"allowed_hosts": ["api.yourcompany.com", "docs.yourcompany.com", "[2001:db8::1]"]}
+
+test_host_allowed if {
+	count(_denies(_hosts, {"url": "https://api.yourcompany.com/v1/items"})) == 0
+	count(_denies(_hosts, {"url": "http://docs.yourcompany.com"})) == 0
+	count(_denies(_hosts, {"url": "https://docs.yourcompany.com?q=1"})) == 0
+}
+
+test_host_case_port_and_trailing_dot if {
+	count(_denies(_hosts, {"url": "HTTPS://API.YourCompany.com:8443/x"})) == 0
+	count(_denies(_hosts, {"url": "https://api.yourcompany.com./x"})) == 0
+	count(_denies(_hosts, {"url": "https://api.yourcompany.com:/x"})) == 0
+}
+
+test_host_lookalike_denied if {
+	_out("deny", _hosts, {"url": "https://api.yourcompany.com.evil.example/x"}) == {{
+		"code": "host_not_allowed",
+		"message": "url host api.yourcompany.com.evil.example is not one of the allowed hosts (2001:db8::1, api.yourcompany.com, docs.yourcompany.com)",
+	}}
+	_denies(_hosts, {"url": "https://evilapi.yourcompany.com/"}) == {"host_not_allowed"}
+	_denies(_hosts, {"url": "https://yourcompany.com/"}) == {"host_not_allowed"}
+}
+
+test_host_userinfo if {
+	_denies(_hosts, {"url": "https://api.yourcompany.com@evil.example/"}) == {"host_not_allowed"}
+	_denies(_hosts, {"url": "https://api.yourcompany.com:443@evil.example/"}) == {"host_not_allowed"}
+	count(_denies(_hosts, {"url": "https://user:p%40ss@api.yourcompany.com/"})) == 0
+}
+
+test_host_ipv6 if {
+	count(_denies(_hosts, {"url": "https://[2001:DB8::1]:8080/x"})) == 0
+	_denies(_hosts, {"url": "https://[::1]/x"}) == {"host_not_allowed"}
+}
+
+test_invalid_urls if {
+	_denies(_hosts, {"url": "api.yourcompany.com/v1"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "//api.yourcompany.com/v1"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "ftp://api.yourcompany.com/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "javascript:alert(1)"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https:///x"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://./x"}) == {"invalid_url"}
+	_denies(_hosts, {"url": `https://evil.example\@api.yourcompany.com/`}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://api.yourcompany.com /x"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://api%2eyourcompany.com/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://api.yourcompany.com:80a/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": 42}) == {"invalid_url"}
+}
+
+test_url_list_and_custom_fields if {
+	_denies(_hosts, {"url": ["https://api.yourcompany.com/", "https://evil.example/"]}) == {"host_not_allowed"}
+	_denies(object.union(_hosts, {"url_fields": ["endpoint"]}), {"endpoint": "https://evil.example/", "url": "x"}) == {"host_not_allowed"}
+}
+
+test_url_field_absent_not_checked if {
+	count(_denies(_hosts, {"query": "x"})) == 0
+}
+
+# redact_secrets
+
+_redact := {"redact_secrets": ["text"]}
+
+test_openai_key_redacted if {
+	_out("sanitize", _redact, {"text": "deploy key sk-abcdefghijklmnopqrstuvwx done"}) == {{
+		"code": "secret_redacted",
+		"message": "1 secret(s) in text replaced by [REDACTED]",
+		"field": "text",
+		"value": "deploy key [REDACTED] done",
+	}}
+}
+
+test_several_secret_kinds_redacted if {
+	[s.value | some s in _out("sanitize", _redact, {"text": "a sk-proj-abc_DEF-1234567890xyz b xoxb-1234567890-abcdef c AKIAIOSFODNN7EXAMPLE d"})] == ["a [REDACTED] b [REDACTED] c [REDACTED] d"]
+}
+
+test_clean_text_not_sanitized if {
+	count(_out("sanitize", _redact, {"text": "all good, ask the task-force sk-short"})) == 0
+}
+
+test_only_configured_string_fields_redacted if {
+	count(_out("sanitize", _redact, {"channel": "sk-abcdefghijklmnopqrstuvwx", "text": "ok"})) == 0
+	count(_out("sanitize", _redact, {"text": ["sk-abcdefghijklmnopqrstuvwx"]})) == 0
+}
+
+test_custom_secret_patterns_replace_builtins if {
+	constraints := {"redact_secrets": ["text"], "secret_patterns": [`ghp_[A-Za-z0-9]{36}`]}
+	[s.value | some s in _out("sanitize", constraints, {"text": "t ghp_abcdefghijklmnopqrstuvwxyz0123456789 sk-abcdefghijklmnopqrstuvwx"})] == ["t [REDACTED] sk-abcdefghijklmnopqrstuvwx"]
+}

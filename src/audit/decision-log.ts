@@ -1,0 +1,395 @@
+import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { chainRecord, GENESIS_HASH, parseRecordLine, recordHash, type DecisionEntry, type DecisionRecord } from "./decision-record.ts";
+import {
+  AuditConfigError,
+  AuditLogBusyError,
+  AuditLogClosedError,
+  AuditLogCorruptError,
+  AuditRecordError,
+  AuditWriteError,
+} from "./errors.ts";
+import { listLogFiles, rotationNumber } from "./log-files.ts";
+
+/**
+ * When `append` resolves:
+ * - "fsync": after the record's own write + fdatasync;
+ * - "group": after an fdatasync that covers the record, shared with the records
+ *   appended during the same window (higher throughput, same guarantee);
+ * - "none": after the write reached the OS (lost on power failure, not on a crash of this process).
+ */
+export type Durability = "fsync" | "group" | "none";
+
+export interface DecisionLogOptions {
+  path: string;
+  /** Default "group". */
+  durability?: Durability;
+  /** Rotate before a record would make the current file larger than this. Default: never rotate. */
+  maxBytes?: number;
+  /**
+   * "group" only: how long a batch waits for more records before its fsync.
+   * Default 0: a batch is whatever queued while the previous write + fsync ran,
+   * which already groups under load without taxing a lone caller (see test/bench/audit-append.ts).
+   * A window only pays where fsync is slow and callers arrive close together.
+   */
+  groupCommitMs?: number;
+}
+
+export interface AppendedRecord {
+  record: DecisionRecord;
+  /** The file the record was written to (rotation may have started a new one). */
+  file: string;
+}
+
+/** What `open` found and repaired: the bytes of a write a crash tore off the end of the log. */
+export interface TornTail {
+  file: string;
+  /** Offset the file was truncated to. */
+  offset: number;
+  bytes: number;
+}
+
+interface Pending {
+  record: DecisionRecord;
+  line: Buffer;
+  enqueuedAt: number;
+  resolve: (appended: AppendedRecord) => void;
+  reject: (err: unknown) => void;
+}
+
+interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+const DEFAULT_GROUP_COMMIT_MS = 0;
+
+/**
+ * Append-only, hash-chained JSONL decision log with one writer per file.
+ * Chain fields are assigned synchronously in `append`, so concurrent callers
+ * are ordered by call order; a single pump writes the queue in that order.
+ */
+export class DecisionLog {
+  readonly path: string;
+  readonly durability: Durability;
+  /** Set when `open` truncated a torn final line left by a crash. */
+  readonly recovered: TornTail | undefined;
+
+  readonly #maxBytes: number;
+  readonly #groupCommitMs: number;
+  #file: FileHandle;
+  #size: number;
+  #head: ChainHead;
+  #queue: Pending[] = [];
+  #pumping = false;
+  #idle: Promise<void> = Promise.resolve();
+  #markIdle: () => void = () => {};
+  #failure: AuditWriteError | undefined;
+  #closed = false;
+
+  private constructor(
+    options: Required<Omit<DecisionLogOptions, "maxBytes">> & { maxBytes: number },
+    file: FileHandle,
+    size: number,
+    head: ChainHead,
+    recovered: TornTail | undefined,
+  ) {
+    this.path = options.path;
+    this.durability = options.durability;
+    this.#maxBytes = options.maxBytes;
+    this.#groupCommitMs = options.groupCommitMs;
+    this.#file = file;
+    this.#size = size;
+    this.#head = head;
+    this.recovered = recovered;
+  }
+
+  /**
+   * Opens (or creates) the log and resumes its chain from the last record on
+   * disk. A torn final line is truncated away and reported in `recovered`; a
+   * damaged complete last record is an error, because extending a chain whose
+   * head cannot be trusted would hide the damage.
+   */
+  static async open(options: DecisionLogOptions): Promise<DecisionLog> {
+    const durability = options.durability ?? "group";
+    if (!["fsync", "group", "none"].includes(durability)) {
+      throw new AuditConfigError(`durability must be "fsync", "group" or "none", got ${JSON.stringify(durability)}`);
+    }
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    if (!(maxBytes > 0)) throw new AuditConfigError(`maxBytes must be a positive number of bytes, got ${maxBytes}`);
+    const groupCommitMs = options.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS;
+    if (!(groupCommitMs >= 0)) throw new AuditConfigError(`groupCommitMs must be >= 0, got ${groupCommitMs}`);
+
+    await mkdir(dirname(options.path), { recursive: true });
+    const lock = await acquireLock(options.path);
+    let file: FileHandle | undefined;
+    try {
+      const existed = await exists(options.path);
+      // "a+": O_APPEND guarantees every write lands at the end even if the offset bookkeeping were wrong.
+      file = await open(options.path, "a+");
+      if (!existed && durability !== "none") await syncDirectory(options.path);
+      const tail = await readLastRecord(file, options.path, true);
+      let head: ChainHead | undefined = tail.record && { seq: tail.record.seq, hash: tail.record.hash };
+      if (head === undefined) {
+        // An empty current file: the chain continues from the newest rotated file, if any
+        // (e.g. a crash between rotation's rename and the first write to the new file).
+        const rotated = (await listLogFiles(options.path)).filter((f) => f !== options.path).at(-1);
+        if (rotated !== undefined) {
+          const previous = await open(rotated, "r");
+          try {
+            const last = (await readLastRecord(previous, rotated, false)).record;
+            if (last !== undefined) head = { seq: last.seq, hash: last.hash };
+          } finally {
+            await previous.close();
+          }
+        }
+      }
+      return new DecisionLog(
+        { path: options.path, durability, maxBytes, groupCommitMs },
+        file,
+        tail.size,
+        head ?? { seq: 0, hash: GENESIS_HASH },
+        tail.torn,
+      );
+    } catch (err) {
+      await file?.close();
+      await rm(lock, { force: true });
+      throw err;
+    }
+  }
+
+  /** seq and hash of the last record appended (seq 0 and the genesis hash for an empty chain). */
+  get head(): Readonly<ChainHead> {
+    return { ...this.#head };
+  }
+
+  /** Appends a record; resolves once it is durable per the log's durability mode. */
+  append(entry: DecisionEntry): Promise<AppendedRecord> {
+    if (this.#closed) return Promise.reject(new AuditLogClosedError(this.path));
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    let record: DecisionRecord;
+    let line: Buffer;
+    try {
+      // Round-trip through JSON first so the hash covers exactly what a reader will parse
+      // (Dates become strings, undefined members vanish, and bigint/cycles fail here, not later).
+      const plain = JSON.parse(JSON.stringify(entry)) as DecisionEntry;
+      record = chainRecord(plain, this.#head.seq + 1, this.#head.hash);
+      line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
+    } catch (err) {
+      return Promise.reject(new AuditRecordError(`the decision record cannot be stored as JSON: ${String(err)}`, err));
+    }
+    this.#head = { seq: record.seq, hash: record.hash };
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ record, line, enqueuedAt: performance.now(), resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Waits for every pending append, syncs and closes the file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#idle;
+    try {
+      if (this.#failure === undefined && this.durability !== "none") await this.#file.datasync();
+    } finally {
+      await this.#file.close();
+      await rm(lockPath(this.path), { force: true });
+    }
+  }
+
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    this.#idle = new Promise((resolve) => (this.#markIdle = resolve));
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      // The loop condition and the `finally` run in one synchronous step after the last
+      // await, so an append can never slip in between and find the pump stopped.
+      while (this.#queue.length > 0) {
+        const first = this.#queue[0] as Pending;
+        if (this.durability === "group" && this.#groupCommitMs > 0) {
+          const wait = first.enqueuedAt + this.#groupCommitMs - performance.now();
+          if (wait > 0) await sleep(wait);
+        }
+        const batch = this.durability === "fsync" ? this.#queue.splice(0, 1) : this.#queue.splice(0);
+        try {
+          await this.#write(batch);
+        } catch (err) {
+          this.#fail(err, [...batch, ...this.#queue.splice(0)]);
+          return;
+        }
+      }
+    } finally {
+      this.#pumping = false;
+      this.#markIdle();
+    }
+  }
+
+  /**
+   * Writes a batch with one write + one sync per file it spans, rotating where a
+   * record would overflow `maxBytes`. Each record resolves as soon as its own
+   * sync is done; if a later step fails, rejecting it again is a no-op.
+   */
+  async #write(batch: Pending[]): Promise<void> {
+    let chunk: Pending[] = [];
+    let chunkBytes = 0;
+    for (const pending of batch) {
+      const used = this.#size + chunkBytes;
+      if (used > 0 && used + pending.line.length > this.#maxBytes) {
+        await this.#flush(chunk);
+        chunk = [];
+        chunkBytes = 0;
+        await this.#rotate();
+      }
+      chunk.push(pending);
+      chunkBytes += pending.line.length;
+    }
+    await this.#flush(chunk);
+  }
+
+  async #flush(chunk: Pending[]): Promise<void> {
+    if (chunk.length === 0) return;
+    const data = chunk.length === 1 ? (chunk[0] as Pending).line : Buffer.concat(chunk.map((p) => p.line));
+    for (let offset = 0; offset < data.length; ) {
+      const { bytesWritten } = await this.#file.write(data, offset, data.length - offset);
+      offset += bytesWritten;
+    }
+    this.#size += data.length;
+    // fdatasync suffices: it flushes the file size too, which is all the metadata an append needs.
+    if (this.durability !== "none") await this.#file.datasync();
+    for (const p of chunk) p.resolve({ record: p.record, file: this.path });
+  }
+
+  /**
+   * Renames the current file to `<path>.<n+1>` and starts a new one; the chain
+   * simply continues. Run only from the pump, so no write races the rename.
+   */
+  async #rotate(): Promise<void> {
+    if (this.durability !== "none") await this.#file.datasync();
+    await this.#file.close();
+    const base = basename(this.path);
+    const files = await listLogFiles(this.path);
+    const newest = Math.max(0, ...files.map((f) => rotationNumber(base, basename(f)) ?? 0));
+    await rename(this.path, `${this.path}.${newest + 1}`);
+    this.#file = await open(this.path, "a+");
+    this.#size = 0;
+    if (this.durability !== "none") await syncDirectory(this.path);
+  }
+
+  #fail(cause: unknown, pending: Pending[]): void {
+    this.#failure = new AuditWriteError(this.path, cause);
+    for (const p of pending) p.reject(this.#failure);
+  }
+}
+
+function lockPath(path: string): string {
+  return `${path}.lock`;
+}
+
+/**
+ * One writer per log: `<path>.lock` holds the writer's pid. A lock whose
+ * process is gone (a crash, SIGKILL) is stale and taken over. Two writers
+ * taking over the same stale lock at the same instant could both win; that
+ * needs two crashed-and-restarted writers racing on one file, which a
+ * deployment that gives each writer its own log never has.
+ */
+async function acquireLock(path: string): Promise<string> {
+  const lock = lockPath(path);
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: "wx" });
+      return lock;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const pid = Number((await readFile(lock, "utf8").catch(() => "")).trim());
+    if (Number.isSafeInteger(pid) && pid > 0 && isAlive(pid)) throw new AuditLogBusyError(path, pid);
+    await rm(lock, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+}
+
+/** Makes a created or renamed directory entry durable (POSIX; Windows cannot open directories). */
+async function syncDirectory(path: string): Promise<void> {
+  if (process.platform === "win32") return;
+  const dir = await open(dirname(path), "r");
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+const TAIL_CHUNK = 64 * 1024;
+
+/**
+ * Finds the last complete record of a file by reading backwards from its end,
+ * so opening a large log costs one small read. Bytes after the last newline are
+ * a torn write: truncated when `repair` is set, an error otherwise (a rotated
+ * file was synced whole before it was renamed, so it cannot have one).
+ */
+async function readLastRecord(
+  file: FileHandle,
+  path: string,
+  repair: boolean,
+): Promise<{ record: DecisionRecord | undefined; size: number; torn: TornTail | undefined }> {
+  let size = (await file.stat()).size;
+  let torn: TornTail | undefined;
+  let tail = Buffer.alloc(0);
+  let end = size;
+  // Accumulate chunks from the end until the buffer holds the last newline and the one before it.
+  const lineBounds = (): { last: number; prev: number } => {
+    const last = tail.lastIndexOf(0x0a);
+    return { last, prev: last > 0 ? tail.lastIndexOf(0x0a, last - 1) : -1 };
+  };
+  let bounds = lineBounds();
+  while (end > 0 && (bounds.last === -1 || bounds.prev === -1)) {
+    const start = Math.max(0, end - TAIL_CHUNK);
+    const chunk = Buffer.alloc(end - start);
+    await file.read(chunk, 0, chunk.length, start);
+    tail = Buffer.concat([chunk, tail]);
+    end = start;
+    bounds = lineBounds();
+  }
+  const tailStart = size - tail.length;
+  const completeEnd = tailStart + bounds.last + 1; // bytes [0, completeEnd) are whole lines
+  if (completeEnd < size) {
+    if (!repair) throw new AuditLogCorruptError(path, "unterminated final line in a rotated file");
+    torn = { file: path, offset: completeEnd, bytes: size - completeEnd };
+    await file.truncate(completeEnd);
+    await file.datasync();
+    size = completeEnd;
+  }
+  if (bounds.last === -1) return { record: undefined, size, torn };
+  const text = tail.subarray(bounds.prev + 1, bounds.last).toString("utf8");
+  const parsed = parseRecordLine(text);
+  if (typeof parsed === "string" || recordHash(parsed) !== parsed.hash) {
+    const why = typeof parsed === "string" ? parsed : "its hash does not match its content";
+    throw new AuditLogCorruptError(path, `the last record is damaged (${why})`);
+  }
+  return { record: parsed, size, torn };
+}

@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import type { ApprovalHint, Decision, Effect, Reason } from "../gate/decision.ts";
+import type { InputDocument } from "../gate/input-document.ts";
+import type { Surface } from "../gate/tool-call.ts";
+
+/** OPA decision-log `path` of every toolgate record: the entrypoint that decided. */
+export const DECISION_PATH = "toolgate/decision";
+
+/** `prev_hash` of the first record of a chain. */
+export const GENESIS_HASH = "0".repeat(64);
+
+export type ApprovalOutcome = "approved" | "rejected" | "timed_out";
+
+/** What a human approver did with a `require_approval` decision. */
+export interface ApprovalRecord {
+  outcome: ApprovalOutcome;
+  approver?: string;
+  note?: string;
+}
+
+/** OPA's `result`: the decision document as the gate applied it. */
+export interface DecisionResult {
+  effect: Effect;
+  reasons: Reason[];
+  /** Effective arguments (sanitized ones for `sanitize`). */
+  arguments: Record<string, unknown>;
+  approval?: ApprovalHint;
+}
+
+/** OPA-style timers; `timer_eval_us` is the gate's end-to-end decision time. */
+export interface DecisionMetrics {
+  timer_eval_us: number;
+  [name: string]: number;
+}
+
+/** A decision record as the gate hands it to the log: everything but the chain fields. */
+export interface DecisionEntry {
+  decision_id: string;
+  /** RFC 3339 with milliseconds, UTC. */
+  timestamp: string;
+  path: typeof DECISION_PATH;
+  /** The input document with secrets removed (see `redactInput`). */
+  input: InputDocument;
+  result: DecisionResult;
+  revision: string;
+  metrics: DecisionMetrics;
+  surface: Surface;
+  assistant_id: string;
+  thread_id?: string;
+  run_id?: string;
+  call_id: string;
+  tool: string;
+  approval?: ApprovalRecord;
+}
+
+/** One line of the log. */
+export interface DecisionRecord extends DecisionEntry {
+  /** 1 for the first record of a chain, +1 per record, across rotated files. */
+  seq: number;
+  prev_hash: string;
+  /** sha256 hex of `prev_hash + canonicalJson(record without hash)`. */
+  hash: string;
+}
+
+/**
+ * The input as it may be logged: for `sanitize`, the policy said the raw
+ * arguments must not travel further, so they are replaced by the sanitized ones.
+ */
+export function redactInput(input: InputDocument, decision: Pick<Decision, "effect" | "arguments">): InputDocument {
+  return decision.effect === "sanitize" ? { ...input, arguments: decision.arguments } : input;
+}
+
+/**
+ * Builds the entry for one gate decision. Redaction is applied here too, so a
+ * caller that forgets `redactInput` still cannot leak sanitized-away secrets.
+ */
+export function toDecisionEntry(
+  input: InputDocument,
+  decision: Decision,
+  options: { approval?: ApprovalRecord; now?: Date } = {},
+): DecisionEntry {
+  const result: DecisionResult = { effect: decision.effect, reasons: decision.reasons, arguments: decision.arguments };
+  if (decision.approval !== undefined) result.approval = decision.approval;
+  const entry: DecisionEntry = {
+    decision_id: decision.decision_id,
+    timestamp: (options.now ?? new Date()).toISOString(),
+    path: DECISION_PATH,
+    input: redactInput(input, decision),
+    result,
+    revision: decision.revision,
+    metrics: { timer_eval_us: decision.duration_us },
+    surface: input.surface,
+    assistant_id: input.assistant_id,
+    call_id: input.call_id,
+    tool: input.tool.name,
+  };
+  if (input.thread_id !== undefined) entry.thread_id = input.thread_id;
+  if (input.run_id !== undefined) entry.run_id = input.run_id;
+  if (options.approval !== undefined) entry.approval = options.approval;
+  return entry;
+}
+
+/**
+ * JSON with object keys sorted recursively (UTF-16 code-unit order) and no
+ * whitespace; for JSON data this is RFC 8785 (JCS). Expects plain JSON values,
+ * i.e. what `JSON.parse` returns, so writer and verifier hash the same bytes.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const obj = value as Record<string, unknown>;
+  const members = Object.keys(obj)
+    .sort()
+    .filter((key) => obj[key] !== undefined)
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson(obj[key])}`);
+  return `{${members.join(",")}}`;
+}
+
+/** The chain hash of a record: covers every field except `hash` itself. */
+export function recordHash(record: Omit<DecisionRecord, "hash"> | DecisionRecord): string {
+  const { hash: _ignored, ...rest } = record as DecisionRecord;
+  return createHash("sha256").update(rest.prev_hash).update(canonicalJson(rest)).digest("hex");
+}
+
+/** Adds the chain fields to an entry that is already plain JSON data. */
+export function chainRecord(entry: DecisionEntry, seq: number, prevHash: string): DecisionRecord {
+  const unhashed = { ...entry, seq, prev_hash: prevHash };
+  return { ...unhashed, hash: recordHash(unhashed) };
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * Parses one log line, checking just enough shape for the reader's filters and
+ * the chain checks to be safe; returns a description of what is wrong otherwise.
+ */
+export function parseRecordLine(text: string): DecisionRecord | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return `not JSON (${err instanceof Error ? err.message : String(err)})`;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return "not a JSON object";
+  const r = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 1) return "missing or invalid seq";
+  if (typeof r.prev_hash !== "string" || !HEX64.test(r.prev_hash)) return "missing or invalid prev_hash";
+  if (typeof r.hash !== "string" || !HEX64.test(r.hash)) return "missing or invalid hash";
+  if (typeof r.timestamp !== "string") return "missing timestamp";
+  const result = r.result as Record<string, unknown> | null | undefined;
+  if (result === null || typeof result !== "object" || typeof result.effect !== "string") return "missing result.effect";
+  return value as DecisionRecord;
+}
