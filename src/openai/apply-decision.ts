@@ -164,6 +164,11 @@ export class ToolGuard {
     return this.gate.evaluate(this.#withContext(call)).decision.effect === "require_approval";
   }
 
+  /** What the model is told when an approval ended other than approved. */
+  rejectionOutput(record: ApprovalRecord): string {
+    return rejection(this.#rejectionMessage, record);
+  }
+
   #withContext(call: ToolCall): ToolCall {
     return this.context === undefined || call.context !== undefined ? call : { ...call, context: this.context };
   }

@@ -153,7 +153,9 @@ export function surfaceSuite(name: string, driver: Driver): void {
         ],
         { approver: callbackApprover(() => ({ status: "rejected" })) },
       );
-      expect(r.outcomes.map((o) => [o.call.call_id, o.decision.effect, o.status])).toEqual([
+      // Sorted: the Agents SDK reports outcomes as calls finish, which may differ from call order.
+      const byCall = [...r.outcomes].sort((a, b) => a.call.call_id.localeCompare(b.call.call_id));
+      expect(byCall.map((o) => [o.call.call_id, o.decision.effect, o.status])).toEqual([
         ["call_a", "allow", "ran"],
         ["call_b", "deny", "denied"],
         ["call_c", "sanitize", "ran"],
