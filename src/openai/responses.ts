@@ -6,6 +6,7 @@ import type {
   ResponseInputItem,
   ResponseOutputItem,
 } from "openai/resources/responses/responses";
+import { sameArguments } from "../approval/binding.ts";
 import type { ToolCall } from "../gate/tool-call.ts";
 import type { CallOutcome, ToolGuard } from "./apply-decision.ts";
 import { customToolArguments } from "./custom-tool.ts";
@@ -72,7 +73,7 @@ async function answerMcp(guard: ToolGuard, call: ToolCall, approvalRequestId: st
     outcome = authorization.outcome;
   } else {
     const { decision, recheck, approval } = authorization;
-    approve = JSON.stringify(authorization.arguments) === JSON.stringify(JSON.parse(call.arguments));
+    approve = sameArguments(authorization.arguments, JSON.parse(call.arguments));
     const base = { call, decision, ...(recheck ? { recheck } : {}), ...(approval ? { approval } : {}) };
     outcome = approve
       ? { ...base, status: "delegated", output: "approved" }
