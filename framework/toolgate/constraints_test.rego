@@ -281,3 +281,62 @@ test_custom_secret_patterns_replace_builtins if {
 	constraints := {"redact_secrets": ["text"], "secret_patterns": [`ghp_[A-Za-z0-9]{36}`]}
 	[s.value | some s in _out("sanitize", constraints, {"text": "t ghp_abcdefghijklmnopqrstuvwxyz0123456789 sk-abcdefghijklmnopqrstuvwx"})] == ["t [REDACTED] sk-abcdefghijklmnopqrstuvwx"]
 }
+
+# Parsing edge cases of the one-pattern URL and address parsers (see also
+# test/policy/parser-equivalence.test.ts, which compares them with the previous
+# regex.match-based parsers over generated input).
+
+test_host_userinfo_up_to_last_at if {
+	count(_denies(_hosts, {"url": "https://a@b@api.yourcompany.com/"})) == 0
+	_denies(_hosts, {"url": "https://api.yourcompany.com@a@evil.example/"}) == {"host_not_allowed"}
+	_denies(_hosts, {"url": "https://api.yourcompany.com#@evil.example/"}) == set()
+	_denies(_hosts, {"url": "https://evil.example?@api.yourcompany.com/"}) == {"host_not_allowed"}
+}
+
+test_host_replacement_syntax_is_data if {
+	count(_denies(_hosts, {"url": "https://api.yourcompany.com/$1$2"})) == 0
+	_denies(_hosts, {"url": "https://$1@evil.example/"}) == {"host_not_allowed"}
+	_denies(_hosts, {"url": "https://$1/"}) == {"invalid_url"}
+}
+
+test_host_refuses_control_and_odd_characters_anywhere if {
+	_denies(_hosts, {"url": "https://api.yourcompany.com/a\u0000b"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://api.yourcompany.com/\u007f"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://api.yourcompany.com/x?q=a b"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://us\ter@api.yourcompany.com/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://api.yourcompany.com\n"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://api.yourcompany.com\u2028/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://api.yourcompany.\u212aom/"}) == {"invalid_url"}
+	count(_denies(_hosts, {"url": "https://api.yourcompany.com/caf\u00e9\u2028"})) == 0
+}
+
+test_host_scheme_and_port_forms if {
+	_denies(_hosts, {"url": "httpss://api.yourcompany.com/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "http+s://api.yourcompany.com/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https:/api.yourcompany.com/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://api.yourcompany.com:8080:80/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://[2001:db8::1/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://[2001:db8::1]x/"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://[2001:db8::1]./"}) == {"invalid_url"}
+	count(_denies(_hosts, {"url": "hTTpS://[2001:db8::1]"})) == 0
+}
+
+test_domain_local_part_and_trailing_dots if {
+	count(_denies(_domains, {"to": ["a@@yourcompany.com"]})) == 0
+	count(_denies(_domains, {"to": ["@@yourcompany.com"]})) == 0
+	_denies(_domains, {"to": ["ann@yourcompany.com.."]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["ann@.yourcompany.com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["ann@-yourcompany.com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["ann@yourcompany-.com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["ann@yourcompany..com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["ann@yourcompany.com\n"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["an;n@yourcompany.com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["ann@yourcompany.com\\"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["ann@yourcompany.\u00e9"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["$1@evil.example"]}) == {"domain_not_allowed"}
+}
+
+test_date_range_each_date_checked_once if {
+	_denies({"date_range_max_days": 90}, {"start_date": "2026-01-01", "end_date": "nope"}) == {"invalid_date"}
+	count(_out("deny", {"date_range_max_days": 90}, {"start_date": "x", "end_date": "y"})) == 2
+}

@@ -14,7 +14,7 @@ deny contains {
 	]),
 } if {
 	limit := input.constraints.date_range_max_days
-	days := (_date_seconds(_date_fields[1]) - _date_seconds(_date_fields[0])) / _seconds_per_day
+	days := (_end_seconds - _start_seconds) / _seconds_per_day
 	days > limit
 }
 
@@ -24,7 +24,7 @@ deny contains {
 } if {
 	input.constraints.date_range_max_days
 	some field in _date_fields
-	not _date_ns(field)
+	not _dates_ns[field]
 }
 
 deny contains {
@@ -35,13 +35,25 @@ deny contains {
 	]),
 } if {
 	input.constraints.date_range_max_days
-	_date_seconds(_date_fields[1]) < _date_seconds(_date_fields[0])
+	_end_seconds < _start_seconds
 }
 
 # Whole seconds: in the WASM host nanoseconds since 1970 travel as float64
 # (exact only to ~256 ns), so a span of exactly 90 days could come out a hair
 # over 90. Rounding to seconds makes the comparison exact in both evaluators.
-_date_seconds(field) := round(_date_ns(field) / 1000000000)
+_date_seconds(field) := round(_dates_ns[field] / 1000000000)
+
+# Each date is parsed (a host builtin call) once per evaluation: rules are
+# cached per evaluation, function calls are not.
+_dates_ns[field] := ns if {
+	input.constraints.date_range_max_days
+	some field in _date_fields
+	ns := _date_ns(field)
+}
+
+_start_seconds := _date_seconds(_date_fields[0])
+
+_end_seconds := _date_seconds(_date_fields[1])
 
 # A value that does not parse leaves the time builtin undefined (in the WASM
 # host as in opa), which falls through to the next form and then to invalid_date.
