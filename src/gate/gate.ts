@@ -159,7 +159,7 @@ export class Gate {
 
     let result: unknown;
     try {
-      result = loaded.engine.evaluate(encoder.encode(encoded).buffer);
+      result = loaded.engine.evaluateJson(encoded);
     } catch (err) {
       return deny({ code: GateReason.policyError, message: describeThrown(err) }, args, encoded);
     }
@@ -193,14 +193,12 @@ export class Gate {
   }
 }
 
-const encoder = new TextEncoder();
-
 /**
  * The input document as JSON text, built from parts: the constraints are
  * cached as text and the arguments are re-encoded from the parsed value (never
  * the raw string, whose duplicate keys a different parser could read differently).
  */
-function encodeInput(call: ToolCall, args: Record<string, unknown>, constraintsJson: string): string {
+export function encodeInput(call: ToolCall, args: Record<string, unknown>, constraintsJson: string): string {
   const ids =
     (call.thread_id === undefined ? "" : `,"thread_id":${JSON.stringify(call.thread_id)}`) +
     (call.run_id === undefined ? "" : `,"run_id":${JSON.stringify(call.run_id)}`);

@@ -1,0 +1,202 @@
+import { randomUUID } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import type { Decision } from "./decision.ts";
+import type { DecisionRecorder } from "./gate.ts";
+import type { InputDocument } from "./input-document.ts";
+import type { ArgumentLimits } from "./parse-arguments.ts";
+import { GateReason } from "./reason-codes.ts";
+import type { ToolCall, ToolDeclaration } from "./tool-call.ts";
+
+export interface GatePoolOptions {
+  /** The bundle every worker loads (build/bundle.tar.gz). */
+  bundlePath: string;
+  tools: readonly ToolDeclaration[];
+  limits?: Partial<ArgumentLimits>;
+  /** Decisions are recorded on the calling thread, in completion order. */
+  recorder?: DecisionRecorder;
+  /** Worker threads; default 2. */
+  workers?: number;
+}
+
+/** @internal messages between the pool and its workers */
+export interface WorkerInit {
+  bundlePath: string;
+  tools: readonly ToolDeclaration[];
+  limits?: Partial<ArgumentLimits>;
+  withInput: boolean;
+}
+/** @internal */
+export type WorkerRequest =
+  | { kind: "decide"; id: number; call: ToolCall }
+  | { kind: "load"; id: number; bundlePath: string };
+/** @internal */
+export type WorkerReply =
+  | { kind: "ready"; revision: string }
+  | { kind: "decided"; id: number; decision: Decision; input: InputDocument | undefined }
+  | { kind: "loaded"; id: number; revision: string }
+  | { kind: "load_failed"; id: number; message: string };
+
+interface Pending {
+  resolve: (reply: WorkerReply) => void;
+  call?: ToolCall;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  alive: boolean;
+  revision: string;
+}
+
+const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./gate-worker.ts" : "./gate-worker.js", import.meta.url);
+
+/**
+ * Gates on worker threads, for apps that want decisions off the main thread
+ * or on more than one core. Each worker loads the bundle into its own WASM
+ * instance (an instance is not reentrant). Fail closed: a call whose worker
+ * dies, errors, or is gone is denied (policy_error); decide() never rejects.
+ * A dead worker is replaced for later calls.
+ */
+export class GatePool {
+  private readonly options: GatePoolOptions;
+  private readonly slots: Slot[] = [];
+  private bundlePath: string;
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(options: GatePoolOptions) {
+    this.options = options;
+    this.bundlePath = options.bundlePath;
+  }
+
+  /** Starts the workers; resolves when every one has loaded the bundle (rejects if one cannot). */
+  static async open(options: GatePoolOptions): Promise<GatePool> {
+    const pool = new GatePool(options);
+    const count = Math.max(1, options.workers ?? 2);
+    try {
+      await Promise.all(Array.from({ length: count }, (_, i) => pool.start(i)));
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  /** The revision the workers serve ("" if none is alive). */
+  get revision(): string {
+    return this.slots.find((s) => s.alive)?.revision ?? "";
+  }
+
+  get size(): number {
+    return this.slots.filter((s) => s.alive).length;
+  }
+
+  private start(index: number): Promise<void> {
+    const init: WorkerInit = {
+      bundlePath: this.bundlePath,
+      tools: this.options.tools,
+      limits: this.options.limits,
+      withInput: this.options.recorder !== undefined,
+    };
+    const worker = new Worker(workerUrl, { workerData: init });
+    const slot: Slot = { worker, pending: new Map(), alive: false, revision: "" };
+    this.slots[index] = slot;
+    return new Promise<void>((resolve, reject) => {
+      const fail = (message: string): void => {
+        const wasAlive = slot.alive;
+        slot.alive = false;
+        for (const [id, pending] of slot.pending) pending.resolve(this.failure(id, pending.call, message));
+        slot.pending.clear();
+        if (!wasAlive) reject(new Error(`gate worker failed to start: ${message}`));
+        else if (!this.closed) this.start(index).catch(() => undefined);
+      };
+      worker.on("message", (reply: WorkerReply) => {
+        if (reply.kind === "ready") {
+          slot.alive = true;
+          slot.revision = reply.revision;
+          resolve();
+          return;
+        }
+        if (reply.kind === "loaded") slot.revision = reply.revision;
+        const pending = slot.pending.get(reply.id);
+        if (!pending) return;
+        slot.pending.delete(reply.id);
+        pending.resolve(reply);
+      });
+      worker.on("error", (err) => fail(`gate worker error: ${err.message}`));
+      worker.on("exit", (code) => {
+        if (slot.alive || slot.pending.size > 0 || !this.closed) fail(`gate worker exited (code ${code})`);
+      });
+    });
+  }
+
+  private failure(id: number, call: ToolCall | undefined, message: string): WorkerReply {
+    if (!call) return { kind: "load_failed", id, message };
+    return {
+      kind: "decided",
+      id,
+      input: undefined,
+      decision: {
+        decision_id: randomUUID(),
+        effect: "deny",
+        reasons: [{ code: GateReason.policyError, message }],
+        arguments: {},
+        revision: "",
+        duration_us: 0,
+      },
+    };
+  }
+
+  /** The live worker with the fewest calls in flight. */
+  private pick(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.slots) {
+      if (slot?.alive && (!best || slot.pending.size < best.pending.size)) best = slot;
+    }
+    return best;
+  }
+
+  private send(slot: Slot, request: WorkerRequest, call?: ToolCall): Promise<WorkerReply> {
+    return new Promise((resolve) => {
+      slot.pending.set(request.id, { resolve, call });
+      try {
+        slot.worker.postMessage(request);
+      } catch (err) {
+        // E.g. a call that cannot be cloned (functions in context): deny it.
+        slot.pending.delete(request.id);
+        resolve(this.failure(request.id, call, `cannot send the request to a gate worker: ${String(err)}`));
+      }
+    });
+  }
+
+  /** Decides one call on a worker and records it; never rejects (fails closed). */
+  async decide(call: ToolCall): Promise<Decision> {
+    const id = this.nextId++;
+    const slot = this.closed ? undefined : this.pick();
+    const reply = slot
+      ? await this.send(slot, { kind: "decide", id, call }, call)
+      : this.failure(id, call, this.closed ? "the gate pool is closed" : "no gate worker is running");
+    if (reply.kind !== "decided") throw new Error(`unexpected worker reply ${reply.kind}`);
+    if (this.options.recorder) await this.options.recorder.record({ call, input: reply.input, decision: reply.decision });
+    return reply.decision;
+  }
+
+  /** Loads another bundle into every worker (each swaps after its in-flight calls); rejects if one cannot load it. */
+  async reload(bundlePath: string): Promise<void> {
+    this.bundlePath = bundlePath;
+    const replies = await Promise.all(
+      this.slots.filter((s) => s.alive).map((slot) => {
+        const id = this.nextId++;
+        return this.send(slot, { kind: "load", id, bundlePath });
+      }),
+    );
+    const failed = replies.find((r) => r.kind === "load_failed");
+    if (failed && failed.kind === "load_failed") throw new Error(failed.message);
+  }
+
+  /** Terminates the workers; calls still in flight are denied. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.filter(Boolean).map((slot) => slot.worker.terminate()));
+  }
+}

@@ -1,0 +1,32 @@
+// One worker of a GatePool: a Gate of its own (its own WASM instance) serving
+// evaluate requests from the pool. Loaded by src/gate/gate-pool.ts only.
+import { parentPort, workerData } from "node:worker_threads";
+import { readBundle } from "../policy/bundle.ts";
+import { PolicyEngine } from "../policy/engine.ts";
+import { describeThrown } from "../policy/errors.ts";
+import { Gate } from "./gate.ts";
+import type { WorkerInit, WorkerReply, WorkerRequest } from "./gate-pool.ts";
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const gate = new Gate(undefined, { tools: init.tools, limits: init.limits });
+
+async function load(bundlePath: string): Promise<void> {
+  gate.use(await PolicyEngine.load(await readBundle(bundlePath)));
+}
+
+port.on("message", (request: WorkerRequest) => {
+  if (request.kind === "decide") {
+    const { decision, input } = gate.evaluate(request.call);
+    const reply: WorkerReply = { kind: "decided", id: request.id, decision, input: init.withInput ? input : undefined };
+    port.postMessage(reply);
+    return;
+  }
+  load(request.bundlePath).then(
+    () => port.postMessage({ kind: "loaded", id: request.id, revision: gate.revision } satisfies WorkerReply),
+    (err: unknown) => port.postMessage({ kind: "load_failed", id: request.id, message: describeThrown(err) } satisfies WorkerReply),
+  );
+});
+
+await load(init.bundlePath);
+port.postMessage({ kind: "ready", revision: gate.revision } satisfies WorkerReply);
