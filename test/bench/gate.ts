@@ -11,7 +11,7 @@ import { compileBundle } from "../../src/policy/compile.ts";
 import { PolicyEngine } from "../../src/policy/engine.ts";
 import { measure, type LatencyStats } from "./stats.ts";
 
-const root = path.resolve(import.meta.dirname, "..", "..");
+export const root = path.resolve(import.meta.dirname, "..", "..");
 
 export interface GateBenchResult {
   revision: string;

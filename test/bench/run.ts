@@ -1,10 +1,33 @@
-// `make bench`: every benchmark in one run, numbers printed as measured here.
-import { benchGate } from "./gate.ts";
-import type { LatencyStats } from "./stats.ts";
+// `make bench`: every benchmark in one run. Writes test/bench/results.json
+// (git-ignored) and regenerates test/bench/results.md, and prints the table.
+import { writeFileSync } from "node:fs";
+import { seedCalls, seedGate } from "./gate.ts";
+import { benchPool, IN_FLIGHT } from "./pool.ts";
+import { machine, resultsFile, writeReport, type BenchResults } from "./report.ts";
+import { benchSideBySide } from "./side-by-side.ts";
+import { benchStages } from "./stages.ts";
+import { measureConcurrent } from "./stats.ts";
 
-const row = (label: string, s: LatencyStats): string =>
-  `${label.padEnd(28)} ${String(s.per_second).padStart(9)}/s   p50 ${String(s.p50_us).padStart(7)} us   p99 ${String(s.p99_us).padStart(8)} us`;
+const quick = process.env.BENCH_QUICK === "1";
+const m = machine();
+const log = (text: string): void => void process.stderr.write(`${text}\n`);
 
-const gate = await benchGate();
-process.stdout.write(`gate, seed policy (revision ${gate.revision}), argument parse + schema + policy + decision check\n`);
-process.stdout.write(`${row("small arguments (24 seeds)", gate.small)}\n${row("64 KiB arguments", gate.large_64k)}\n`);
+log("side by side: gate, raw opa-wasm, opa server ...");
+const sideBySide = await benchSideBySide(quick ? 2000 : 20_000, quick ? 500 : 5000);
+log("gate stages ...");
+const stages = await benchStages(quick ? 2000 : 20_000);
+log("worker pool ...");
+const { gate } = await seedGate();
+const calls = await seedCalls();
+const inProcess = await measureConcurrent((i) => gate.decide(calls[i % calls.length]!), quick ? 4000 : 40_000, IN_FLIGHT);
+const pool = await benchPool(quick ? 4000 : 40_000);
+
+const results: BenchResults = {
+  measured_at: new Date().toISOString(),
+  machine: m,
+  side_by_side: sideBySide,
+  stages,
+  pool: { in_flight: IN_FLIGHT, "in-process gate.decide() (main thread)": inProcess, ...pool } as BenchResults["pool"],
+};
+writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(writeReport());
