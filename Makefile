@@ -4,7 +4,7 @@ SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 POLICY := node src/cli/main.ts
 
-.PHONY: setup test demo bench build typecheck lint-rego clean
+.PHONY: setup test demo bench soak build typecheck lint-rego clean
 
 setup: node_modules/.package-lock.json .tools/bin/opa
 
@@ -37,6 +37,10 @@ demo: setup
 
 bench: setup
 	npm run bench
+
+# Not part of make test: 1,000,000 decisions with audit logging and hot reloads.
+soak: setup
+	SOAK=1 npx vitest run test/gate/soak.test.ts
 
 clean:
 	rm -rf dist build/*.tar.gz build/tmp

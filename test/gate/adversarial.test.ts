@@ -144,7 +144,7 @@ const rawArb = (): fc.Arbitrary<string> =>
 
 const surfaceArb = fc.oneof(
   { weight: 9, arbitrary: fc.constantFrom<Surface>("assistants", "responses", "chat", "agents", "cli") },
-  { weight: 1, arbitrary: fc.constantFrom("fax", "", "__proto__") as fc.Arbitrary<Surface> },
+  { weight: 1, arbitrary: fc.constantFrom("fax", "", "__proto__") as unknown as fc.Arbitrary<Surface> },
 );
 const assistantArb = fc.oneof(
   fc.constantFrom("asst_zzz", "asst_abc123", "asst_def456", "__proto__", "constructor", "asst_def456\u200b", ""),
