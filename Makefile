@@ -28,6 +28,7 @@ lint-rego: setup
 
 test: setup typecheck lint-rego
 	npm test
+	$(POLICY) test framework rego test/cases
 
 demo: setup
 	$(POLICY) build
