@@ -76,7 +76,9 @@ async function locatedErrors(opa: string, args: string[]): Promise<PolicyDiagnos
     await run(opa, ["check", "--format", "json", ...args], { maxBuffer: 64 * 1024 * 1024 });
     return [];
   } catch (err) {
-    const stdout = String((err as { stdout?: string }).stdout ?? "");
+    // opa check writes its JSON report to stderr (stdout stays empty).
+    const { stdout: out, stderr } = err as { stdout?: string; stderr?: string };
+    const stdout = String(out ?? "").trim() || String(stderr ?? "");
     try {
       const parsed = JSON.parse(stdout) as { errors?: OpaCheckError[] };
       return (parsed.errors ?? []).map((e) => ({

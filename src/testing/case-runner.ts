@@ -4,7 +4,7 @@ import type { ToolCall, ToolDeclaration } from "../gate/tool-call.ts";
 import type { PolicyConfig } from "../policy/config.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import type { CaseExpectation, ToolCallCase } from "./case-file.ts";
-import { deepEqual, lineDiff, yamlLines } from "./diff.ts";
+import { deepEqual, keyedDiff } from "./diff.ts";
 import type { TestResult } from "./types.ts";
 
 /**
@@ -48,9 +48,9 @@ export class CaseRunner {
         `call: ${c.assistant_id} -> ${c.tool}(${c.arguments})${c.constraints ? ` constraints ${JSON.stringify(c.constraints)}` : ""}${c.context ? ` context ${JSON.stringify(c.context)}` : ""}`,
         `expected: ${JSON.stringify(expected)}`,
         `actual:   ${JSON.stringify(actual)}`,
-        ...decision.reasons.map((r) => `  reason ${r.code}: ${r.message}`),
         "diff (- expected, + actual):",
-        ...lineDiff(yamlLines(expected), yamlLines(actual)).map((l) => `  ${l}`),
+        ...keyedDiff(expected, actual).map((l) => `  ${l}`),
+        ...(decision.reasons.length > 0 ? ["actual reasons:", ...decision.reasons.map((r) => `  ${r.code}: ${r.message}`)] : []),
       ],
     };
   }

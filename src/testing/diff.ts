@@ -1,35 +1,20 @@
-import { stringify } from "yaml";
-
-/** A value as stable YAML lines (keys sorted), for side-by-side reading and diffing. */
-export function yamlLines(value: unknown): string[] {
-  return stringify(value, { sortMapEntries: true, lineWidth: 0 }).trimEnd().split("\n");
-}
-
 /**
- * A unified-style line diff of two texts: lines only in `expected` start with
- * "- ", lines only in `actual` with "+ ", shared lines with "  ".
+ * A diff of two flat documents key by key (the expected view of a decision and
+ * the actual one cut to the same keys): `  key: value` where they agree,
+ * `- key: expected` then `+ key: actual` where they differ. Values are compact JSON.
  */
-export function lineDiff(expected: string[], actual: string[]): string[] {
-  const n = expected.length;
-  const m = actual.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i]![j] = expected[i] === actual[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-    }
-  }
+export function keyedDiff(expected: Record<string, unknown>, actual: Record<string, unknown>): string[] {
   const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && expected[i] === actual[j]) {
-      out.push(`  ${expected[i++]}`);
-      j++;
-    } else if (j < m && (i === n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push(`+ ${actual[j++]}`);
-    } else {
-      out.push(`- ${expected[i++]}`);
+  const keys = [...new Set([...Object.keys(expected), ...Object.keys(actual)])];
+  for (const key of keys) {
+    const e = key in expected ? JSON.stringify(expected[key]) : undefined;
+    const a = key in actual ? JSON.stringify(actual[key]) : undefined;
+    if (e === a) {
+      out.push(`  ${key}: ${e}`);
+      continue;
     }
+    if (e !== undefined) out.push(`- ${key}: ${e}`);
+    if (a !== undefined) out.push(`+ ${key}: ${a}`);
   }
   return out;
 }
