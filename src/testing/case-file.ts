@@ -70,10 +70,14 @@ export async function loadCaseFile(file: string): Promise<ToolCallCase[]> {
     const pos = e.linePos?.[0];
     throw new CaseFileError(`${file}${pos ? `:${pos.line}:${pos.col}` : ""}: not valid YAML/JSON: ${e.message.split("\n")[0]}`);
   }
+  /** The line of the deepest node along `path` that exists (a missing field: its case's line). */
   const lineOf = (path: Array<string | number>): number => {
-    const node = doc.getIn(path, true);
-    const offset = isNode(node) ? node.range?.[0] : undefined;
-    return offset === undefined ? 1 : lineCounter.linePos(offset).line;
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+      const offset = isNode(node) ? node.range?.[0] : undefined;
+      if (offset !== undefined) return lineCounter.linePos(offset).line;
+    }
+    return 1;
   };
   const root = doc.toJS() as unknown;
   const listPath: Array<string | number> = Array.isArray(root) ? [] : ["cases"];
