@@ -7,7 +7,7 @@ import { decisionProblem } from "../gate/validate-decision.ts";
 import type { PolicyConfig } from "../policy/config.ts";
 import { encodeInput, type PolicyEngine } from "../policy/engine.ts";
 import { describeThrown } from "../policy/errors.ts";
-import type { DecisionRecord } from "./decision-record.ts";
+import { argumentsWithheld, type DecisionRecord } from "./decision-record.ts";
 import { readLog } from "./read-log.ts";
 
 /**
@@ -45,7 +45,11 @@ export type ReplayOutcome =
    * never logged, so replay cannot tell.
    */
   | "inconclusive"
-  /** The record has no usable input document. */
+  /**
+   * Nothing to re-evaluate: the record has no usable input document, or its
+   * arguments were withheld from the log (a sanitize whose rewrite broke the
+   * tool schema, denied as sanitized_arguments_invalid).
+   */
   | "skipped";
 
 export interface ReplayedDecision {
@@ -115,6 +119,7 @@ export class Replayer {
     }
     const old = record.result;
     if (!Array.isArray(old.reasons)) return { outcome: "skipped", why: "no result.reasons" };
+    if (argumentsWithheld(old)) return { outcome: "skipped", why: "arguments withheld (sanitized_arguments_invalid)" };
     const gateCode = old.effect === "deny" && old.reasons.length === 1 ? old.reasons[0]?.code : undefined;
     if (gateCode !== undefined && ARGUMENTS_NOT_LOGGED.has(gateCode)) return { outcome: "pre_policy", why: gateCode };
     if (gateCode !== undefined && DECIDED_ON_TOOL_SCHEMAS.has(gateCode) && !this.schemas) {
@@ -216,6 +221,8 @@ export interface ReplayReport {
   transitions: Record<string, number>;
   /** Pre-policy records by gate reason code. */
   pre_policy_reasons: Record<string, number>;
+  /** Skipped records by why. */
+  skipped_reasons: Record<string, number>;
   changes: ReplayChange[];
   /** Sanitize records the candidate allows on their redacted arguments (see ReplayOutcome). */
   inconclusive: ReplayChange[];
@@ -261,6 +268,7 @@ export async function replayLog(path: string, options: ReplayLogOptions): Promis
     counts: { records: 0, evaluated: 0, changed: 0, unchanged: 0, pre_policy: 0, inconclusive: 0, skipped: 0 },
     transitions: {},
     pre_policy_reasons: {},
+    skipped_reasons: {},
     changes: [],
     inconclusive: [],
     duration_ms: 0,
@@ -283,6 +291,9 @@ export async function replayLog(path: string, options: ReplayLogOptions): Promis
         break;
       case "pre_policy":
         bump(report.pre_policy_reasons, replayed.why!);
+        break;
+      case "skipped":
+        bump(report.skipped_reasons, replayed.why!);
         break;
     }
   }

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { replayLog, type ReplayReport } from "../../src/audit/replay.ts";
+import { chainRecord, GENESIS_HASH, toDecisionEntry } from "../../src/audit/decision-record.ts";
+import { Replayer, replayLog, type ReplayReport } from "../../src/audit/replay.ts";
 import type { ToolDeclaration } from "../../src/gate/tool-call.ts";
 import type { PolicyEngine } from "../../src/policy/engine.ts";
 import { buildEngine, editedRego, REGO_DIR, runSeedSession, seedTools, TOOLS_FILE } from "./fixtures/seed-session.ts";
@@ -101,6 +102,31 @@ describe("replayLog", () => {
     const report = await replayLog(log, { engine: baseline.engine });
     expect(report.counts.changed).toBe(0);
     expect(report.inconclusive.map((c) => [c.call_id, c.transition])).toEqual([["slack-secret", "sanitize->allow"]]);
+  });
+
+  it("skips records whose arguments were withheld from the log", () => {
+    const entry = toDecisionEntry(
+      {
+        version: 1,
+        surface: "chat",
+        assistant_id: "asst_zzz",
+        call_id: "c1",
+        tool: { name: "post_message", type: "function" },
+        arguments: { channel: "#ops", text: "sk-abcdefghijklmnopqrstuvwx" },
+        constraints: {},
+        context: {},
+      },
+      {
+        effect: "deny",
+        reasons: [{ code: "sanitized_arguments_invalid", message: "sanitized arguments break the tool schema" }],
+        arguments: { channel: "#ops", text: "sk-abcdefghijklmnopqrstuvwx" },
+        decision_id: "d1",
+        revision: "r0",
+        duration_us: 1,
+      },
+    );
+    const replayed = new Replayer(candidate.engine, { tools }).replay(chainRecord(entry, 1, GENESIS_HASH));
+    expect(replayed).toEqual({ outcome: "skipped", why: "arguments withheld (sanitized_arguments_invalid)" });
   });
 
   it("accepts a log written by several revisions and names them", async () => {

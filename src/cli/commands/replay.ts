@@ -121,6 +121,8 @@ export function formatReport(report: ReplayReport, source: string, toolsFile: st
     `unchanged by the policy), ${c.inconclusive} inconclusive (sanitized arguments), ${c.skipped} skipped\n`;
   const pre = Object.entries(report.pre_policy_reasons);
   if (pre.length > 0) out += `pre-policy by reason: ${pre.map(([code, n]) => `${code} ${n}`).join(", ")}\n`;
+  const skipped = Object.entries(report.skipped_reasons);
+  if (skipped.length > 0) out += `skipped: ${skipped.map(([why, n]) => `${why} ${n}`).join(", ")}\n`;
   const transitions = Object.entries(report.transitions).sort((a, b) => b[1] - a[1]);
   if (transitions.length > 0) {
     out += `\ntransitions:\n${transitions.map(([t, n]) => `  ${t.padEnd(34)} ${n}\n`).join("")}`;
