@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import { chainRecord, GENESIS_HASH, type DecisionEntry, type DecisionRecord } from "../../src/audit/decision-record.ts";
@@ -20,6 +20,7 @@ import { buildEngine, editedRego, runSeedSession, seedTools } from "../audit/fix
 const RECORDS = Number(process.argv[2] ?? 100_000);
 const APPEND_RECORDS = Number(process.argv[3] ?? 3000);
 
+console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} (the machine is shared: numbers move with it)`);
 const dir = await mkdtemp(join(tmpdir(), "toolgate-bench-replay-"));
 try {
   const { engine } = await buildEngine(join(import.meta.dirname, "..", "..", "rego"), dir);
@@ -46,14 +47,14 @@ try {
   let read = 0;
   for await (const _ of readLog(log)) read += 1;
   const readMs = performance.now() - started;
-  console.log(`read only (readLog):             ${Math.round((read / readMs) * 1000).toString().padStart(8)} records/s`);
+  console.log(`${"read only (readLog)".padEnd(42)}:${Math.round((read / readMs) * 1000).toString().padStart(8)} records/s`);
 
   const tools = await seedTools();
   const candidateDir = join(dir, "candidate");
   const rego = await editedRego(dir, (y) => y.replace("max_amount: 500", "max_amount: 1000"));
   const { engine: candidate } = await buildEngine(rego, candidateDir);
   for (const [label, policy, withTools] of [
-    ["replay, same policy, policy only ", engine, false],
+    ["replay, same policy, policy only (warm-up)", engine, false],
     ["replay, same policy, policy only ", engine, false],
     ["replay, same policy, gate checks ", engine, true],
     ["replay, candidate,  gate checks  ", candidate, true],
@@ -61,7 +62,7 @@ try {
     const report = await replayLog(log, { engine: policy, ...(withTools ? { tools } : {}) });
     const rate = (report.counts.records / report.duration_ms) * 1000;
     console.log(
-      `${label}:${Math.round(rate).toString().padStart(8)} decisions/s  (${report.counts.records} records, ` +
+      `${label.padEnd(42)}:${Math.round(rate).toString().padStart(8)} decisions/s  (${report.counts.records} records, ` +
         `${report.counts.evaluated} evaluated, ${report.counts.changed} changed, ${Math.round(report.duration_ms)} ms)` +
         `${rate >= 20_000 ? "" : "  BELOW TARGET 20,000/s"}`,
     );
