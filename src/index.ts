@@ -24,3 +24,4 @@ export { DecisionLog, type DecisionLogOptions, type Durability } from "./audit/d
 export { AuditRecorder } from "./audit/audit-recorder.ts";
 export { readLog, type ReadLogOptions } from "./audit/read-log.ts";
 export { verifyLog, type VerifyResult } from "./audit/verify-log.ts";
+export { replayLog, Replayer, type ReplayReport, type ReplayChange, type ReplayOutcome, type ReplayLogOptions } from "./audit/replay.ts";
