@@ -30,6 +30,7 @@ lint-rego: setup
 
 test: setup typecheck lint-rego
 	npm test
+	@node scripts/test-summary.ts build/tmp/vitest-results.json
 
 demo: setup
 	$(POLICY) build
