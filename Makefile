@@ -8,8 +8,10 @@ POLICY := node src/cli/main.ts
 
 setup: node_modules/.package-lock.json .tools/bin/opa
 
+# A linked node_modules (a git worktree sharing another checkout's) is left
+# alone: npm ci would empty the directory it points to.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@if [ -L node_modules ]; then echo "node_modules is a link: not reinstalling"; else npm ci --no-audit --no-fund; fi
 	@touch $@
 
 .tools/bin/opa: tools/opa/go.mod tools/opa/go.sum scripts/install-opa.sh
@@ -29,9 +31,13 @@ lint-rego: setup
 test: setup typecheck lint-rego
 	npm test
 	$(POLICY) test framework rego test/cases
+	@node scripts/test-summary.ts build/tmp/vitest-results.json
 
 demo: setup
 	$(POLICY) build
+	@echo; echo "== the 24 seed tool calls, each through the full gate (policy eval) =="
+	$(POLICY) eval --call test/fixtures/seed-cases.jsonl
+	@echo; echo "== a support-desk conversation on every OpenAI surface (local scripted server, real openai SDK) =="
 	node scripts/demo.ts
 
 bench: setup

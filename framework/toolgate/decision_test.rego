@@ -193,7 +193,7 @@ test_sanitize_document if {
 		with data.toolgate.rules as {}
 	d == {
 		"effect": "sanitize",
-		"reasons": [{"code": "secret_redacted", "message": "1 secret(s) in text replaced by [REDACTED]"}],
+		"reasons": [{"code": "secret_redacted", "message": "secrets in text replaced by [REDACTED]"}],
 		"arguments": {"channel": "#ops", "text": "[REDACTED]"},
 	}
 }

@@ -145,10 +145,7 @@ export async function buildTestBundle(options: {
       const test = !helper && rule ? ruleAt(f.source.tests, d.location!.row) : undefined;
       if (test) {
         const entrypoint = entrypointOf(f.source.package, test.name);
-        const hint = /^undefined function /.test(d.message)
-          ? " (not a builtin the WASM runtime provides, see build/capabilities.json, nor a function of the policy)"
-          : "";
-        buildErrors.set(entrypoint, `does not compile to WASM: ${where}: ${d.code}: ${d.message}${hint}`);
+        buildErrors.set(entrypoint, `does not compile to WASM: ${where}: ${d.code}: ${d.message}`);
         blanks.set(f, [...(blanks.get(f) ?? []), [test.line, test.endLine]]);
       } else {
         excludeFile(
