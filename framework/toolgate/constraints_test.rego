@@ -340,3 +340,15 @@ test_date_range_each_date_checked_once if {
 	_denies({"date_range_max_days": 90}, {"start_date": "2026-01-01", "end_date": "nope"}) == {"invalid_date"}
 	count(_out("deny", {"date_range_max_days": 90}, {"start_date": "x", "end_date": "y"})) == 2
 }
+
+test_each_builtin_secret_kind_alone_redacted if {
+	[s.value | some s in _out("sanitize", _redact, {"text": "x xoxp-1234567890-abc y"})] == ["x [REDACTED] y"]
+	[s.value | some s in _out("sanitize", _redact, {"text": "AKIAIOSFODNN7EXAMPLE"})] == ["[REDACTED]"]
+	[s.value | some s in _out("sanitize", _redact, {"text": "sk-abcdefghijklmnopqrstuvwx"})] == ["[REDACTED]"]
+}
+
+test_custom_secret_patterns_apply_without_builtin_literals if {
+	constraints := {"redact_secrets": ["text"], "secret_patterns": [`[0-9]{4}-[0-9]{4}`]}
+	[s.value | some s in _out("sanitize", constraints, {"text": "pin 1234-5678"})] == ["pin [REDACTED]"]
+	count(_out("sanitize", constraints, {"text": "no secret here"})) == 0
+}
