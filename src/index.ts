@@ -6,6 +6,7 @@ export type { ToolCall, ToolDeclaration, Surface } from "./gate/tool-call.ts";
 export type { InputDocument } from "./gate/input-document.ts";
 export type { Decision, Effect, Reason, ApprovalHint, PolicyDecision } from "./gate/decision.ts";
 export { Gate, type GateOptions, type DecisionRecorder, type RecordedDecision, type Evaluation } from "./gate/gate.ts";
+export { GatePool, type GatePoolOptions } from "./gate/gate-pool.ts";
 export { GateReason } from "./gate/reason-codes.ts";
 
 export { compileBundle, type CompileOptions, type CompiledBundle } from "./policy/compile.ts";
