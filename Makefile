@@ -8,8 +8,10 @@ POLICY := node src/cli/main.ts
 
 setup: node_modules/.package-lock.json .tools/bin/opa
 
+# A linked node_modules (a git worktree sharing another checkout's) is left
+# alone: npm ci would empty the directory it points to.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@if [ -L node_modules ]; then echo "node_modules is a link: not reinstalling"; else npm ci --no-audit --no-fund; fi
 	@touch $@
 
 .tools/bin/opa: tools/opa/go.mod tools/opa/go.sum scripts/install-opa.sh

@@ -258,7 +258,7 @@ _redact := {"redact_secrets": ["text"]}
 test_openai_key_redacted if {
 	_out("sanitize", _redact, {"text": "deploy key sk-abcdefghijklmnopqrstuvwx done"}) == {{
 		"code": "secret_redacted",
-		"message": "1 secret(s) in text replaced by [REDACTED]",
+		"message": "secrets in text replaced by [REDACTED]",
 		"field": "text",
 		"value": "deploy key [REDACTED] done",
 	}}

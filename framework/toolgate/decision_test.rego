@@ -158,7 +158,7 @@ test_approval_beats_sanitize_with_sanitized_arguments if {
 test_sanitize_document if {
 	_decide(_input("asst_x", "post_message", {"channel": "#ops", "text": "sk-abcdefghijklmnopqrstuvwx"}, {"redact_secrets": ["text"]})) == {
 		"effect": "sanitize",
-		"reasons": [{"code": "secret_redacted", "message": "1 secret(s) in text replaced by [REDACTED]"}],
+		"reasons": [{"code": "secret_redacted", "message": "secrets in text replaced by [REDACTED]"}],
 		"arguments": {"channel": "#ops", "text": "[REDACTED]"},
 	}
 }

@@ -12,19 +12,22 @@ _default_secret_patterns := [
 
 # One alternation, replaced in one pass: leftmost matches win, so overlapping
 # patterns cannot leave part of a secret behind.
-_secret_pattern := concat("|", [sprintf("(?:%s)", [p]) |
+_secret_pattern := concat("|", [concat("", ["(?:", p, ")"]) |
 	some p in object.get(input.constraints, "secret_patterns", _default_secret_patterns)
 ])
 
+# One replace doubles as the search: a text with no secret comes back unchanged.
+# (It runs in the JS host with a cached RegExp, far cheaper per call than the
+# WASM target's regex builtins, which recompile the pattern on every evaluation.)
 sanitize contains {
 	"code": "secret_redacted",
-	"message": sprintf("%v secret(s) in %s replaced by [REDACTED]", [count(found), field]),
+	"message": sprintf("secrets in %s replaced by [REDACTED]", [field]),
 	"field": field,
-	"value": regex.replace(text, _secret_pattern, "[REDACTED]"),
+	"value": redacted,
 } if {
 	some field in input.constraints.redact_secrets
 	text := input.arguments[field]
 	is_string(text)
-	found := regex.find_all_string_submatch_n(_secret_pattern, text, -1)
-	count(found) > 0
+	redacted := regex.replace(text, _secret_pattern, "[REDACTED]")
+	redacted != text
 }

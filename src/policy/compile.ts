@@ -74,18 +74,22 @@ async function locatedErrors(opa: string, args: string[]): Promise<PolicyDiagnos
     await run(opa, ["check", "--format", "json", ...args], { maxBuffer: 64 * 1024 * 1024 });
     return [];
   } catch (err) {
-    const stdout = String((err as { stdout?: string }).stdout ?? "");
+    // opa check writes its JSON report to stdout or stderr depending on version.
+    const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+    const report = [stdout, stderr].find((text) => text?.trim().startsWith("{")) ?? "";
     try {
-      const parsed = JSON.parse(stdout) as { errors?: OpaCheckError[] };
+      const parsed = JSON.parse(report) as { errors?: OpaCheckError[] };
       return (parsed.errors ?? []).map((e) => ({
         code: e.code,
-        message: e.message,
+        message: e.message.startsWith("undefined function")
+          ? `${e.message} (not a builtin the toolgate WASM runtime provides: see build/capabilities.json)`
+          : e.message,
         ...(e.location
           ? { location: { file: e.location.file, row: e.location.row, col: e.location.col || (e.details?.idx ?? 0) + 1 } }
           : {}),
       }));
     } catch {
-      return [{ code: "opa_check_failed", message: (stdout || String(err)).trim() }];
+      return [{ code: "opa_check_failed", message: errorText(err) }];
     }
   }
 }

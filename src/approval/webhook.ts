@@ -1,0 +1,135 @@
+import type { ApprovalRequest, ApprovalResponse, Approver } from "./approver.ts";
+import { ApprovalError } from "./errors.ts";
+
+export interface WebhookApproverOptions {
+  /** Where review requests are POSTed. */
+  url: string;
+  /** Extra headers, e.g. `authorization` for the review service. */
+  headers?: Record<string, string>;
+  /** Wait between status polls, in ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** Names the approver when the service's answer does not. Default "webhook". */
+  approver?: string;
+}
+
+/**
+ * The body POSTed to the review service, shaped like the Cheqpoint seed:
+ * action / summary / details / justification, plus the binding that the
+ * answer must be for.
+ */
+export interface WebhookReviewRequest {
+  action: string;
+  summary: string;
+  details: { call_id: string; assistant_id: string; thread_id?: string; run_id?: string; arguments: Record<string, unknown> };
+  justification: string;
+  request_id: string;
+  timeout_seconds?: number;
+}
+
+/**
+ * A review service's answer, to the POST or to a status poll:
+ * `{status: "pending", status_url?}` (poll; default status URL `${url}/${request_id}`),
+ * or `{status: "approved" | "rejected", approver?, note?, arguments?}`.
+ */
+interface WebhookAnswer {
+  status: "pending" | "approved" | "rejected";
+  status_url?: string;
+  request_id?: string;
+  approver?: string;
+  note?: string;
+  arguments?: Record<string, unknown>;
+}
+
+/**
+ * Asks a human-review service over HTTP. The service may answer at once, hold
+ * the POST until a human decides, or answer `pending` and be polled. Waiting
+ * ends when the request's signal aborts (the approval timeout): the caller denies.
+ */
+export class WebhookApprover implements Approver {
+  readonly #options: WebhookApproverOptions;
+
+  constructor(options: WebhookApproverOptions) {
+    this.#options = options;
+  }
+
+  async request(request: ApprovalRequest): Promise<ApprovalResponse> {
+    const body: WebhookReviewRequest = {
+      action: request.call.name,
+      summary: request.summary,
+      details: {
+        call_id: request.call.call_id,
+        assistant_id: request.call.assistant_id,
+        ...(request.call.thread_id === undefined ? {} : { thread_id: request.call.thread_id }),
+        ...(request.call.run_id === undefined ? {} : { run_id: request.call.run_id }),
+        arguments: { ...request.arguments },
+      },
+      justification: request.reasons.map((r) => r.message).join("; "),
+      request_id: request.binding,
+      ...(typeof request.hint?.timeout_seconds === "number" ? { timeout_seconds: request.hint.timeout_seconds } : {}),
+    };
+    let answer = await this.#fetch(this.#options.url, request.signal, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...this.#options.headers },
+      body: JSON.stringify(body),
+    });
+    const statusUrl = new URL(answer.status_url ?? `${this.#options.url.replace(/\/$/, "")}/${encodeURIComponent(request.binding)}`, this.#options.url).href;
+    while (answer.status === "pending") {
+      await sleep(this.#options.pollIntervalMs ?? 1000, request.signal);
+      answer = await this.#fetch(statusUrl, request.signal, { headers: { ...this.#options.headers } });
+    }
+    // A service answering for another request must not approve this one.
+    if (answer.request_id !== undefined && answer.request_id !== request.binding) {
+      throw new ApprovalError(`the review service answered for request ${answer.request_id}, not ${request.binding}`);
+    }
+    const approver = answer.approver ?? this.#options.approver ?? "webhook";
+    const note = answer.note === undefined ? {} : { note: answer.note };
+    return answer.status === "approved"
+      ? { status: "approved", approver, ...note, ...(answer.arguments === undefined ? {} : { arguments: answer.arguments }) }
+      : { status: "rejected", approver, ...note };
+  }
+
+  async #fetch(url: string, signal: AbortSignal, init: RequestInit): Promise<WebhookAnswer> {
+    let response: Response;
+    try {
+      response = await fetch(url, { ...init, signal });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw new ApprovalError(`the review service at ${url} is unreachable: ${(err as Error).message}`, { cause: err });
+    }
+    const text = await response.text();
+    if (!response.ok) throw new ApprovalError(`the review service at ${url} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+    let answer: unknown;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      throw new ApprovalError(`the review service at ${url} answered with non-JSON: ${text.slice(0, 200)}`);
+    }
+    if (!isAnswer(answer)) throw new ApprovalError(`the review service at ${url} answered without a status of pending, approved or rejected`);
+    return answer;
+  }
+}
+
+function isAnswer(value: unknown): value is WebhookAnswer {
+  const answer = value as Partial<WebhookAnswer> | null;
+  return (
+    typeof answer === "object" &&
+    answer !== null &&
+    (answer.status === "pending" || answer.status === "approved" || answer.status === "rejected") &&
+    (answer.arguments === undefined || (typeof answer.arguments === "object" && answer.arguments !== null && !Array.isArray(answer.arguments)))
+  );
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,320 @@
+import { approvalRequest, type ApprovalResponse, type Approver } from "../approval/approver.ts";
+import { approvalBinding, sameArguments } from "../approval/binding.ts";
+import { ApprovalLedger } from "../approval/ledger.ts";
+import type { Decision, Reason } from "../gate/decision.ts";
+import type { Gate } from "../gate/gate.ts";
+import type { ToolCall } from "../gate/tool-call.ts";
+
+/** What a tool implementation gets besides its arguments. */
+export interface ToolContext {
+  readonly call: ToolCall;
+  /** The decision that let it run (for an approver's modified arguments: the re-check). */
+  readonly decision: Decision;
+  readonly approval: ApprovalRecord | undefined;
+}
+
+/** A tool implementation: arguments are the decision's effective ones. A string result goes to the model as is, anything else as JSON. */
+export type ToolFunction = (args: Record<string, unknown>, context: ToolContext) => unknown;
+
+export type ToolMap = Readonly<Record<string, ToolFunction>>;
+
+/** How an approval ended. */
+export interface ApprovalRecord {
+  readonly status: "approved" | "rejected" | "timed_out" | "failed" | "unavailable";
+  readonly approver?: string;
+  readonly note?: string;
+  /** The approver's replacement arguments, when they gave some. */
+  readonly arguments?: Record<string, unknown>;
+}
+
+/** Codes the guard adds to what the model is told, beyond the policy's own reason codes. */
+export const GuardReason = {
+  approvalRejected: "approval_rejected",
+  approvalTimedOut: "approval_timed_out",
+  approvalFailed: "approval_failed",
+  approvalUnavailable: "approval_unavailable",
+  /** The approver's modified arguments were denied by the policy. */
+  modificationDenied: "approval_modification_denied",
+  /** The approver's modified arguments need an approval of their own (see ToolGuard). */
+  modificationNeedsApproval: "approval_modification_needs_approval",
+  toolError: "tool_error",
+  toolNotImplemented: "tool_not_implemented",
+} as const;
+
+/** The result of one tool call, for the app and its logs. */
+export interface CallOutcome {
+  readonly call: ToolCall;
+  /** The gate's decision on the call as the model sent it. */
+  readonly decision: Decision;
+  /** The gate's decision on an approver's modified arguments. */
+  readonly recheck?: Decision;
+  readonly approval?: ApprovalRecord;
+  /**
+   * `ran`: the tool returned; `denied`: policy or approver said no; `error`: the tool threw or is missing;
+   * `delegated`: approved for a tool that runs elsewhere (hosted MCP), nothing ran here.
+   */
+  readonly status: "ran" | "denied" | "error" | "delegated";
+  /** The arguments the tool ran with, when it ran (or threw). */
+  readonly arguments?: Record<string, unknown>;
+  /** What the model is told. */
+  readonly output: string;
+}
+
+/** Something worth an audit entry beyond the decision record itself. */
+export type GuardEvent =
+  | { readonly type: "tool_error"; readonly call: ToolCall; readonly decision: Decision; readonly error: unknown }
+  | { readonly type: "approval"; readonly call: ToolCall; readonly decision: Decision; readonly approval: ApprovalRecord; readonly error?: unknown };
+
+export interface ToolGuardOptions {
+  gate: Gate;
+  /** Your tool implementations by name; only what the policy lets through runs. */
+  tools: ToolMap;
+  /** Asked on require_approval. Without one, such calls are denied. */
+  approver?: Approver;
+  /**
+   * The assistant id the policy sees on surfaces without one (Responses, Chat
+   * Completions, Agents): your name for this assistant, so per-assistant
+   * rules apply. Assistants runs always use the Run's assistant_id. Default "default".
+   */
+  assistantId?: string;
+  /** Added to every call's input document as `context` (user, tenant, environment). */
+  context?: Record<string, unknown>;
+  /** Longest wait for an approver, in ms; the policy's `timeout_seconds` hint can shorten it. Default 10 minutes. */
+  approvalTimeoutMs?: number;
+  /** What the model is told when an approval is rejected or times out. */
+  rejectionMessage?: string;
+  onEvent?: (event: GuardEvent) => void;
+}
+
+/** The seed's wording for a rejected approval. */
+export const DEFAULT_REJECTION_MESSAGE = "Security system denied this specific action.";
+const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Either the tool may run with these arguments, or the model gets this refusal. */
+export type Authorization =
+  | { readonly kind: "run"; readonly arguments: Record<string, unknown>; readonly decision: Decision; readonly recheck?: Decision; readonly approval?: ApprovalRecord }
+  | { readonly kind: "refused"; readonly outcome: CallOutcome };
+
+/**
+ * Applies the gate's decisions to tool calls: runs allowed calls once with the
+ * effective arguments, refuses denied ones with an output the model can react
+ * to, and routes require_approval through the Approver. The surface adapters
+ * only translate between their wire format and ToolCall / CallOutcome.
+ *
+ * Approver-modified arguments go through the full gate again. If the policy
+ * then wants approval again for arguments that differ from those approved, the
+ * call is denied rather than re-asked: the approver approved other arguments,
+ * and asking in a loop would let a modification walk past the policy one
+ * approval at a time. Identical arguments are not a modification.
+ */
+export class ToolGuard {
+  readonly gate: Gate;
+  readonly assistantId: string;
+  readonly context: Record<string, unknown> | undefined;
+  readonly #options: ToolGuardOptions;
+  readonly #ledger = new ApprovalLedger();
+
+  constructor(options: ToolGuardOptions) {
+    this.#options = options;
+    this.gate = options.gate;
+    this.assistantId = options.assistantId ?? "default";
+    this.context = options.context;
+  }
+
+  /** Decides every call of one model turn together; outcomes come back in call order. */
+  handleAll(calls: readonly ToolCall[]): Promise<CallOutcome[]> {
+    return Promise.all(calls.map((call) => this.handle(call)));
+  }
+
+  /** Decides one call and applies the decision. Never throws for a tool's or an approver's failure. */
+  async handle(call: ToolCall): Promise<CallOutcome> {
+    const authorization = await this.authorize(call);
+    return authorization.kind === "run" ? this.#run(call, authorization) : authorization.outcome;
+  }
+
+  /** Decides one call, asking the approver if needed, without running anything. */
+  async authorize(call: ToolCall): Promise<Authorization> {
+    const decision = await this.gate.decide(this.#withContext(call));
+    switch (decision.effect) {
+      case "allow":
+      case "sanitize":
+        return { kind: "run", arguments: decision.arguments, decision };
+      case "deny":
+        return refused(call, decision, denial(decision.reasons));
+      case "require_approval":
+        return this.#approve(call, decision);
+    }
+  }
+
+  /**
+   * Asks the approver ahead of execution and, if approved, records a grant that
+   * the next execution of exactly this call (id and arguments) consumes. For
+   * flows that pause the run for approval (Agents SDK interruptions).
+   */
+  async preapprove(call: ToolCall): Promise<ApprovalRecord> {
+    const { decision } = this.gate.evaluate(this.#withContext(call));
+    if (decision.effect !== "require_approval") return { status: "approved", note: `the policy decided ${decision.effect}` };
+    const { record, response } = await this.#ask(call, decision);
+    if (response?.status === "approved") this.#ledger.grant(approvalBinding(call.call_id, decision.arguments), response);
+    return record;
+  }
+
+  /** Whether the policy would want a human for this call now (no audit record: the execution records). */
+  needsApproval(call: ToolCall): boolean {
+    return this.gate.evaluate(this.#withContext(call)).decision.effect === "require_approval";
+  }
+
+  /** What the model is told when an approval ended other than approved. */
+  rejectionOutput(record: ApprovalRecord): string {
+    return rejection(this.#rejectionMessage, record);
+  }
+
+  #withContext(call: ToolCall): ToolCall {
+    return this.context === undefined || call.context !== undefined ? call : { ...call, context: this.context };
+  }
+
+  async #approve(call: ToolCall, decision: Decision): Promise<Authorization> {
+    const granted = this.#ledger.take(approvalBinding(call.call_id, decision.arguments));
+    let response: ApprovalResponse | undefined = granted;
+    let record: ApprovalRecord;
+    if (granted) {
+      record = recordOf(granted);
+    } else {
+      ({ record, response } = await this.#ask(call, decision));
+    }
+    if (response?.status !== "approved") return refused(call, decision, rejection(this.#rejectionMessage, record), record);
+
+    const modified = response.arguments;
+    if (modified === undefined || sameArguments(modified, decision.arguments)) {
+      return { kind: "run", arguments: decision.arguments, decision, approval: record };
+    }
+    const recheck = await this.gate.decide(this.#withContext({ ...call, arguments: JSON.stringify(modified) }));
+    switch (recheck.effect) {
+      case "allow":
+      case "sanitize":
+        return { kind: "run", arguments: recheck.arguments, decision, recheck, approval: record };
+      case "deny":
+        return refused(call, decision, denial([{ code: GuardReason.modificationDenied, message: "the approver's modified arguments were denied" }, ...recheck.reasons]), record, recheck);
+      case "require_approval":
+        return refused(
+          call,
+          decision,
+          denial([{ code: GuardReason.modificationNeedsApproval, message: "the approver's modified arguments need an approval of their own" }, ...recheck.reasons]),
+          record,
+          recheck,
+        );
+    }
+  }
+
+  /** Asks the approver under a timeout; every way this can end becomes an ApprovalRecord and an event. */
+  async #ask(call: ToolCall, decision: Decision): Promise<{ record: ApprovalRecord; response?: ApprovalResponse }> {
+    const approver = this.#options.approver;
+    if (!approver) {
+      const record: ApprovalRecord = { status: "unavailable", note: "no approver is configured" };
+      this.#emit({ type: "approval", call, decision, approval: record });
+      return { record };
+    }
+    const hinted = decision.approval?.timeout_seconds;
+    const limit = this.#options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
+    const timeoutMs = typeof hinted === "number" && hinted > 0 ? Math.min(hinted * 1000, limit) : limit;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error(`approval timed out after ${timeoutMs} ms`));
+        resolve("timeout");
+      }, timeoutMs);
+    });
+    const request = approvalRequest(call, decision, approvalBinding(call.call_id, decision.arguments), controller.signal);
+    try {
+      const response = await Promise.race([approver.request(request), timedOut]);
+      if (response === "timeout") {
+        const record: ApprovalRecord = { status: "timed_out", note: `no answer within ${timeoutMs} ms` };
+        this.#emit({ type: "approval", call, decision, approval: record });
+        return { record };
+      }
+      const record = recordOf(response);
+      this.#emit({ type: "approval", call, decision, approval: record });
+      return { record, response };
+    } catch (error) {
+      const record: ApprovalRecord = controller.signal.aborted
+        ? { status: "timed_out", note: `no answer within ${timeoutMs} ms` }
+        : { status: "failed", note: error instanceof Error ? error.message : String(error) };
+      this.#emit({ type: "approval", call, decision, approval: record, error });
+      return { record };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #run(call: ToolCall, authorization: Extract<Authorization, { kind: "run" }>): Promise<CallOutcome> {
+    const { arguments: args, decision, recheck, approval } = authorization;
+    const base = { call, decision, ...(recheck ? { recheck } : {}), ...(approval ? { approval } : {}) };
+    const tool = Object.hasOwn(this.#options.tools, call.name) ? this.#options.tools[call.name] : undefined;
+    if (!tool) {
+      const error = new Error(`no implementation for tool ${call.name}`);
+      this.#emit({ type: "tool_error", call, decision: recheck ?? decision, error });
+      return { ...base, status: "error", output: modelMessage("error", "This tool is not available.", [GuardReason.toolNotImplemented]) };
+    }
+    try {
+      const result = await tool(args, { call, decision: recheck ?? decision, approval });
+      return { ...base, status: "ran", arguments: args, output: typeof result === "string" ? result : (JSON.stringify(result) ?? "null") };
+    } catch (error) {
+      this.#emit({ type: "tool_error", call, decision: recheck ?? decision, error });
+      // The error text stays in the event: it may carry internals the model should not see.
+      return {
+        ...base,
+        status: "error",
+        arguments: args,
+        output: modelMessage("error", "The tool failed while running; the action may not have completed.", [GuardReason.toolError]),
+      };
+    }
+  }
+
+  get #rejectionMessage(): string {
+    return this.#options.rejectionMessage ?? DEFAULT_REJECTION_MESSAGE;
+  }
+
+  #emit(event: GuardEvent): void {
+    try {
+      this.#options.onEvent?.(event);
+    } catch {
+      // A failing listener must not turn a decided call into a crashed run loop.
+    }
+  }
+}
+
+function recordOf(response: ApprovalResponse): ApprovalRecord {
+  return {
+    status: response.status,
+    ...(response.approver === undefined ? {} : { approver: response.approver }),
+    ...(response.note === undefined ? {} : { note: response.note }),
+    ...(response.status === "approved" && response.arguments !== undefined ? { arguments: response.arguments } : {}),
+  };
+}
+
+function refused(call: ToolCall, decision: Decision, output: string, approval?: ApprovalRecord, recheck?: Decision): Extract<Authorization, { kind: "refused" }> {
+  return { kind: "refused", outcome: { call, decision, ...(recheck ? { recheck } : {}), ...(approval ? { approval } : {}), status: "denied", output } };
+}
+
+/** A policy denial for the model: the reason codes and one sentence built from the reasons. */
+function denial(reasons: readonly Reason[]): string {
+  const sentence = reasons.length === 0 ? "The policy denied this call." : `The policy denied this call: ${reasons.map((r) => r.message.replace(/\.$/, "")).join("; ")}.`;
+  return modelMessage("denied", sentence, reasons.map((r) => r.code));
+}
+
+function rejection(message: string, record: ApprovalRecord): string {
+  const code = {
+    approved: GuardReason.approvalRejected,
+    rejected: GuardReason.approvalRejected,
+    timed_out: GuardReason.approvalTimedOut,
+    failed: GuardReason.approvalFailed,
+    unavailable: GuardReason.approvalUnavailable,
+  }[record.status];
+  return modelMessage("denied", message, [code]);
+}
+
+/** The JSON the model receives instead of a tool result. */
+function modelMessage(status: "denied" | "error", message: string, reasons: readonly string[]): string {
+  return JSON.stringify({ status, message, reasons });
+}

@@ -1,0 +1,137 @@
+import { cp, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileBundle } from "../../src/policy/compile.ts";
+import { Gate } from "../../src/gate/gate.ts";
+import type { ToolCall } from "../../src/gate/tool-call.ts";
+import { readBundle } from "../../src/policy/bundle.ts";
+import { PolicyEngine } from "../../src/policy/engine.ts";
+import { decisionProblem } from "../../src/gate/validate-decision.ts";
+import { buildSeedBundle, seedRegoDir, seedTools } from "../helpers/seed-bundle.ts";
+
+let engine: PolicyEngine;
+let gate: Gate;
+
+const call = (name: string, args: unknown, extra: Partial<ToolCall> = {}): ToolCall => ({
+  surface: "chat",
+  assistant_id: "asst_zzz",
+  call_id: "call_1",
+  name,
+  arguments: typeof args === "string" ? args : JSON.stringify(args),
+  ...extra,
+});
+
+const codes = (c: ToolCall, g: Gate = gate): string[] => g.evaluate(c).decision.reasons.map((r) => r.code);
+
+beforeAll(async () => {
+  engine = await PolicyEngine.load(await readBundle(await buildSeedBundle()));
+  gate = new Gate(engine, { tools: await seedTools(), limits: { maxBytes: 4096, maxDepth: 8 } });
+});
+
+describe("Gate fails closed", () => {
+  it("allows a valid call and reports the revision and input", () => {
+    const { decision, input } = gate.evaluate(call("get_customer", { customer_id: "c-1" }, { thread_id: "t", run_id: "r" }));
+    expect(decision.effect).toBe("allow");
+    expect(decision.revision).toBe(engine.revision);
+    expect(decision.decision_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(input).toMatchObject({
+      version: 1, surface: "chat", assistant_id: "asst_zzz", thread_id: "t", run_id: "r",
+      tool: { name: "get_customer", type: "function" }, arguments: { customer_id: "c-1" }, constraints: {}, context: {},
+    });
+  });
+
+  it("passes the resolved per-assistant constraints to the policy", () => {
+    expect(gate.evaluate(call("refund_order", { order_id: "o", amount: 1 }, { assistant_id: "asst_abc123" })).input?.constraints)
+      .toEqual({ max_amount: 100 });
+    expect(gate.evaluate(call("update_order_status", { order_id: "o", status: "x" }, { assistant_id: "asst_def456" })).input?.constraints)
+      .toEqual({});
+  });
+
+  it.each([
+    ["not JSON", "{nope", "arguments_not_json"],
+    ["a JSON array", "[1,2]", "arguments_not_object"],
+    ["JSON null", "null", "arguments_not_object"],
+    ["a JSON string", '"x"', "arguments_not_object"],
+    ["larger than the limit", JSON.stringify({ customer_id: "x".repeat(5000) }), "arguments_too_large"],
+    ["nested deeper than the limit", `{"customer_id":"c","x":${"[".repeat(20)}${"]".repeat(20)}}`, "arguments_too_deep"],
+  ])("denies arguments that are %s", (_label, raw, code) => {
+    const { decision } = gate.evaluate(call("get_customer", raw));
+    expect(decision.effect).toBe("deny");
+    expect(decision.reasons.map((r) => r.code)).toEqual([code]);
+  });
+
+  it("denies schema violations: missing field, wrong type, unknown field", () => {
+    expect(codes(call("get_customer", {}))).toEqual(["schema_violation"]);
+    expect(codes(call("refund_order", { order_id: "o", amount: "5" }))).toEqual(["schema_violation"]);
+    const { decision } = gate.evaluate(call("get_customer", { customer_id: "c", include_ssn: true }));
+    expect(decision.reasons[0]!.message).toContain('unknown field "include_ssn"');
+  });
+
+  it("denies a tool that was not declared, even one the policy would allow", () => {
+    expect(codes(call("drop_database", {}))).toEqual(["tool_not_declared"]);
+  });
+
+  it("denies a malformed tool call instead of throwing", () => {
+    expect(codes({ ...call("get_customer", {}), arguments: 42 } as unknown as ToolCall)).toEqual(["arguments_not_json"]);
+    expect(codes({ ...call("get_customer", {}), surface: "fax" } as unknown as ToolCall)).toEqual(["invalid_tool_call"]);
+    expect(codes(null as unknown as ToolCall)).toEqual(["invalid_tool_call"]);
+  });
+
+  it("denies everything when no policy is loaded", async () => {
+    const empty = new Gate(undefined, { tools: await seedTools() });
+    expect(empty.revision).toBe("");
+    expect(codes(call("get_customer", { customer_id: "c" }), empty)).toEqual(["no_policy"]);
+  });
+
+  it("denies with policy_error when the input cannot be built", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(codes(call("get_customer", { customer_id: "c" }, { context: cyclic }))).toEqual(["policy_error"]);
+    expect(gate.evaluate(call("get_customer", { customer_id: "c" })).decision.effect).toBe("allow");
+  });
+
+  it("denies with policy_error when the WASM evaluation aborts, and keeps serving", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "toolgate-abort-"));
+    await cp(seedRegoDir, path.join(dir, "rego"), { recursive: true });
+    // Two values for one complete rule: a runtime conflict, which aborts the WASM evaluation.
+    await writeFile(
+      path.join(dir, "rego", "conflict.rego"),
+      [
+        "package toolgate.rules", "", "import rego.v1", "",
+        'x := 1 if input.arguments.customer_id == "boom"', "",
+        'x := 2 if input.arguments.customer_id == "boom"', "",
+        'deny contains {"code": "never", "message": "never"} if x == 3', "",
+      ].join("\n"),
+    );
+    const built = await compileBundle({ regoDir: path.join(dir, "rego"), out: path.join(dir, "b.tar.gz") });
+    const aborting = new Gate(await PolicyEngine.load(await readBundle(built.path)), { tools: await seedTools() });
+    const { decision } = aborting.evaluate(call("get_customer", { customer_id: "boom" }));
+    expect(decision.effect).toBe("deny");
+    expect(decision.reasons[0]!.code).toBe("policy_error");
+    expect(decision.reasons[0]!.message).toMatch(/conflict/);
+    expect(aborting.evaluate(call("get_customer", { customer_id: "fine" })).decision.effect).toBe("allow");
+  });
+
+  it("sanitize decisions carry redacted arguments that still satisfy the tool schema", () => {
+    const { decision } = gate.evaluate(call("post_message", { channel: "#ops", text: "key AKIAABCDEFGHIJKLMNOP" }));
+    expect(decision.effect).toBe("sanitize");
+    expect(JSON.stringify(decision.arguments)).not.toContain("AKIAABCDEFGHIJKLMNOP");
+  });
+
+  it("duplicate keys are decided on the value the schema validated", () => {
+    const { decision, input } = gate.evaluate(call("refund_order", '{"order_id":"o","amount":1,"amount":900}'));
+    expect(input?.arguments.amount).toBe(900);
+    expect(decision.effect).toBe("deny");
+  });
+});
+
+describe("decision validation", () => {
+  it("rejects what is not a decision document", () => {
+    expect(decisionProblem(undefined)).toMatch(/undefined/);
+    expect(decisionProblem({ effect: "maybe", reasons: [] })).toMatch(/effect/);
+    expect(decisionProblem({ effect: "sanitize", reasons: [] })).toMatch(/arguments/);
+    expect(decisionProblem({ effect: "require_approval", reasons: [] })).toMatch(/approval/);
+    expect(decisionProblem({ effect: "allow", reasons: [] })).toBeUndefined();
+  });
+});

@@ -1,0 +1,186 @@
+import OpenAI from "openai";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { callbackApprover } from "../../src/approval/callback.ts";
+import type { ApprovalRequest, ApprovalResponse, Approver } from "../../src/approval/approver.ts";
+import { approvalBinding } from "../../src/approval/binding.ts";
+import { call, start, type FunctionCall, type OpenAIServer, type Turn } from "../../src/dev/openai-server/index.ts";
+import type { Gate } from "../../src/gate/gate.ts";
+import { ToolGuard, type CallOutcome, type GuardEvent, type ToolFunction } from "../../src/openai/apply-decision.ts";
+import { recordingTools, seedGate } from "./harness.ts";
+
+/** One surface's run loop, written with exactly the lines the README shows. */
+export interface Driver {
+  readonly surface: "assistants" | "responses" | "chat";
+  run(client: OpenAI, guard: ToolGuard): Promise<{ outcomes: CallOutcome[]; text: string }>;
+}
+
+export const SECRET = "sk-abcdefghijklmnopqrstuvwx";
+const BLAST = '{"template":"weekly_update","recipient_count":500,"subject":"System Maintenance"}';
+const BLAST_ARGS = { template: "weekly_update", recipient_count: 500, subject: "System Maintenance" };
+
+/** The shared integration suite: the seed scenarios through one surface, real SDK, real HTTP, real policy. */
+export function surfaceSuite(name: string, driver: Driver): void {
+  describe(name, () => {
+    let gate: Gate;
+    let cleanup: () => Promise<void>;
+    const servers: OpenAIServer[] = [];
+
+    beforeAll(async () => {
+      ({ gate, cleanup } = await seedGate());
+    });
+    afterAll(() => cleanup());
+    afterEach(async () => {
+      await Promise.all(servers.splice(0).map((s) => s.close()));
+    });
+
+    async function converse(calls: FunctionCall[], options: { approver?: Approver; approvalTimeoutMs?: number; overrides?: Record<string, ToolFunction> } = {}) {
+      const turns: Turn<FunctionCall>[] = [{ calls }, { text: "Done." }];
+      const server = await start({ script: { [driver.surface]: turns } });
+      servers.push(server);
+      const client = new OpenAI({ apiKey: "test", baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const { tools, ran } = recordingTools(options.overrides);
+      const events: GuardEvent[] = [];
+      const guard = new ToolGuard({
+        gate,
+        tools,
+        assistantId: "asst_zzz",
+        onEvent: (e) => events.push(e),
+        ...(options.approver ? { approver: options.approver } : {}),
+        ...(options.approvalTimeoutMs ? { approvalTimeoutMs: options.approvalTimeoutMs } : {}),
+      });
+      const result = await driver.run(client, guard);
+      const told = (callId: string): unknown => {
+        const outputs = server.toolOutputs.filter((o) => o.callId === callId);
+        expect(outputs).toHaveLength(1);
+        return JSON.parse(String(outputs[0]!.output)) as unknown;
+      };
+      return { ...result, server, ran, events, told };
+    }
+
+    it("runs an allowed call once with the model's arguments", async () => {
+      const r = await converse([call("get_customer", '{"customer_id":"c-1"}', "call_get")]);
+      expect(r.ran).toEqual([{ name: "get_customer", args: { customer_id: "c-1" } }]);
+      expect(r.told("call_get")).toEqual({ ok: true, tool: "get_customer" });
+      expect(r.outcomes).toMatchObject([{ status: "ran", decision: { effect: "allow" } }]);
+      expect(r.text).toBe("Done.");
+    });
+
+    it("never runs a denied call and tells the model why", async () => {
+      const r = await converse([call("delete_customer", '{"customer_id":"c-1"}', "call_del")]);
+      expect(r.ran).toEqual([]);
+      expect(r.told("call_del")).toEqual({
+        status: "denied",
+        message: "The policy denied this call: Deleting customers is never done by an assistant.",
+        reasons: ["tool_denied"],
+      });
+      expect(r.text).toBe("Done.");
+    });
+
+    it("denies arguments that break the tool's schema", async () => {
+      const r = await converse([call("refund_order", '{"order_id":"o-1","amount":"100"}', "call_refund")]);
+      expect(r.ran).toEqual([]);
+      expect(r.told("call_refund")).toMatchObject({ status: "denied", reasons: ["schema_violation"] });
+    });
+
+    it("runs a sanitized call with the redacted arguments", async () => {
+      const r = await converse([call("post_message", JSON.stringify({ channel: "#ops", text: `deploy key ${SECRET} done` }), "call_post")]);
+      expect(r.ran).toEqual([{ name: "post_message", args: { channel: "#ops", text: "deploy key [REDACTED] done" } }]);
+      expect(r.outcomes[0]).toMatchObject({ status: "ran", decision: { effect: "sanitize" } });
+    });
+
+    it("runs a call an approver approved, bound to that call and its arguments", async () => {
+      const asked: ApprovalRequest[] = [];
+      const approver = callbackApprover((request) => {
+        asked.push(request);
+        return { status: "approved", approver: "ann@yourcompany.com", note: "planned maintenance" };
+      });
+      const r = await converse([call("send_email_blast", BLAST, "call_blast")], { approver });
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toMatchObject({ binding: approvalBinding("call_blast", BLAST_ARGS), reasons: [{ code: "approval_required" }] });
+      expect(r.ran).toEqual([{ name: "send_email_blast", args: BLAST_ARGS }]);
+      expect(r.outcomes[0]).toMatchObject({ status: "ran", approval: { status: "approved", approver: "ann@yourcompany.com" } });
+    });
+
+    it("does not run a rejected call and tells the model the seed's sentence", async () => {
+      const r = await converse([call("send_email_blast", BLAST, "call_blast")], { approver: callbackApprover(() => ({ status: "rejected", approver: "bob" })) });
+      expect(r.ran).toEqual([]);
+      expect(r.told("call_blast")).toEqual({ status: "denied", message: "Security system denied this specific action.", reasons: ["approval_rejected"] });
+      expect(r.events).toMatchObject([{ type: "approval", approval: { status: "rejected", approver: "bob" } }]);
+      expect(r.text).toBe("Done.");
+    });
+
+    it("denies when the approver does not answer in time", async () => {
+      let aborted = false;
+      const silent: Approver = {
+        request: (request) =>
+          new Promise<ApprovalResponse>(() => {
+            request.signal.addEventListener("abort", () => (aborted = true));
+          }),
+      };
+      const r = await converse([call("send_email_blast", BLAST, "call_blast")], { approver: silent, approvalTimeoutMs: 50 });
+      expect(r.ran).toEqual([]);
+      expect(aborted).toBe(true);
+      expect(r.told("call_blast")).toMatchObject({ message: "Security system denied this specific action.", reasons: ["approval_timed_out"] });
+    });
+
+    it("re-checks modified arguments: what the policy denies does not run", async () => {
+      const approver = callbackApprover(() => ({ status: "approved", arguments: { ...BLAST_ARGS, bcc: "everyone@evil.example" } }));
+      const r = await converse([call("send_email_blast", BLAST, "call_blast")], { approver });
+      expect(r.ran).toEqual([]);
+      expect(r.told("call_blast")).toMatchObject({ status: "denied", reasons: ["approval_modification_denied", "schema_violation"] });
+      expect(r.outcomes[0]).toMatchObject({ decision: { effect: "require_approval" }, recheck: { effect: "deny" } });
+    });
+
+    it("re-checks modified arguments: a change that still needs approval is denied, one the policy allows runs", async () => {
+      const bigger = callbackApprover(() => ({ status: "approved", arguments: { ...BLAST_ARGS, recipient_count: 300 } }));
+      const r1 = await converse([call("send_email_blast", BLAST, "call_blast")], { approver: bigger });
+      expect(r1.ran).toEqual([]);
+      expect(r1.told("call_blast")).toMatchObject({ reasons: ["approval_modification_needs_approval", "approval_required"] });
+
+      const smaller = callbackApprover(() => ({ status: "approved", arguments: { ...BLAST_ARGS, recipient_count: 80 } }));
+      const r2 = await converse([call("send_email_blast", BLAST, "call_blast")], { approver: smaller });
+      expect(r2.ran).toEqual([{ name: "send_email_blast", args: { ...BLAST_ARGS, recipient_count: 80 } }]);
+      expect(r2.outcomes[0]).toMatchObject({ recheck: { effect: "allow" } });
+    });
+
+    it("decides every call of one turn and answers them together", async () => {
+      const r = await converse(
+        [
+          call("get_customer", '{"customer_id":"c-1"}', "call_a"),
+          call("delete_customer", '{"customer_id":"c-1"}', "call_b"),
+          call("post_message", JSON.stringify({ channel: "#ops", text: `key ${SECRET}` }), "call_c"),
+          call("send_email_blast", BLAST, "call_d"),
+        ],
+        { approver: callbackApprover(() => ({ status: "rejected" })) },
+      );
+      // Sorted: the Agents SDK reports outcomes as calls finish, which may differ from call order.
+      const byCall = [...r.outcomes].sort((a, b) => a.call.call_id.localeCompare(b.call.call_id));
+      expect(byCall.map((o) => [o.call.call_id, o.decision.effect, o.status])).toEqual([
+        ["call_a", "allow", "ran"],
+        ["call_b", "deny", "denied"],
+        ["call_c", "sanitize", "ran"],
+        ["call_d", "require_approval", "denied"],
+      ]);
+      expect(r.ran.map((x) => x.name).sort()).toEqual(["get_customer", "post_message"]);
+      const carried = new Set(r.server.toolOutputs.map((o) => o.request));
+      expect(r.server.toolOutputs.map((o) => o.callId)).toEqual(["call_a", "call_b", "call_c", "call_d"]);
+      expect(carried.size).toBe(1);
+    });
+
+    it("turns a throwing tool into an error output and an event; the loop goes on", async () => {
+      const boom = new Error("database on fire: password=hunter2");
+      const r = await converse([call("create_ticket", '{"customer_id":"c-1","summary":"help"}', "call_t"), call("get_customer", '{"customer_id":"c-1"}', "call_g")], {
+        overrides: {
+          create_ticket: () => {
+            throw boom;
+          },
+        },
+      });
+      expect(r.told("call_t")).toEqual({ status: "error", message: "The tool failed while running; the action may not have completed.", reasons: ["tool_error"] });
+      expect(JSON.stringify(r.server.requests)).not.toContain("hunter2");
+      expect(r.told("call_g")).toEqual({ ok: true, tool: "get_customer" });
+      expect(r.events).toEqual([expect.objectContaining({ type: "tool_error", error: boom })]);
+      expect(r.text).toBe("Done.");
+    });
+  });
+}
