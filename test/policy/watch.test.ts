@@ -5,7 +5,7 @@ import { Gate } from "../../src/gate/gate.ts";
 import { WatchedGate } from "../../src/gate/watched-gate.ts";
 import { compileBundle } from "../../src/policy/compile.ts";
 import { PolicyBuildError } from "../../src/policy/errors.ts";
-import type { PolicyWatcherEvents, ReloadFailedEvent, ReloadOutcome } from "../../src/policy/watch.ts";
+import type { PolicyWatcherEvents, ReloadFailedEvent } from "../../src/policy/watch.ts";
 import {
   BAD_REGO,
   BAD_SCHEMA,
@@ -45,9 +45,9 @@ function next<E extends "reloaded" | "reload_failed" | "unchanged">(
 }
 
 /** The next build outcome of any kind, driven by the file watcher. */
-function nextOutcome(gate: WatchedGate): Promise<ReloadOutcome["status"]> {
+function nextOutcome(gate: WatchedGate): Promise<string> {
   return new Promise((resolve) => {
-    const done = (status: ReloadOutcome["status"]) => () => {
+    const done = (status: string) => () => {
       gate.off("reloaded", a);
       gate.off("reload_failed", b);
       gate.off("unchanged", c);
@@ -112,8 +112,9 @@ describe("explicit reload()", () => {
       path.join(regoDir, "net.rego"),
       'package toolgate.rules\n\ndeny contains {"code": "x", "message": "y"} if {\n\thttp.send({"method": "GET", "url": "http://x"}).status_code == 500\n}\n',
     );
-    const failed = (await gate.reload()) as ReloadFailedEvent;
-    expect(failed.status).toBe("failed");
+    const outcome = await gate.reload();
+    expect(outcome.status).toBe("failed");
+    const failed = outcome as ReloadFailedEvent;
     expect(failed.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n")).toMatch(/http\.send/);
     expect(failed.diagnostics[0]!.location?.file).toMatch(/net\.rego$/);
     expect(gate.revision).toBe(serving);
@@ -283,9 +284,6 @@ describe("close()", () => {
     expect(await outcome).toBe("reloaded");
     await gate.close();
     await new Promise((r) => setTimeout(r, 50));
-    expect(process.getActiveResourcesInfo().filter((r) => r !== "Timeout")).toEqual(
-      expect.arrayContaining([]),
-    );
     expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(before);
     // The gate keeps serving its last revision after close.
     expect(effect(gate).effect).toBe("deny");
