@@ -2,10 +2,12 @@ import type { Command } from "commander";
 import { registerAudit } from "./audit.ts";
 import { registerBuild } from "./build.ts";
 import { registerEval } from "./eval.ts";
+import { registerWatch } from "./watch.ts";
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
   registerBuild(program);
   registerEval(program);
   registerAudit(program);
+  registerWatch(program);
 }
