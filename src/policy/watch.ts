@@ -412,7 +412,9 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
     let before = await identity();
     for (let waited = 0; ; waited += this.settleMs) {
       if (before === undefined) {
-        throw new BundleLoadError(`the bundle ${file} is gone; ${serving ? `keeping revision ${serving}` : "no revision is serving"}`);
+        throw new BundleLoadError(
+          serving ? `the bundle ${file} is gone; keeping revision ${serving}` : `no policy bundle at ${file}: run \`policy build\` first`,
+        );
       }
       await sleep(this.settleMs);
       const now = await identity();
