@@ -218,7 +218,7 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
     watcher.on("error", (err) => {
       const error = err instanceof Error ? err : new Error(String(err));
       this.logger.error(`watching the policy failed: ${error.message}`);
-      this.emit("watch_error", error);
+      this.notify("watch_error", error);
     });
     await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   }
@@ -228,7 +228,7 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
     if (event === "addDir") return; // a directory alone changes nothing; its files report themselves
     this.changeSeq += 1;
     this.changedPaths.add(file);
-    this.emit("change", { event, path: file });
+    this.notify("change", { event, path: file });
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -310,7 +310,7 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
       this.logger.error(
         [`policy reload failed; ${still}:`, ...event.diagnostics.map((d) => `  ${formatDiagnostic(d)}`)].join("\n"),
       );
-      this.emit("reload_failed", event);
+      this.notify("reload_failed", event);
       return { status: "failed", ...event };
     };
     const closed = () => new ToolgateError("watcher_closed", "the policy watcher is closed");
@@ -354,7 +354,7 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
     if (!engine) {
       const event: ReloadUnchangedEvent = { revision, buildMs, trigger, changed };
       this.logger.info(`policy rebuilt in ${Math.round(buildMs)} ms; revision ${revision} unchanged`);
-      this.emit("unchanged", event);
+      this.notify("unchanged", event);
       return { status: "unchanged", ...event };
     }
     this.target.use(engine);
@@ -362,8 +362,17 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
     this.logger.info(
       `policy reloaded: revision ${from || "(none)"} -> ${revision} (build ${Math.round(buildMs)} ms, load ${Math.round(event.loadMs)} ms)`,
     );
-    this.emit("reloaded", event);
+    this.notify("reloaded", event);
     return { status: "reloaded", ...event };
+  }
+
+  /** Emits without letting a listener's exception break the build chain (it is logged instead). */
+  private notify<E extends keyof PolicyWatcherEvents>(event: E, ...args: PolicyWatcherEvents[E]): void {
+    try {
+      (this.emit as (event: E, ...args: PolicyWatcherEvents[E]) => boolean)(event, ...args);
+    } catch (err) {
+      this.logger.error(`a "${event}" listener threw: ${describeThrown(err)}`);
+    }
   }
 
   /** Deleting the policy must never mean "no policy" (or allow-all): keep the last good and say so. */
