@@ -120,6 +120,20 @@ describe("explicit reload()", () => {
     expect(gate.revision).toBe(serving);
   });
 
+  it("a listener that throws does not break reloading", async () => {
+    const { gate, regoDir } = await setup({ watch: false });
+    gate.on("reloaded", () => {
+      throw new Error("listener bug");
+    });
+    await writeConfig(regoDir, POLICY_B.config);
+    const outcome = await gate.reload();
+    expect(outcome.status).toBe("reloaded");
+    expect(effect(gate).effect).toBe("deny");
+    await writeConfig(regoDir, POLICY_A.config);
+    expect((await gate.reload()).status).toBe("reloaded");
+    expect(effect(gate).effect).toBe("allow");
+  });
+
   it("a first build that fails throws the located error and leaks no watcher", async () => {
     const copy = await policyCopy();
     cleanups.push(copy.cleanup);
