@@ -30,9 +30,14 @@ lint-rego: setup
 
 test: setup typecheck lint-rego
 	npm test
+	$(POLICY) test framework rego test/cases
+	@node scripts/test-summary.ts build/tmp/vitest-results.json
 
 demo: setup
 	$(POLICY) build
+	@echo; echo "== the 24 seed tool calls, each through the full gate (policy eval) =="
+	$(POLICY) eval --call test/fixtures/seed-cases.jsonl
+	@echo; echo "== a support-desk conversation on every OpenAI surface (local scripted server, real openai SDK) =="
 	node scripts/demo.ts
 
 bench: setup

@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     maxWorkers: 2,
+    // The JSON report feeds the plain "N passed, N failed" line that ends `make test`.
+    reporters: ["default", "json"],
+    outputFile: { json: "build/tmp/vitest-results.json" },
   },
 });

@@ -30,22 +30,22 @@ _input(assistant, tool, args, constraints) := {
 	"context": {},
 }
 
-# Decides with the given custom rule outputs in place of any loaded package
-# toolgate.rules, so these tests do not depend on the user's policy.
-_decide_with(doc, rules) := d if {
-	d := data.toolgate.decision with input as doc
-		with data.toolgate.config as _config
-		with data.toolgate.rules as rules
-}
-
-_decide(doc) := _decide_with(doc, {})
+# Each test decides with `with` on its own expressions, mocking the config and
+# any custom rule outputs (package toolgate.rules) so these tests do not depend
+# on the user's policy. A helper function doing this would read better, but
+# opa's WASM compiler rejects a function that evaluates data.toolgate.decision
+# under `with` ("function ... used as reference, not called"), and `policy
+# test` runs these tests on WASM.
 
 _codes(d) := [r.code | some r in d.reasons]
 
 # Base effect
 
 test_configured_allow if {
-	_decide(_input("asst_x", "get_customer", {"customer_id": "c-1"}, {})) == {
+	d := data.toolgate.decision with input as _input("asst_x", "get_customer", {"customer_id": "c-1"}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	d == {
 		"effect": "allow",
 		"reasons": [],
 		"arguments": {"customer_id": "c-1"},
@@ -53,7 +53,10 @@ test_configured_allow if {
 }
 
 test_unknown_tool_denied_by_default if {
-	_decide(_input("asst_x", "drop_database", {}, {})) == {
+	d := data.toolgate.decision with input as _input("asst_x", "drop_database", {}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	d == {
 		"effect": "deny",
 		"reasons": [{"code": "tool_not_allowed", "message": "tool drop_database is not allowed for assistant asst_x"}],
 		"arguments": {},
@@ -68,22 +71,34 @@ test_no_config_denies_everything if {
 }
 
 test_config_deny_uses_reason_text if {
-	_decide(_input("asst_x", "delete_customer", {"customer_id": "c-1"}, {})).reasons == [{
+	d := data.toolgate.decision with input as _input("asst_x", "delete_customer", {"customer_id": "c-1"}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	d.reasons == [{
 		"code": "tool_denied",
 		"message": "Deleting customers is never done by an assistant.",
 	}]
 }
 
 test_config_deny_default_message if {
-	_decide(_input("asst_x", "modify_pricing", {}, {})).reasons == [{
+	d := data.toolgate.decision with input as _input("asst_x", "modify_pricing", {}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	d.reasons == [{
 		"code": "tool_denied",
 		"message": "tool modify_pricing is denied by policy",
 	}]
 }
 
 test_assistant_effect_overrides_tool_effect if {
-	_decide(_input("asst_admin", "modify_pricing", {"sku": "A", "price": 1}, {})).effect == "allow"
-	_decide(_input("asst_readonly", "refund_order", {"amount": 1}, {})).reasons == [{
+	dec_1 := data.toolgate.decision with input as _input("asst_admin", "modify_pricing", {"sku": "A", "price": 1}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	dec_1.effect == "allow"
+	dec_2 := data.toolgate.decision with input as _input("asst_readonly", "refund_order", {"amount": 1}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	dec_2.reasons == [{
 		"code": "tool_denied",
 		"message": "Read-only assistant.",
 	}]
@@ -98,8 +113,14 @@ test_unknown_effect_not_allowed if {
 
 # Constraints come from input.constraints only: the gate has already merged them.
 test_constraints_read_from_input_only if {
-	_decide(_input("asst_x", "refund_order", {"amount": 900}, {})).effect == "allow"
-	_codes(_decide(_input("asst_x", "refund_order", {"amount": 90}, {"max_amount": 50}))) == ["max_amount_exceeded"]
+	dec_1 := data.toolgate.decision with input as _input("asst_x", "refund_order", {"amount": 900}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	dec_1.effect == "allow"
+	dec_2 := data.toolgate.decision with input as _input("asst_x", "refund_order", {"amount": 90}, {"max_amount": 50})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	_codes(dec_2) == ["max_amount_exceeded"]
 }
 
 test_malformed_input_denied if {
@@ -111,22 +132,29 @@ test_malformed_input_denied if {
 # Precedence and the decision document
 
 test_deny_beats_approval_and_keeps_only_deny_reasons if {
-	d := _decide(_input("asst_x", "send_email_blast", {"recipient_count": 500, "amount": -1}, {
+	d := data.toolgate.decision with input as _input("asst_x", "send_email_blast", {"recipient_count": 500, "amount": -1}, {
 		"approval_over": {"recipient_count": 100},
 		"max_amount": 10,
-	}))
+	})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
 	d.effect == "deny"
 	_codes(d) == ["invalid_amount"]
 	not d.approval
 }
 
 test_deny_reasons_sorted if {
-	d := _decide(_input("asst_x", "refund_order", {"amount": "x"}, {"max_amount": 10, "allowed_values": {"currency": ["EUR"]}}))
+	d := data.toolgate.decision with input as _input("asst_x", "refund_order", {"amount": "x"}, {"max_amount": 10, "allowed_values": {"currency": ["EUR"]}})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
 	_codes(d) == ["invalid_amount", "value_not_allowed"]
 }
 
 test_approval_document if {
-	_decide(_input("asst_x", "send_email_blast", {"recipient_count": 500}, {"approval_over": {"recipient_count": 100}})) == {
+	d := data.toolgate.decision with input as _input("asst_x", "send_email_blast", {"recipient_count": 500}, {"approval_over": {"recipient_count": 100}})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	d == {
 		"effect": "require_approval",
 		"reasons": [{"code": "approval_required", "message": "recipient_count 500 exceeds the approval threshold 100"}],
 		"arguments": {"recipient_count": 500},
@@ -138,17 +166,21 @@ test_approval_document if {
 }
 
 test_assistant_approval_settings_override if {
-	d := _decide(_input("asst_admin", "send_email_blast", {"recipient_count": 500}, {"approval_over": {"recipient_count": 100}}))
+	d := data.toolgate.decision with input as _input("asst_admin", "send_email_blast", {"recipient_count": 500}, {"approval_over": {"recipient_count": 100}})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
 	d.approval.timeout_seconds == 60
 	d.approval.approvers == ["ops"]
 }
 
 # Approval beats sanitize, but the approver sees (and the tool gets) the sanitized arguments.
 test_approval_beats_sanitize_with_sanitized_arguments if {
-	d := _decide(_input("asst_x", "send_email_blast", {"recipient_count": 500, "subject": "key sk-abcdefghijklmnopqrstuvwx"}, {
+	d := data.toolgate.decision with input as _input("asst_x", "send_email_blast", {"recipient_count": 500, "subject": "key sk-abcdefghijklmnopqrstuvwx"}, {
 		"approval_over": {"recipient_count": 100},
 		"redact_secrets": ["subject"],
-	}))
+	})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
 	d.effect == "require_approval"
 	_codes(d) == ["approval_required"]
 	d.arguments == {"recipient_count": 500, "subject": "key [REDACTED]"}
@@ -156,7 +188,10 @@ test_approval_beats_sanitize_with_sanitized_arguments if {
 }
 
 test_sanitize_document if {
-	_decide(_input("asst_x", "post_message", {"channel": "#ops", "text": "sk-abcdefghijklmnopqrstuvwx"}, {"redact_secrets": ["text"]})) == {
+	d := data.toolgate.decision with input as _input("asst_x", "post_message", {"channel": "#ops", "text": "sk-abcdefghijklmnopqrstuvwx"}, {"redact_secrets": ["text"]})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	d == {
 		"effect": "sanitize",
 		"reasons": [{"code": "secret_redacted", "message": "secrets in text replaced by [REDACTED]"}],
 		"arguments": {"channel": "#ops", "text": "[REDACTED]"},
@@ -164,7 +199,9 @@ test_sanitize_document if {
 }
 
 test_deny_keeps_original_arguments if {
-	d := _decide(_input("asst_x", "post_message", {"text": "sk-abcdefghijklmnopqrstuvwx", "amount": -1}, {"redact_secrets": ["text"], "max_amount": 1}))
+	d := data.toolgate.decision with input as _input("asst_x", "post_message", {"text": "sk-abcdefghijklmnopqrstuvwx", "amount": -1}, {"redact_secrets": ["text"], "max_amount": 1})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
 	d.effect == "deny"
 	d.arguments.text == "sk-abcdefghijklmnopqrstuvwx"
 }
@@ -174,25 +211,33 @@ test_deny_keeps_original_arguments if {
 _custom_deny := {{"code": "after_hours", "message": "no refunds after hours"}}
 
 test_custom_deny_beats_config_allow if {
-	d := _decide_with(_input("asst_x", "get_customer", {}, {}), {"deny": _custom_deny})
+	d := data.toolgate.decision with input as _input("asst_x", "get_customer", {}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"deny": _custom_deny}
 	d.effect == "deny"
 	d.reasons == [{"code": "after_hours", "message": "no refunds after hours"}]
 }
 
 test_custom_deny_cannot_allow_unknown_tool if {
-	d := _decide_with(_input("asst_x", "drop_database", {}, {}), {"deny": _custom_deny})
+	d := data.toolgate.decision with input as _input("asst_x", "drop_database", {}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"deny": _custom_deny}
 	_codes(d) == ["after_hours", "tool_not_allowed"]
 }
 
 test_custom_require_approval if {
-	d := _decide_with(_input("asst_x", "get_customer", {}, {}), {"require_approval": {{"code": "vip_customer", "message": "customer is a VIP", "extra": 1}}})
+	d := data.toolgate.decision with input as _input("asst_x", "get_customer", {}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"require_approval": {{"code": "vip_customer", "message": "customer is a VIP", "extra": 1}}}
 	d.effect == "require_approval"
 	d.reasons == [{"code": "vip_customer", "message": "customer is a VIP"}]
 	d.approval == {"summary": "get_customer for assistant asst_x: customer is a VIP"}
 }
 
 test_custom_sanitize_replaces_field if {
-	d := _decide_with(_input("asst_x", "get_customer", {"customer_id": "c-1", "note": "call 555"}, {}), {"sanitize": {{"code": "phone_masked", "message": "phone number masked", "field": "note", "value": "call ***"}}})
+	d := data.toolgate.decision with input as _input("asst_x", "get_customer", {"customer_id": "c-1", "note": "call 555"}, {})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"sanitize": {{"code": "phone_masked", "message": "phone number masked", "field": "note", "value": "call ***"}}}
 	d == {
 		"effect": "sanitize",
 		"reasons": [{"code": "phone_masked", "message": "phone number masked"}],
@@ -201,12 +246,16 @@ test_custom_sanitize_replaces_field if {
 }
 
 test_conflicting_sanitizations_deny if {
-	d := _decide_with(_input("asst_x", "post_message", {"text": "sk-abcdefghijklmnopqrstuvwx"}, {"redact_secrets": ["text"]}), {"sanitize": {{"code": "shout", "message": "upper-cased", "field": "text", "value": "SK-ABCDEFGHIJKLMNOPQRSTUVWX"}}})
+	d := data.toolgate.decision with input as _input("asst_x", "post_message", {"text": "sk-abcdefghijklmnopqrstuvwx"}, {"redact_secrets": ["text"]})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"sanitize": {{"code": "shout", "message": "upper-cased", "field": "text", "value": "SK-ABCDEFGHIJKLMNOPQRSTUVWX"}}}
 	_codes(d) == ["sanitize_conflict"]
 }
 
 test_agreeing_sanitizations_apply if {
-	d := _decide_with(_input("asst_x", "post_message", {"text": "sk-abcdefghijklmnopqrstuvwx"}, {"redact_secrets": ["text"]}), {"sanitize": {{"code": "also_redacted", "message": "redacted again", "field": "text", "value": "[REDACTED]"}}})
+	d := data.toolgate.decision with input as _input("asst_x", "post_message", {"text": "sk-abcdefghijklmnopqrstuvwx"}, {"redact_secrets": ["text"]})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"sanitize": {{"code": "also_redacted", "message": "redacted again", "field": "text", "value": "[REDACTED]"}}}
 	d.effect == "sanitize"
 	_codes(d) == ["also_redacted", "secret_redacted"]
 	d.arguments.text == "[REDACTED]"
@@ -214,14 +263,24 @@ test_agreeing_sanitizations_apply if {
 
 test_malformed_custom_output_denies if {
 	doc := _input("asst_x", "get_customer", {}, {})
-	d1 := _decide_with(doc, {"deny": {"forbidden"}})
+	d1 := data.toolgate.decision with input as doc
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"deny": {"forbidden"}}
 	_codes(d1) == ["invalid_rule_output"]
-	d2 := _decide_with(doc, {"deny": true})
+	d2 := data.toolgate.decision with input as doc
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"deny": true}
 	_codes(d2) == ["invalid_rule_output"]
-	d3 := _decide_with(doc, {"deny": {{"code": "Bad Code", "message": "m"}}})
+	d3 := data.toolgate.decision with input as doc
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"deny": {{"code": "Bad Code", "message": "m"}}}
 	_codes(d3) == ["invalid_rule_output"]
-	d4 := _decide_with(doc, {"require_approval": {{"code": "x"}}})
+	d4 := data.toolgate.decision with input as doc
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"require_approval": {{"code": "x"}}}
 	_codes(d4) == ["invalid_rule_output"]
-	d5 := _decide_with(doc, {"sanitize": {{"code": "x", "message": "m", "field": "f"}}})
+	d5 := data.toolgate.decision with input as doc
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {"sanitize": {{"code": "x", "message": "m", "field": "f"}}}
 	_codes(d5) == ["invalid_rule_output"]
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ApprovalHint, Decision, Effect, Reason } from "../gate/decision.ts";
 import type { InputDocument } from "../gate/input-document.ts";
+import { GateReason } from "../gate/reason-codes.ts";
 import type { Surface } from "../gate/tool-call.ts";
 
 /** OPA decision-log `path` of every toolgate record: the entrypoint that decided. */
@@ -63,11 +64,27 @@ export interface DecisionRecord extends DecisionEntry {
 }
 
 /**
- * The input as it may be logged: for `sanitize`, the policy said the raw
- * arguments must not travel further, so they are replaced by the sanitized ones.
+ * True when the gate denied because the policy's sanitized arguments broke the
+ * tool schema: the policy said the raw arguments must not travel further, but
+ * its rewrite is unusable, so neither set is fit for the log.
  */
-export function redactInput(input: InputDocument, decision: Pick<Decision, "effect" | "arguments">): InputDocument {
-  return decision.effect === "sanitize" ? { ...input, arguments: decision.arguments } : input;
+export function argumentsWithheld(decision: { effect: string; reasons?: readonly Reason[] }): boolean {
+  return decision.effect === "deny" && (decision.reasons ?? []).some((r) => r.code === GateReason.sanitizedArgumentsInvalid);
+}
+
+/**
+ * The input as it may be logged: for `sanitize`, the policy said the raw
+ * arguments must not travel further, so they are replaced by the sanitized
+ * ones; for a deny because the sanitized arguments were invalid, the raw
+ * arguments (which hold what the policy wanted removed) are withheld: `{}`.
+ */
+export function redactInput(
+  input: InputDocument,
+  decision: Pick<Decision, "effect" | "arguments"> & { reasons?: readonly Reason[] },
+): InputDocument {
+  if (decision.effect === "sanitize") return { ...input, arguments: decision.arguments };
+  if (argumentsWithheld(decision)) return { ...input, arguments: {} };
+  return input;
 }
 
 /**
@@ -79,7 +96,11 @@ export function toDecisionEntry(
   decision: Decision,
   options: { approval?: ApprovalRecord; now?: Date } = {},
 ): DecisionEntry {
-  const result: DecisionResult = { effect: decision.effect, reasons: decision.reasons, arguments: decision.arguments };
+  const result: DecisionResult = {
+    effect: decision.effect,
+    reasons: decision.reasons,
+    arguments: argumentsWithheld(decision) ? {} : decision.arguments,
+  };
   if (decision.approval !== undefined) result.approval = decision.approval;
   const entry: DecisionEntry = {
     decision_id: decision.decision_id,

@@ -60,11 +60,17 @@ export async function* readLines(file: string, onBytes?: (bytes: number) => void
     onBytes?.(chunk.length);
     let start = 0;
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      pending.push(chunk.subarray(start, nl));
       line += 1;
       // Splitting on the newline byte is safe in UTF-8: it never occurs inside a multi-byte sequence.
-      yield { text: Buffer.concat(pending).toString("utf8"), line, terminated: true };
-      pending = [];
+      let text: string;
+      if (pending.length === 0) {
+        text = chunk.toString("utf8", start, nl); // the common case: the line lies within one chunk, no copy
+      } else {
+        pending.push(chunk.subarray(start, nl));
+        text = Buffer.concat(pending).toString("utf8");
+        pending = [];
+      }
+      yield { text, line, terminated: true };
       start = nl + 1;
     }
     if (start < chunk.length) pending.push(chunk.subarray(start));

@@ -27,6 +27,8 @@ export interface CompileOptions {
   entrypoints?: string[];
   /** Include *_test.rego files (policy test compiles them as entrypoints). */
   includeTests?: boolean;
+  /** More Rego files to compile (policy test: the test files it was given). */
+  extraFiles?: string[];
   capabilities?: string;
 }
 
@@ -115,6 +117,7 @@ export async function compileBundle(options: CompileOptions): Promise<CompiledBu
   const files = [
     ...(await regoFiles(FRAMEWORK_DIR, includeTests)),
     ...(await regoFiles(options.regoDir, includeTests)),
+    ...(options.extraFiles ?? []),
   ].map(display);
 
   const configPath = path.join(options.regoDir, CONFIG_FILE);

@@ -68,9 +68,10 @@ export class PolicyEngine {
    * Evaluates an entrypoint and returns its value, or undefined when the rule is
    * undefined. Input is always passed encoded: the SDK treats a falsy input
    * (0, "", false, null) as "no input", which an ArrayBuffer never is.
+   * `undefined` evaluates with no input at all (as opa test runs tests).
    */
   evaluate(input: unknown, entrypoint: string = DECISION_ENTRYPOINT): unknown {
-    const encoded = input instanceof ArrayBuffer ? input : encodeInput(input);
+    const encoded = input === undefined ? undefined : input instanceof ArrayBuffer ? input : encodeInput(input);
     let resultSet: unknown;
     try {
       resultSet = this.policy.evaluate(encoded, entrypoint);

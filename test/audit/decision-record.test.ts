@@ -58,6 +58,20 @@ describe("redactInput", () => {
     expect(redactInput(input, { effect: "allow", arguments: input.arguments })).toBe(input);
   });
 
+  it("withholds the raw arguments of a deny whose sanitized arguments broke the tool schema", () => {
+    const entry = toDecisionEntry(input, {
+      effect: "deny",
+      reasons: [{ code: "sanitized_arguments_invalid", message: "sanitized arguments break the tool schema" }],
+      arguments: input.arguments,
+      decision_id: "d1",
+      revision: "r1",
+      duration_us: 12,
+    });
+    expect(JSON.stringify(entry)).not.toContain("sk-secret");
+    expect(entry.input.arguments).toEqual({});
+    expect(entry.result.arguments).toEqual({});
+  });
+
   it("is applied by toDecisionEntry, so a sanitized secret never reaches the record", () => {
     const entry = toDecisionEntry(input, {
       effect: "sanitize",

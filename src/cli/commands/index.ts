@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { registerAudit } from "./audit.ts";
 import { registerBuild } from "./build.ts";
 import { registerEval } from "./eval.ts";
+import { registerReplay } from "./replay.ts";
+import { registerTest } from "./test.ts";
 import { registerWatch } from "./watch.ts";
 
 /** Each command lives in its own file and registers itself here. */
@@ -9,5 +11,7 @@ export function registerCommands(program: Command): void {
   registerBuild(program);
   registerEval(program);
   registerAudit(program);
+  registerReplay(program);
+  registerTest(program);
   registerWatch(program);
 }

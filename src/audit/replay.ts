@@ -1,0 +1,303 @@
+import type { Effect, PolicyDecision, Reason } from "../gate/decision.ts";
+import type { InputDocument } from "../gate/input-document.ts";
+import { GateReason } from "../gate/reason-codes.ts";
+import type { ToolDeclaration } from "../gate/tool-call.ts";
+import { ToolSchemas } from "../gate/tool-schemas.ts";
+import { decisionProblem } from "../gate/validate-decision.ts";
+import type { PolicyConfig } from "../policy/config.ts";
+import { encodeInput, type PolicyEngine } from "../policy/engine.ts";
+import { describeThrown } from "../policy/errors.ts";
+import { argumentsWithheld, type DecisionRecord } from "./decision-record.ts";
+import { readLog } from "./read-log.ts";
+
+/**
+ * Gate denies whose arguments never reached the log (the raw text was not a
+ * JSON object within limits, or the call itself was malformed): nothing can
+ * be re-evaluated, by the policy or by the gate.
+ */
+const ARGUMENTS_NOT_LOGGED: ReadonlySet<string> = new Set([
+  GateReason.argumentsNotJson,
+  GateReason.argumentsNotObject,
+  GateReason.argumentsTooLarge,
+  GateReason.argumentsTooDeep,
+  GateReason.invalidToolCall,
+]);
+
+/**
+ * Gate denies made on the tool declarations before the policy ran. The parsed
+ * arguments are logged, so with the tool declarations they can go through the
+ * gate's schema check again; without them, the policy alone would judge a call
+ * the gate never let it see.
+ */
+const DECIDED_ON_TOOL_SCHEMAS: ReadonlySet<string> = new Set([GateReason.toolNotDeclared, GateReason.schemaViolation]);
+
+/** What replay could say about one record. */
+export type ReplayOutcome =
+  /** Re-evaluated; effect or reason codes differ. */
+  | "changed"
+  /** Re-evaluated; same effect and reason codes. */
+  | "unchanged"
+  /** Denied by the gate before the policy ran and not re-evaluable (see `ReplayedRecord.why`): unchanged by the policy. */
+  | "pre_policy"
+  /**
+   * A `sanitize` record, whose logged arguments are the sanitized ones, that the
+   * candidate allows: it may well still sanitize the raw arguments, which were
+   * never logged, so replay cannot tell.
+   */
+  | "inconclusive"
+  /**
+   * Nothing to re-evaluate: the record has no usable input document, or its
+   * arguments were withheld from the log (a sanitize whose rewrite broke the
+   * tool schema, denied as sanitized_arguments_invalid).
+   */
+  | "skipped";
+
+export interface ReplayedDecision {
+  effect: Effect;
+  reasons: Reason[];
+  arguments?: Record<string, unknown>;
+}
+
+export interface ReplayedRecord {
+  outcome: ReplayOutcome;
+  /** The candidate's decision, for re-evaluated records (changed, unchanged, inconclusive). */
+  decision?: ReplayedDecision;
+  /** For pre_policy and skipped: the gate reason code or what is missing. */
+  why?: string;
+}
+
+export interface ReplayerOptions {
+  /**
+   * The tool declarations the gate checks arguments against. Given, replay runs
+   * each record through the gate's checks after parsing (schema, tool declared,
+   * sanitized arguments re-checked), so schema denies are re-evaluated too.
+   */
+  tools?: readonly ToolDeclaration[];
+}
+
+function configOf(engine: PolicyEngine): PolicyConfig | undefined {
+  return (engine.bundle.data.toolgate as { config?: PolicyConfig } | undefined)?.config;
+}
+
+function deny(code: string, message: string): ReplayedDecision {
+  return { effect: "deny", reasons: [{ code, message }] };
+}
+
+/** Reason codes as a comparable key: order is not significant. */
+function codesKey(reasons: readonly Reason[]): string {
+  return reasons
+    .map((r) => r.code)
+    .sort()
+    .join(",");
+}
+
+/**
+ * Re-decides recorded inputs with a candidate policy, the way the gate would
+ * after parsing the arguments: the constraints are resolved again from the
+ * candidate's toolgate.yaml (the recorded ones are the old policy's), the input
+ * is encoded once and handed to `PolicyEngine.evaluate`, the decision is
+ * validated, and failures deny with the gate's reason codes.
+ */
+export class Replayer {
+  readonly engine: PolicyEngine;
+  readonly gateChecks: boolean;
+  private readonly schemas: ToolSchemas | undefined;
+  private readonly config: PolicyConfig;
+  private readonly constraints = new Map<string, Record<string, unknown>>();
+
+  constructor(engine: PolicyEngine, options: ReplayerOptions = {}) {
+    this.engine = engine;
+    this.schemas = options.tools ? new ToolSchemas(options.tools) : undefined;
+    this.gateChecks = this.schemas !== undefined;
+    this.config = configOf(engine) ?? { version: 1 };
+  }
+
+  replay(record: DecisionRecord): ReplayedRecord {
+    const input = record.input as InputDocument | undefined;
+    if (input === null || typeof input !== "object" || typeof input.arguments !== "object" || input.arguments === null) {
+      return { outcome: "skipped", why: "no input document" };
+    }
+    const old = record.result;
+    if (!Array.isArray(old.reasons)) return { outcome: "skipped", why: "no result.reasons" };
+    if (argumentsWithheld(old)) return { outcome: "skipped", why: "arguments withheld (sanitized_arguments_invalid)" };
+    const gateCode = old.effect === "deny" && old.reasons.length === 1 ? old.reasons[0]?.code : undefined;
+    if (gateCode !== undefined && ARGUMENTS_NOT_LOGGED.has(gateCode)) return { outcome: "pre_policy", why: gateCode };
+    if (gateCode !== undefined && DECIDED_ON_TOOL_SCHEMAS.has(gateCode) && !this.schemas) {
+      return { outcome: "pre_policy", why: gateCode };
+    }
+
+    const decision = this.decide(input);
+    const same = decision.effect === old.effect && codesKey(decision.reasons) === codesKey(old.reasons);
+    if (same) return { outcome: "unchanged", decision };
+    if (old.effect === "sanitize" && decision.effect === "allow") return { outcome: "inconclusive", decision };
+    return { outcome: "changed", decision };
+  }
+
+  /** The candidate's decision on a recorded input, mirroring Gate.evaluate from the schema check on. */
+  decide(input: InputDocument): ReplayedDecision {
+    const tool = input.tool?.name;
+    const args = input.arguments;
+    if (this.schemas) {
+      const reason = this.schemas.check(tool, args);
+      if (reason) return { effect: "deny", reasons: [reason] };
+    }
+    let result: unknown;
+    try {
+      result = this.engine.evaluate(encodeInput({ ...input, constraints: this.constraintsFor(input.assistant_id, tool) }));
+    } catch (err) {
+      return deny(GateReason.policyError, describeThrown(err));
+    }
+    const problem = decisionProblem(result);
+    if (problem) return deny(GateReason.invalidDecision, problem);
+    const policyDecision = result as PolicyDecision;
+    if (policyDecision.effect === "sanitize" && this.schemas) {
+      const invalid = this.schemas.check(tool, policyDecision.arguments!);
+      if (invalid) {
+        return deny(GateReason.sanitizedArgumentsInvalid, `sanitized arguments break the tool schema: ${invalid.message}`);
+      }
+    }
+    const decision: ReplayedDecision = { effect: policyDecision.effect, reasons: policyDecision.reasons };
+    if (policyDecision.effect === "sanitize") decision.arguments = policyDecision.arguments!;
+    return decision;
+  }
+
+  /** The candidate's constraints for an assistant and tool (same merge as the gate's ConstraintResolver). */
+  private constraintsFor(assistantId: string, tool: string): Record<string, unknown> {
+    const key = `${assistantId}\u0000${tool}`;
+    let merged = this.constraints.get(key);
+    if (merged === undefined) {
+      merged = { ...this.config.tools?.[tool]?.constraints };
+      const overrides = this.config.assistants?.[assistantId]?.tools?.[tool]?.constraints ?? {};
+      for (const [name, value] of Object.entries(overrides)) {
+        if (value === null) delete merged[name];
+        else merged[name] = value;
+      }
+      if (this.constraints.size >= 10_000) this.constraints.clear();
+      this.constraints.set(key, merged);
+    }
+    return merged;
+  }
+}
+
+/** One re-evaluated call whose decision differs. */
+export interface ReplayChange {
+  seq: number;
+  decision_id: string;
+  timestamp: string;
+  surface: string;
+  assistant_id: string;
+  thread_id?: string;
+  run_id?: string;
+  call_id: string;
+  tool: string;
+  /** The revision that made the recorded decision. */
+  revision: string;
+  /** `old->new` effect, e.g. `deny->allow`; `deny->deny` when only the reasons differ. */
+  transition: string;
+  old: { effect: Effect; reasons: Reason[] };
+  new: ReplayedDecision;
+}
+
+export interface ReplayReport {
+  log: string;
+  candidate: {
+    revision: string;
+    /** True when the gate's schema checks were re-run (tool declarations given). */
+    gate_checks: boolean;
+  };
+  /** Recorded revisions and how many records each made, in order of first appearance. */
+  revisions: Record<string, number>;
+  counts: {
+    records: number;
+    /** Re-evaluated: changed + unchanged + inconclusive. */
+    evaluated: number;
+    changed: number;
+    unchanged: number;
+    pre_policy: number;
+    inconclusive: number;
+    skipped: number;
+  };
+  /** Per `old->new` transition, the number of changed records. */
+  transitions: Record<string, number>;
+  /** Pre-policy records by gate reason code. */
+  pre_policy_reasons: Record<string, number>;
+  /** Skipped records by why. */
+  skipped_reasons: Record<string, number>;
+  changes: ReplayChange[];
+  /** Sanitize records the candidate allows on their redacted arguments (see ReplayOutcome). */
+  inconclusive: ReplayChange[];
+  duration_ms: number;
+}
+
+export interface ReplayLogOptions extends ReplayerOptions {
+  engine: PolicyEngine;
+  onProgress?: (bytesRead: number, bytesTotal: number) => void;
+}
+
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function changeOf(record: DecisionRecord, decision: ReplayedDecision): ReplayChange {
+  const change: ReplayChange = {
+    seq: record.seq,
+    decision_id: record.decision_id,
+    timestamp: record.timestamp,
+    surface: record.surface,
+    assistant_id: record.assistant_id,
+    call_id: record.call_id,
+    tool: record.tool,
+    revision: record.revision,
+    transition: `${record.result.effect}->${decision.effect}`,
+    old: { effect: record.result.effect, reasons: record.result.reasons },
+    new: decision,
+  };
+  if (record.thread_id !== undefined) change.thread_id = record.thread_id;
+  if (record.run_id !== undefined) change.run_id = record.run_id;
+  return change;
+}
+
+/** Replays every record of a log (and its rotated files, in chain order), streaming. */
+export async function replayLog(path: string, options: ReplayLogOptions): Promise<ReplayReport> {
+  const started = performance.now();
+  const replayer = new Replayer(options.engine, options.tools ? { tools: options.tools } : {});
+  const report: ReplayReport = {
+    log: path,
+    candidate: { revision: options.engine.revision, gate_checks: replayer.gateChecks },
+    revisions: {},
+    counts: { records: 0, evaluated: 0, changed: 0, unchanged: 0, pre_policy: 0, inconclusive: 0, skipped: 0 },
+    transitions: {},
+    pre_policy_reasons: {},
+    skipped_reasons: {},
+    changes: [],
+    inconclusive: [],
+    duration_ms: 0,
+  };
+  const counts = report.counts;
+  for await (const record of readLog(path, options.onProgress ? { onProgress: options.onProgress } : {})) {
+    counts.records += 1;
+    bump(report.revisions, record.revision);
+    const replayed = replayer.replay(record);
+    counts[replayed.outcome] += 1;
+    switch (replayed.outcome) {
+      case "changed": {
+        const change = changeOf(record, replayed.decision!);
+        report.changes.push(change);
+        bump(report.transitions, change.transition);
+        break;
+      }
+      case "inconclusive":
+        report.inconclusive.push(changeOf(record, replayed.decision!));
+        break;
+      case "pre_policy":
+        bump(report.pre_policy_reasons, replayed.why!);
+        break;
+      case "skipped":
+        bump(report.skipped_reasons, replayed.why!);
+        break;
+    }
+  }
+  counts.evaluated = counts.changed + counts.unchanged + counts.inconclusive;
+  report.duration_ms = performance.now() - started;
+  return report;
+}

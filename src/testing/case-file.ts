@@ -1,0 +1,171 @@
+import { readFile } from "node:fs/promises";
+import { isNode, LineCounter, parseDocument } from "yaml";
+import { ToolgateError } from "../errors.ts";
+import type { Effect } from "../gate/decision.ts";
+import type { Surface } from "../gate/tool-call.ts";
+
+/**
+ * A recorded tool call and what the gate must decide for it. Case files are
+ * YAML or JSON: `{cases: [...]}` (or a bare list). See docs/policy-test.md.
+ */
+export interface ToolCallCase {
+  id: string;
+  assistant_id: string;
+  tool: string;
+  /** The raw arguments string, exactly as the model sends it. */
+  arguments: string;
+  surface?: Surface;
+  thread_id?: string;
+  run_id?: string;
+  call_id?: string;
+  context?: Record<string, unknown>;
+  /** Overlaid on the constraints toolgate.yaml resolves for this call, key by key; null removes one. */
+  constraints?: Record<string, unknown>;
+  expect: CaseExpectation;
+  file: string;
+  line: number;
+}
+
+export interface RedactedCheck {
+  /** Dotted path into the effective arguments. */
+  path: string;
+  must_not_contain: string[];
+}
+
+export interface CaseExpectation {
+  effect: Effect;
+  /** Exactly these reason codes, in any order. */
+  reasons?: string[];
+  /** Each key must equal the effective argument of that name (other arguments are not checked). */
+  arguments?: Record<string, unknown>;
+  redacted?: RedactedCheck[];
+  /** Each key must equal the decision's approval hint of that name. */
+  approval?: Record<string, unknown>;
+}
+
+const EFFECTS: readonly Effect[] = ["allow", "deny", "sanitize", "require_approval"];
+const SURFACES: readonly Surface[] = ["assistants", "responses", "chat", "agents", "cli"];
+const CASE_KEYS = new Set(["id", "assistant_id", "tool", "arguments", "surface", "thread_id", "run_id", "call_id", "context", "constraints", "expect", "description"]);
+const EXPECT_KEYS = new Set(["effect", "reasons", "arguments", "redacted", "approval"]);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export class CaseFileError extends ToolgateError {
+  constructor(message: string) {
+    super("case_file_invalid", message);
+  }
+}
+
+export async function loadCaseFile(file: string): Promise<ToolCallCase[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new CaseFileError(`cannot read case file ${file}`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    throw new CaseFileError(`${file}${pos ? `:${pos.line}:${pos.col}` : ""}: not valid YAML/JSON: ${e.message.split("\n")[0]}`);
+  }
+  /** The line of the deepest node along `path` that exists (a missing field: its case's line). */
+  const lineOf = (path: Array<string | number>): number => {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+      const offset = isNode(node) ? node.range?.[0] : undefined;
+      if (offset !== undefined) return lineCounter.linePos(offset).line;
+    }
+    return 1;
+  };
+  const root = doc.toJS() as unknown;
+  const listPath: Array<string | number> = Array.isArray(root) ? [] : ["cases"];
+  const list = Array.isArray(root) ? root : isObject(root) ? root.cases : undefined;
+  if (isObject(root)) {
+    const extra = Object.keys(root).filter((k) => k !== "cases");
+    if (extra.length > 0) throw new CaseFileError(`${file}:${lineOf([extra[0]!])}: unknown top-level key "${extra[0]}" (a case file holds "cases": [...])`);
+  }
+  if (!Array.isArray(list)) throw new CaseFileError(`${file}: a case file holds "cases": a list of tool-call cases`);
+
+  const ids = new Map<string, number>();
+  return list.map((raw: unknown, index) => {
+    const at = [...listPath, index];
+    const label = isObject(raw) && typeof raw.id === "string" ? `case "${raw.id}"` : `case #${index + 1}`;
+    const fail = (field: string, want: string): never => {
+      const fieldPath = field.split(".").filter((p) => p !== "");
+      throw new CaseFileError(`${file}:${lineOf([...at, ...fieldPath])}: ${label}: ${field || "(case)"} ${want}`);
+    };
+    if (!isObject(raw)) return fail("", "must be an object");
+    for (const key of Object.keys(raw)) if (!CASE_KEYS.has(key)) fail(key, `is not a case field (known: ${[...CASE_KEYS].join(", ")})`);
+    if (typeof raw.id !== "string" || raw.id === "") fail("id", "must be a non-empty string");
+    const id = raw.id as string;
+    if (ids.has(id)) fail("id", `repeats the id of case #${ids.get(id)}`);
+    ids.set(id, index + 1);
+    if (typeof raw.assistant_id !== "string") fail("assistant_id", "must be a string");
+    if (typeof raw.tool !== "string") fail("tool", "must be a string (the tool name)");
+    let args: string;
+    if (typeof raw.arguments === "string") args = raw.arguments;
+    else if (isObject(raw.arguments)) args = JSON.stringify(raw.arguments);
+    else return fail("arguments", "must be the raw JSON string the model sent (or an object, sent as its JSON)");
+    if (raw.surface !== undefined && !SURFACES.includes(raw.surface as Surface)) fail("surface", `must be one of ${SURFACES.join(", ")}`);
+    for (const key of ["thread_id", "run_id", "call_id", "description"] as const) {
+      if (raw[key] !== undefined && typeof raw[key] !== "string") fail(key, "must be a string");
+    }
+    for (const key of ["context", "constraints"] as const) {
+      if (raw[key] !== undefined && !isObject(raw[key])) fail(key, "must be an object");
+    }
+    const expect = parseExpect(raw.expect, fail);
+    return {
+      id,
+      assistant_id: raw.assistant_id as string,
+      tool: raw.tool as string,
+      arguments: args,
+      ...(raw.surface !== undefined ? { surface: raw.surface as Surface } : {}),
+      ...(raw.thread_id !== undefined ? { thread_id: raw.thread_id as string } : {}),
+      ...(raw.run_id !== undefined ? { run_id: raw.run_id as string } : {}),
+      ...(raw.call_id !== undefined ? { call_id: raw.call_id as string } : {}),
+      ...(raw.context !== undefined ? { context: raw.context as Record<string, unknown> } : {}),
+      ...(raw.constraints !== undefined ? { constraints: raw.constraints as Record<string, unknown> } : {}),
+      expect,
+      file,
+      line: lineOf(at),
+    };
+  });
+}
+
+function parseExpect(raw: unknown, fail: (field: string, want: string) => never): CaseExpectation {
+  const effectWant = `must be one of ${EFFECTS.join(", ")}`;
+  if (typeof raw === "string") {
+    if (!EFFECTS.includes(raw as Effect)) fail("expect", effectWant);
+    return { effect: raw as Effect };
+  }
+  if (!isObject(raw)) return fail("expect", `is required: an effect (${EFFECTS.join(" | ")}) or {effect, reasons?, arguments?, redacted?, approval?}`);
+  for (const key of Object.keys(raw)) if (!EXPECT_KEYS.has(key)) fail(`expect.${key}`, `is not an expectation (known: ${[...EXPECT_KEYS].join(", ")})`);
+  if (!EFFECTS.includes(raw.effect as Effect)) fail("expect.effect", effectWant);
+  const out: CaseExpectation = { effect: raw.effect as Effect };
+  if (raw.reasons !== undefined) {
+    if (!Array.isArray(raw.reasons) || !raw.reasons.every((r) => typeof r === "string")) fail("expect.reasons", "must be a list of reason codes");
+    out.reasons = raw.reasons as string[];
+  }
+  if (raw.arguments !== undefined) {
+    if (!isObject(raw.arguments)) fail("expect.arguments", "must be an object (argument name -> expected effective value)");
+    out.arguments = raw.arguments as Record<string, unknown>;
+  }
+  if (raw.approval !== undefined) {
+    if (!isObject(raw.approval)) fail("expect.approval", "must be an object");
+    out.approval = raw.approval as Record<string, unknown>;
+  }
+  if (raw.redacted !== undefined) {
+    const list = Array.isArray(raw.redacted) ? raw.redacted : [raw.redacted];
+    out.redacted = list.map((r: unknown) => {
+      if (!isObject(r) || typeof r.path !== "string") return fail("expect.redacted", "must be {path, must_not_contain} (or a list of them)");
+      const banned = typeof r.must_not_contain === "string" ? [r.must_not_contain] : r.must_not_contain;
+      if (!Array.isArray(banned) || banned.length === 0 || !banned.every((b) => typeof b === "string" && b !== "")) {
+        fail("expect.redacted.must_not_contain", "must be a non-empty string or list of strings");
+      }
+      return { path: r.path, must_not_contain: banned as string[] };
+    });
+  }
+  return out;
+}

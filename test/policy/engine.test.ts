@@ -1,0 +1,54 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { readBundle } from "../../src/policy/bundle.ts";
+import { PolicyEngine } from "../../src/policy/engine.ts";
+import { runCli } from "../helpers/run-cli.ts";
+import { buildSeedBundle } from "../helpers/seed-bundle.ts";
+
+let bundlePath: string;
+let engine: PolicyEngine;
+
+beforeAll(async () => {
+  bundlePath = await buildSeedBundle();
+  engine = await PolicyEngine.load(await readBundle(bundlePath));
+});
+
+const input = {
+  version: 1, surface: "cli", assistant_id: "asst_zzz", call_id: "c1",
+  tool: { name: "refund_order", type: "function" },
+  arguments: { order_id: "o-1", amount: 900 }, constraints: { max_amount: 500 }, context: {},
+};
+
+describe("PolicyEngine", () => {
+  it("evaluates toolgate/decision on an input document", () => {
+    expect(engine.entrypoints).toContain("toolgate/decision");
+    expect(engine.evaluate(input)).toMatchObject({ effect: "deny", reasons: [{ code: "max_amount_exceeded" }] });
+  });
+
+  it("passes falsy inputs to the policy instead of evaluating with no input", () => {
+    // The SDK alone would treat these as "no input"; the framework must see them and deny.
+    for (const falsy of [null, 0, "", false]) {
+      expect(engine.evaluate(falsy)).toMatchObject({ effect: "deny", reasons: [{ code: "invalid_input" }] });
+    }
+  });
+
+  it("`policy eval --input` prints the raw decision for an input document", async () => {
+    const result = await runCli(["eval", "--bundle", bundlePath, "--input", "-", "--format", "json"], {
+      stdin: JSON.stringify(input),
+    });
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { revision: string; result: { effect: string } };
+    expect(out.revision).toBe(engine.revision);
+    expect(out.result.effect).toBe("deny");
+  });
+
+  it("`policy eval` explains a usage mistake and a bad call file", async () => {
+    const both = await runCli(["eval", "--bundle", bundlePath]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("exactly one of --call FILE or --input FILE");
+    const bad = await runCli(["eval", "--bundle", bundlePath, "--rego", "rego", "--call", "-"], {
+      stdin: '{"assistant_id":"a","tool":"get_customer","arguments":{"customer_id":"c"}}',
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"arguments" must be a string');
+  });
+});
