@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BAD_YAML, POLICY_A, POLICY_B, REPO, policyCopy, writeConfig } from "./reload-helpers.ts";
@@ -46,12 +47,12 @@ describe("policy watch", () => {
     };
 
     let mark = 0;
-    const first = await waitFor(/✓ built [0-9a-f]{16} in \d+ ms · 24 cases passed\n/, mark);
+    const first = await waitFor(/✓ built [0-9a-f]{16} in \d+ ms · policy test: [1-9]\d* passed, 0 failed in \d+ ms · cases: 24 passed, 0 failed\n/, mark);
     expect(first).toMatch(/^watching .*rego/);
 
     mark = stdout.length;
     await writeConfig(regoDir, POLICY_B.config); // refunds over 100 now denied: some seed cases fail
-    const failing = await waitFor(/✓ built [0-9a-f]{16} in \d+ ms · \d+ passed, \d+ failed\n(  .*\n)+/, mark);
+    const failing = await waitFor(/✓ built [0-9a-f]{16} in \d+ ms · policy test: .* · cases: \d+ passed, [1-9]\d* failed\n(  .*\n)+/, mark);
     expect(failing).toMatch(/✗ refund-under .*expected allow, got deny/);
 
     mark = stdout.length;
@@ -61,7 +62,13 @@ describe("policy watch", () => {
 
     mark = stdout.length;
     await writeConfig(regoDir, POLICY_A.config);
-    await waitFor(/✓ built [0-9a-f]{16} in \d+ ms · 24 cases passed\n/, mark);
+    await waitFor(/✓ built [0-9a-f]{16} in \d+ ms · policy test: [1-9]\d* passed, 0 failed in \d+ ms · cases: 24 passed, 0 failed\n/, mark);
+
+    // A failing Rego unit test: a save of a test file reruns policy test (the policy revision is unchanged).
+    mark = stdout.length;
+    await writeFile(path.join(regoDir, "watch_test.rego"), "package toolgate.watch_test\n\ntest_fails if {\n\t1 == 2\n}\n");
+    const testFailed = await waitFor(/\(unchanged\) · policy test: \d+ passed, 1 failed in \d+ ms · cases: 24 passed, 0 failed\n  ✗ data\.toolgate\.watch_test\.test_fails .*watch_test\.rego:3/, mark);
+    expect(testFailed).toBeTruthy();
 
     child.kill("SIGINT");
     expect(await exited).toBe(0);

@@ -8,15 +8,20 @@ import type { Decision } from "../../gate/decision.ts";
 import type { PolicyEngine } from "../../policy/engine.ts";
 import { describeThrown, type PolicyDiagnostic } from "../../policy/errors.ts";
 import { PolicyWatcher, type PolicySource, type ReloadOutcome } from "../../policy/watch.ts";
+import { DEFAULT_CASES_DIR } from "../../testing/discovery.ts";
+import { runPolicyTests } from "../../testing/run.ts";
+import { summaryLine } from "../../testing/types.ts";
 import { toToolCall } from "../case-call.ts";
 import { DEFAULT_BUNDLE, DEFAULT_REGO_DIR, defaultToolsFile } from "../defaults.ts";
 import { loadToolDeclarations } from "../load-tools.ts";
 import { parseJsonDocuments } from "../read-input.ts";
 
-/** Where `policy watch` looks for tool-call cases when --cases is not given. */
+/** Seed-format JSON-lines cases `policy watch` also runs when --cases is not given. */
 export const DEFAULT_CASES_GLOB = "test/cases/*.jsonl";
 
 interface WatchCliOptions {
+  paths: string[];
+  test: boolean;
   rego: string;
   out: string;
   bundle?: string;
@@ -30,22 +35,25 @@ export function registerWatch(program: Command): void {
   program
     .command("watch")
     .description(
-      "Developer loop: rebuild the policy with opa on every save, run the tool-call cases on the new revision, " +
-        "print one line per build (the located error when it fails). Ctrl-C stops.",
+      "Developer loop: rebuild the policy with opa on every save, run `policy test` (Rego unit tests and " +
+        "tool-call cases) and any JSON-lines cases on the new revision, print one line per build " +
+        "(the located error when it fails). Ctrl-C stops.",
     )
+    .argument("[paths...]", "what `policy test` runs (default: the policy dir and test/cases)")
     .option("--rego <dir>", "policy directory: *.rego and toolgate.yaml", DEFAULT_REGO_DIR)
     .option("--out <file>", "where each good build's bundle is written", DEFAULT_BUNDLE)
     .option("--bundle <file>", "watch a prebuilt bundle.tar.gz instead of building (reloaded when it is replaced)")
     .option("--tools <file>", "tool declarations (default: <rego>/tools.json)")
     .option(
       "--cases <file>",
-      `tool-call cases, JSON lines {id, assistant_id, tool, arguments, expect}; repeatable (default: ${DEFAULT_CASES_GLOB})`,
+      `seed-format cases, JSON lines {id, assistant_id, tool, arguments, expect}, run on the served revision; repeatable (default: ${DEFAULT_CASES_GLOB})`,
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option("--no-test", "do not run `policy test` after each build (only the JSON-lines cases)")
     .option("--debounce <ms>", "quiet time after a save before rebuilding", nonNegativeInt, 150)
     .option("--once", "build and run the cases once, then exit (1 when the build or a case fails)")
-    .action(async (options: WatchCliOptions) => {
-      process.exitCode = await runWatch(options);
+    .action(async (paths: string[], options: Omit<WatchCliOptions, "paths">) => {
+      process.exitCode = await runWatch({ ...options, paths });
     });
 }
 
@@ -71,7 +79,7 @@ async function runWatch(options: WatchCliOptions): Promise<number> {
   let reporting: Promise<void> = Promise.resolve();
   const report = (outcome: ReloadOutcome | { status: "cases_changed" }) => {
     reporting = reporting.then(async () => {
-      const { line, ok } = await describeOutcome(outcome, current, toolsFile, options.cases);
+      const { line, ok } = await describeOutcome(outcome, current, toolsFile, options);
       lastOk = ok;
       process.stdout.write(line);
     });
@@ -88,7 +96,7 @@ async function runWatch(options: WatchCliOptions): Promise<number> {
   }
 
   await watcher.start();
-  const casesWatcher = await watchCases(options.cases, () => {
+  const casesWatcher = await watchCases(options, () => {
     if (current.engine) report({ status: "cases_changed" });
   });
   process.stdout.write(
@@ -112,12 +120,17 @@ async function runWatch(options: WatchCliOptions): Promise<number> {
   return 0;
 }
 
-async function watchCases(explicit: string[] | undefined, onChange: () => void): Promise<FSWatcher | undefined> {
-  const paths = explicit ?? (existsSync(path.dirname(DEFAULT_CASES_GLOB)) ? [path.dirname(DEFAULT_CASES_GLOB)] : []);
+/** Case files live outside the policy dir: a change reruns the tests without a rebuild. */
+async function watchCases(options: WatchCliOptions, onChange: () => void): Promise<FSWatcher | undefined> {
+  const paths = [
+    ...(options.cases ?? []),
+    ...(options.test ? options.paths : []),
+    ...((options.cases === undefined || options.test) && existsSync(DEFAULT_CASES_DIR) ? [DEFAULT_CASES_DIR] : []),
+  ].filter((p) => !path.resolve(p).startsWith(path.resolve(options.rego) + path.sep) && path.resolve(p) !== path.resolve(options.rego));
   if (paths.length === 0) return undefined;
   const watcher = watchFiles(paths, {
     ignoreInitial: true,
-    ignored: (file: string, stats?: { isFile(): boolean }) => Boolean(stats?.isFile()) && !file.endsWith(".jsonl"),
+    ignored: (file: string, stats?: { isFile(): boolean }) => Boolean(stats?.isFile()) && !/\.(jsonl|json|ya?ml|rego)$/.test(file),
   });
   let timer: NodeJS.Timeout | undefined;
   watcher.on("all", () => {
@@ -151,7 +164,7 @@ async function describeOutcome(
   outcome: ReloadOutcome | { status: "cases_changed" },
   current: Current,
   toolsFile: string,
-  casesOption: string[] | undefined,
+  options: WatchCliOptions,
 ): Promise<{ line: string; ok: boolean }> {
   if (outcome.status === "failed") {
     const still = outcome.serving ? `still serving ${outcome.serving}` : "nothing is serving";
@@ -164,14 +177,43 @@ async function describeOutcome(
       : outcome.status === "unchanged"
         ? `${stamp()} ✓ built ${outcome.revision} in ${Math.round(outcome.buildMs)} ms (unchanged)`
         : `${stamp()} cases changed (revision ${current.revision})`;
-  const result = await runCases(current.engine!, toolsFile, casesOption);
-  return { line: `${head} · ${result.summary}\n${result.details.map((d) => `  ${d}\n`).join("")}`, ok: result.ok };
+  const results: CasesResult[] = [];
+  if (options.test) results.push(await runTests(options));
+  const cases = await runCases(current.engine!, toolsFile, options.cases);
+  if (cases.found || !options.test) results.push(cases);
+  const summary = results.map((r) => r.summary).join(" · ");
+  const details = results.flatMap((r) => r.details).map((d) => `  ${d}\n`).join("");
+  return { line: `${head} · ${summary}\n${details}`, ok: results.every((r) => r.ok) };
+}
+
+/** `policy test` on the saved sources: Rego unit tests and tool-call cases (it builds its own test module). */
+async function runTests(options: WatchCliOptions): Promise<CasesResult> {
+  try {
+    const report = await runPolicyTests({
+      paths: options.paths,
+      rego: options.rego,
+      ...(options.tools ? { tools: options.tools } : {}),
+    });
+    const bad = report.results.filter((r) => r.status === "fail" || r.status === "error");
+    const details = bad.slice(0, 10).map((r) => `✗ ${r.name} (${r.file}:${r.line})${r.message ? `: ${r.message}` : ""}`);
+    if (bad.length > details.length) details.push(`... and ${bad.length - details.length} more (run policy test)`);
+    return {
+      summary: `policy test: ${summaryLine(report.summary)} in ${Math.round(report.wallMs)} ms`,
+      details,
+      ok: bad.length === 0,
+      found: report.results.length > 0,
+    };
+  } catch (err) {
+    return { summary: "policy test did not run", details: [describeThrown(err)], ok: false, found: true };
+  }
 }
 
 interface CasesResult {
   summary: string;
   details: string[];
   ok: boolean;
+  /** False when there was nothing to run. */
+  found: boolean;
 }
 
 /** Runs each case through a full Gate (arguments, schema, policy), as production would decide it. */
@@ -186,11 +228,11 @@ export async function runCases(engine: PolicyEngine, toolsFile: string, casesOpt
       files.sort();
     }
     if (files.length === 0) {
-      return { summary: `no cases (add ${DEFAULT_CASES_GLOB} or pass --cases FILE)`, details: [], ok: true };
+      return { summary: `no cases (add ${DEFAULT_CASES_GLOB} or pass --cases FILE)`, details: [], ok: true, found: false };
     }
     gate = new Gate(engine, { tools: await loadToolDeclarations(toolsFile) });
   } catch (err) {
-    return { summary: `cases not run: ${describeThrown(err)}`, details: [], ok: false };
+    return { summary: `cases not run: ${describeThrown(err)}`, details: [], ok: false, found: true };
   }
   let passed = 0;
   const failures: string[] = [];
@@ -217,10 +259,10 @@ export async function runCases(engine: PolicyEngine, toolsFile: string, casesOpt
       }
     });
   }
-  const summary = failures.length === 0 ? `${passed} cases passed` : `${passed} passed, ${failures.length} failed`;
+  const summary = `cases: ${passed} passed, ${failures.length} failed`;
   const shown = failures.slice(0, 10);
   if (failures.length > shown.length) shown.push(`... and ${failures.length - shown.length} more`);
-  return { summary, details: shown, ok: failures.length === 0 };
+  return { summary, details: shown, ok: failures.length === 0, found: true };
 }
 
 function caseProblem(
