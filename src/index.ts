@@ -8,6 +8,18 @@ export type { Decision, Effect, Reason, ApprovalHint, PolicyDecision } from "./g
 export { Gate, type GateOptions, type DecisionRecorder, type RecordedDecision, type Evaluation } from "./gate/gate.ts";
 export { GatePool, type GatePoolOptions } from "./gate/gate-pool.ts";
 export { GateReason } from "./gate/reason-codes.ts";
+export { WatchedGate, openWatchedGate, type WatchedGateOptions } from "./gate/watched-gate.ts";
+export {
+  PolicyWatcher,
+  type PolicySource,
+  type WatchOptions,
+  type ReloadTarget,
+  type ReloadOutcome,
+  type ReloadedEvent,
+  type ReloadFailedEvent,
+  type ReloadUnchangedEvent,
+  type PolicyWatcherEvents,
+} from "./policy/watch.ts";
 
 export { compileBundle, type CompileOptions, type CompiledBundle } from "./policy/compile.ts";
 export { readBundle, type Bundle } from "./policy/bundle.ts";

@@ -11,6 +11,7 @@ import { ConstraintResolver } from "./resolve-constraints.ts";
 import type { ToolCall, ToolDeclaration } from "./tool-call.ts";
 import { ToolSchemas } from "./tool-schemas.ts";
 import { decisionProblem } from "./validate-decision.ts";
+import type { WatchedGate, WatchedGateOptions } from "./watched-gate.ts";
 
 /** What the outcome of a human approval was, when a decision needed one. */
 export interface ApprovalOutcomeRecord {
@@ -93,6 +94,15 @@ export class Gate {
   /** A gate serving the bundle at `bundlePath` (throws BundleLoadError if it cannot be loaded). */
   static async open(bundlePath: string, options: GateOptions): Promise<Gate> {
     return new Gate(await PolicyEngine.load(await readBundle(bundlePath)), options);
+  }
+
+  /**
+   * A gate that builds its policy and hot-reloads it on change (see watched-gate.ts);
+   * `close()` stops watching. Throws the located build error if the first build fails.
+   */
+  static async watch(options: WatchedGateOptions): Promise<WatchedGate> {
+    const { WatchedGate } = await import("./watched-gate.ts");
+    return WatchedGate.start(options);
   }
 
   /** Serves `engine` from the next evaluation on; evaluations already running finish on the old one. */

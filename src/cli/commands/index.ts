@@ -4,6 +4,7 @@ import { registerBuild } from "./build.ts";
 import { registerEval } from "./eval.ts";
 import { registerReplay } from "./replay.ts";
 import { registerTest } from "./test.ts";
+import { registerWatch } from "./watch.ts";
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerAudit(program);
   registerReplay(program);
   registerTest(program);
+  registerWatch(program);
 }

@@ -1,0 +1,83 @@
+import {
+  PolicyWatcher,
+  type PolicySource,
+  type PolicyWatcherEvents,
+  type ReloadOutcome,
+  type WatchOptions,
+} from "../policy/watch.ts";
+import { Gate, type GateOptions } from "./gate.ts";
+
+export interface WatchedGateOptions extends GateOptions, WatchOptions {
+  /** A policy directory to compile with opa on change, or a prebuilt bundle to reload when it is replaced. */
+  policy: PolicySource;
+  /** Watch files (default true); false: only explicit reload() changes the revision. */
+  watch?: boolean;
+}
+
+/**
+ * A Gate whose policy follows its sources: every good change is swapped in
+ * atomically (an evaluation runs on one revision and reports it), every bad
+ * change leaves the last good revision serving and is reported.
+ * `close()` stops watching and releases everything.
+ */
+export class WatchedGate extends Gate {
+  readonly watcher: PolicyWatcher;
+
+  private constructor(options: WatchedGateOptions) {
+    super(undefined, options);
+    this.watcher = new PolicyWatcher(this, options.policy, options);
+  }
+
+  /**
+   * Builds and loads the policy, then watches it. Throws the build error
+   * (PolicyBuildError with located diagnostics, BundleLoadError) when the first
+   * build fails: a gate never starts without a policy.
+   */
+  static async start(options: WatchedGateOptions): Promise<WatchedGate> {
+    const gate = new WatchedGate(options);
+    try {
+      // Watch first, so that a write during the first build is not missed.
+      if (options.watch ?? true) await gate.watcher.start();
+      const first = await gate.watcher.reload();
+      if (first.status === "failed") throw first.error;
+    } catch (err) {
+      await gate.close();
+      throw err;
+    }
+    return gate;
+  }
+
+  /** Rebuilds now; resolves with what happened ("reloaded", "unchanged" or "failed" with the located error). */
+  reload(): Promise<ReloadOutcome> {
+    return this.watcher.reload();
+  }
+
+  on<E extends keyof PolicyWatcherEvents>(event: E, listener: (...args: PolicyWatcherEvents[E]) => void): this {
+    this.watcher.on(event, listener as never);
+    return this;
+  }
+
+  off<E extends keyof PolicyWatcherEvents>(event: E, listener: (...args: PolicyWatcherEvents[E]) => void): this {
+    this.watcher.off(event, listener as never);
+    return this;
+  }
+
+  once<E extends keyof PolicyWatcherEvents>(event: E, listener: (...args: PolicyWatcherEvents[E]) => void): this {
+    this.watcher.once(event, listener as never);
+    return this;
+  }
+
+  /** Stops the watcher, waits for a running build, removes temp files. The gate keeps serving its last revision. */
+  close(): Promise<void> {
+    return this.watcher.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Same as `WatchedGate.start(options)` and `Gate.watch(options)`. */
+export function openWatchedGate(options: WatchedGateOptions): Promise<WatchedGate> {
+  return WatchedGate.start(options);
+}
