@@ -45,7 +45,7 @@ bench: setup
 
 # Not part of make test: 1,000,000 decisions with audit logging and hot reloads.
 soak: setup
-	SOAK=1 npx vitest run test/gate/soak.test.ts
+	SOAK=1 npx vitest run
 
 clean:
 	rm -rf dist build/*.tar.gz build/tmp

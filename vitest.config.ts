@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    // The long load soak runs only under `make soak` (SOAK=1).
+    include: process.env.SOAK ? ["test/**/*.soak.ts"] : ["test/**/*.test.ts"],
     // Tests spawn opa and node; on a shared 2-core machine give them room.
     testTimeout: 60_000,
     hookTimeout: 120_000,

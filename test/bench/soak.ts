@@ -3,7 +3,7 @@
 // none, rotating at 32 MB; rotated files are removed as it goes so the disk
 // stays small) and a hot reload every RELOAD_EVERY decisions, alternating two
 // bundles (the seed policy and a variant with other refund limits).
-// Run: make soak (SOAK=1 vitest run test/gate/soak.test.ts), or node test/bench/soak.ts [decisions].
+// Run: make soak (SOAK=1 vitest run, which includes test/gate/load.soak.ts), or node test/bench/soak.ts [decisions].
 import { cp, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";

@@ -1,4 +1,4 @@
-// Load soak, behind a flag (make soak): 1,000,000 decisions with audit logging
+// Load soak, run only by `make soak` (vitest includes *.soak.ts only when SOAK is set): 1,000,000 decisions with audit logging
 // and hot reloads; zero errors and bounded RSS growth. Figures go to
 // test/bench/soak.json and test/bench/results.md. SOAK_DECISIONS overrides the count.
 import { describe, expect, it } from "vitest";
@@ -6,7 +6,7 @@ import { RELOAD_EVERY, soakAndReport } from "../bench/soak.ts";
 
 const decisions = Number(process.env.SOAK_DECISIONS ?? 1_000_000);
 
-describe.skipIf(!process.env.SOAK)("load soak", () => {
+describe("load soak", () => {
   it(`decides ${decisions} calls with audit logging and a hot reload every ${RELOAD_EVERY}`, async () => {
     const result = await soakAndReport(decisions, (line) => console.log(line));
     console.log(JSON.stringify(result));
