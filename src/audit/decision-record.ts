@@ -10,7 +10,7 @@ export const DECISION_PATH = "toolgate/decision";
 /** `prev_hash` of the first record of a chain. */
 export const GENESIS_HASH = "0".repeat(64);
 
-export type ApprovalOutcome = "approved" | "rejected" | "timed_out";
+export type ApprovalOutcome = "approved" | "rejected" | "timed_out" | "failed" | "unavailable";
 
 /** What a human approver did with a `require_approval` decision. */
 export interface ApprovalRecord {
@@ -82,7 +82,11 @@ export function redactInput(
   input: InputDocument,
   decision: Pick<Decision, "effect" | "arguments"> & { reasons?: readonly Reason[] },
 ): InputDocument {
-  if (decision.effect === "sanitize") return { ...input, arguments: decision.arguments };
+  // A sanitize decision, or an approval that also redacted secrets, carries the
+  // redacted arguments: log those, never the originals.
+  if (decision.effect === "sanitize" || decision.effect === "require_approval") {
+    return { ...input, arguments: decision.arguments };
+  }
   if (argumentsWithheld(decision)) return { ...input, arguments: {} };
   return input;
 }

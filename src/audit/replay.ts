@@ -117,6 +117,8 @@ export class Replayer {
     if (input === null || typeof input !== "object" || typeof input.arguments !== "object" || input.arguments === null) {
       return { outcome: "skipped", why: "no input document" };
     }
+    // An approval outcome repeats its decision (same decision_id); that decision is replayed once.
+    if (record.approval !== undefined) return { outcome: "skipped", why: "approval outcome of an earlier record" };
     const old = record.result;
     if (!Array.isArray(old.reasons)) return { outcome: "skipped", why: "no result.reasons" };
     if (argumentsWithheld(old)) return { outcome: "skipped", why: "arguments withheld (sanitized_arguments_invalid)" };

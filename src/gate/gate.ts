@@ -15,7 +15,7 @@ import type { WatchedGate, WatchedGateOptions } from "./watched-gate.ts";
 
 /** What the outcome of a human approval was, when a decision needed one. */
 export interface ApprovalOutcomeRecord {
-  outcome: "approved" | "rejected" | "timed_out";
+  outcome: "approved" | "rejected" | "timed_out" | "failed" | "unavailable";
   approver?: string;
   note?: string;
 }
@@ -177,9 +177,13 @@ export class Gate {
     if (problem) return deny({ code: GateReason.invalidDecision, message: problem }, args, encoded);
     const policyDecision = result as PolicyDecision;
 
+    // Sanitize rewrites the arguments; so may require_approval when secrets were
+    // also redacted (the approved call must not run with them). Allow and deny
+    // keep what the schema validated.
     let effective = args;
-    if (policyDecision.effect === "sanitize") {
-      effective = policyDecision.arguments!;
+    const rewrites = policyDecision.effect === "sanitize" || policyDecision.effect === "require_approval";
+    if (rewrites && policyDecision.arguments !== undefined) {
+      effective = policyDecision.arguments;
       const invalid = this.schemas.check(call.name, effective);
       if (invalid) {
         return deny(

@@ -210,9 +210,7 @@ export class ToolGuard {
   async #ask(call: ToolCall, decision: Decision): Promise<{ record: ApprovalRecord; response?: ApprovalResponse }> {
     const approver = this.#options.approver;
     if (!approver) {
-      const record: ApprovalRecord = { status: "unavailable", note: "no approver is configured" };
-      this.#emit({ type: "approval", call, decision, approval: record });
-      return { record };
+      return this.#settle(call, decision, { status: "unavailable", note: "no approver is configured" });
     }
     const hinted = decision.approval?.timeout_seconds;
     const limit = this.#options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
@@ -229,22 +227,38 @@ export class ToolGuard {
     try {
       const response = await Promise.race([approver.request(request), timedOut]);
       if (response === "timeout") {
-        const record: ApprovalRecord = { status: "timed_out", note: `no answer within ${timeoutMs} ms` };
-        this.#emit({ type: "approval", call, decision, approval: record });
-        return { record };
+        return this.#settle(call, decision, { status: "timed_out", note: `no answer within ${timeoutMs} ms` });
       }
-      const record = recordOf(response);
-      this.#emit({ type: "approval", call, decision, approval: record });
-      return { record, response };
+      return this.#settle(call, decision, recordOf(response), { response });
     } catch (error) {
       const record: ApprovalRecord = controller.signal.aborted
         ? { status: "timed_out", note: `no answer within ${timeoutMs} ms` }
         : { status: "failed", note: error instanceof Error ? error.message : String(error) };
-      this.#emit({ type: "approval", call, decision, approval: record, error });
-      return { record };
+      return this.#settle(call, decision, record, { error });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** How an approval ended, told to listeners and appended to the decision log next to the decision. */
+  async #settle(
+    call: ToolCall,
+    decision: Decision,
+    record: ApprovalRecord,
+    extra: { response?: ApprovalResponse; error?: unknown } = {},
+  ): Promise<{ record: ApprovalRecord; response?: ApprovalResponse }> {
+    this.#emit({ type: "approval", call, decision, approval: record, ...(extra.error === undefined ? {} : { error: extra.error }) });
+    await this.gate.record({
+      call,
+      input: undefined,
+      decision,
+      approval: {
+        outcome: record.status,
+        ...(record.approver === undefined ? {} : { approver: record.approver }),
+        ...(record.note === undefined ? {} : { note: record.note }),
+      },
+    });
+    return extra.response ? { record, response: extra.response } : { record };
   }
 
   async #run(call: ToolCall, authorization: Extract<Authorization, { kind: "run" }>): Promise<CallOutcome> {

@@ -1,8 +1,10 @@
-import { cp, mkdtemp, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileBundle } from "../../src/policy/compile.ts";
+import { AuditRecorder } from "../../src/audit/audit-recorder.ts";
+import { DecisionLog } from "../../src/audit/decision-log.ts";
 import { Gate } from "../../src/gate/gate.ts";
 import type { ToolCall } from "../../src/gate/tool-call.ts";
 import { readBundle } from "../../src/policy/bundle.ts";
@@ -133,5 +135,35 @@ describe("decision validation", () => {
     expect(decisionProblem({ effect: "sanitize", reasons: [] })).toMatch(/arguments/);
     expect(decisionProblem({ effect: "require_approval", reasons: [] })).toMatch(/approval/);
     expect(decisionProblem({ effect: "allow", reasons: [] })).toBeUndefined();
+  });
+});
+
+describe("an approval that also redacts secrets", () => {
+  it("carries the redacted arguments to the approver, the tool and the log", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "toolgate-approval-redact-"));
+    await cp(seedRegoDir, path.join(dir, "rego"), { recursive: true });
+    const config = path.join(dir, "rego", "toolgate.yaml");
+    const yaml = await readFile(config, "utf8");
+    const edited = yaml.replace(
+      "constraints: { approval_over: { recipient_count: 100 } }",
+      "constraints: { approval_over: { recipient_count: 100 }, redact_secrets: [subject] }",
+    );
+    expect(edited).not.toBe(yaml);
+    await writeFile(config, edited);
+    const built = await compileBundle({ regoDir: path.join(dir, "rego"), out: path.join(dir, "b.tar.gz") });
+    const log = await DecisionLog.open({ path: path.join(dir, "decisions.jsonl"), durability: "none" });
+    const secretGate = new Gate(await PolicyEngine.load(await readBundle(built.path)), {
+      tools: await seedTools(),
+      recorder: new AuditRecorder(log),
+    });
+    const secret = "sk-abcdefghijklmnopqrstuvwx";
+    const decision = await secretGate.decide(
+      call("send_email_blast", { template: "t", recipient_count: 500, subject: `key ${secret}` }),
+    );
+    await log.close();
+    expect(decision.effect).toBe("require_approval");
+    expect(decision.arguments.subject).toBe("key [REDACTED]");
+    expect(decision.approval?.sanitized_fields).toEqual(["subject"]);
+    expect(await readFile(path.join(dir, "decisions.jsonl"), "utf8")).not.toContain(secret);
   });
 });
