@@ -1,11 +1,11 @@
-import type { Effect, PolicyDecision, Reason } from "../gate/decision.ts";
+import type { Effect, Reason } from "../gate/decision.ts";
 import type { InputDocument } from "../gate/input-document.ts";
 import { GateReason } from "../gate/reason-codes.ts";
 import type { ToolDeclaration } from "../gate/tool-call.ts";
 import { ToolSchemas } from "../gate/tool-schemas.ts";
-import { decisionProblem } from "../gate/validate-decision.ts";
-import type { PolicyConfig } from "../policy/config.ts";
-import { encodeInput, type PolicyEngine } from "../policy/engine.ts";
+import { applyPolicyDecision } from "../gate/apply-policy-decision.ts";
+import { ConstraintResolver } from "../gate/resolve-constraints.ts";
+import type { PolicyEngine } from "../policy/engine.ts";
 import { describeThrown } from "../policy/errors.ts";
 import { argumentsWithheld, type DecisionRecord } from "./decision-record.ts";
 import { readLog } from "./read-log.ts";
@@ -75,10 +75,6 @@ export interface ReplayerOptions {
   tools?: readonly ToolDeclaration[];
 }
 
-function configOf(engine: PolicyEngine): PolicyConfig | undefined {
-  return (engine.bundle.data.toolgate as { config?: PolicyConfig } | undefined)?.config;
-}
-
 function deny(code: string, message: string): ReplayedDecision {
   return { effect: "deny", reasons: [{ code, message }] };
 }
@@ -95,21 +91,20 @@ function codesKey(reasons: readonly Reason[]): string {
  * Re-decides recorded inputs with a candidate policy, the way the gate would
  * after parsing the arguments: the constraints are resolved again from the
  * candidate's toolgate.yaml (the recorded ones are the old policy's), the input
- * is encoded once and handed to `PolicyEngine.evaluate`, the decision is
+ * is encoded once and handed to `PolicyEngine.evaluateJson`, the decision is
  * validated, and failures deny with the gate's reason codes.
  */
 export class Replayer {
   readonly engine: PolicyEngine;
   readonly gateChecks: boolean;
   private readonly schemas: ToolSchemas | undefined;
-  private readonly config: PolicyConfig;
-  private readonly constraints = new Map<string, Record<string, unknown>>();
+  private readonly constraints: ConstraintResolver;
 
   constructor(engine: PolicyEngine, options: ReplayerOptions = {}) {
     this.engine = engine;
     this.schemas = options.tools ? new ToolSchemas(options.tools) : undefined;
     this.gateChecks = this.schemas !== undefined;
-    this.config = configOf(engine) ?? { version: 1 };
+    this.constraints = new ConstraintResolver(engine.config);
   }
 
   replay(record: DecisionRecord): ReplayedRecord {
@@ -145,40 +140,18 @@ export class Replayer {
     }
     let result: unknown;
     try {
-      result = this.engine.evaluate(encodeInput({ ...input, constraints: this.constraintsFor(input.assistant_id, tool) }));
+      const json = JSON.stringify({ ...input, constraints: this.constraints.resolve(input.assistant_id, tool) });
+      result = this.engine.evaluateJson(json);
     } catch (err) {
       return deny(GateReason.policyError, describeThrown(err));
     }
-    const problem = decisionProblem(result);
-    if (problem) return deny(GateReason.invalidDecision, problem);
-    const policyDecision = result as PolicyDecision;
-    if (policyDecision.effect === "sanitize" && this.schemas) {
-      const invalid = this.schemas.check(tool, policyDecision.arguments!);
-      if (invalid) {
-        return deny(GateReason.sanitizedArgumentsInvalid, `sanitized arguments break the tool schema: ${invalid.message}`);
-      }
-    }
-    const decision: ReplayedDecision = { effect: policyDecision.effect, reasons: policyDecision.reasons };
-    if (policyDecision.effect === "sanitize") decision.arguments = policyDecision.arguments!;
+    const applied = applyPolicyDecision(result, args, tool, this.schemas);
+    if (!applied.ok) return { effect: "deny", reasons: [applied.reason] };
+    const decision: ReplayedDecision = { effect: applied.decision.effect, reasons: applied.decision.reasons };
+    if (applied.arguments !== args) decision.arguments = applied.arguments;
     return decision;
   }
 
-  /** The candidate's constraints for an assistant and tool (same merge as the gate's ConstraintResolver). */
-  private constraintsFor(assistantId: string, tool: string): Record<string, unknown> {
-    const key = `${assistantId}\u0000${tool}`;
-    let merged = this.constraints.get(key);
-    if (merged === undefined) {
-      merged = { ...this.config.tools?.[tool]?.constraints };
-      const overrides = this.config.assistants?.[assistantId]?.tools?.[tool]?.constraints ?? {};
-      for (const [name, value] of Object.entries(overrides)) {
-        if (value === null) delete merged[name];
-        else merged[name] = value;
-      }
-      if (this.constraints.size >= 10_000) this.constraints.clear();
-      this.constraints.set(key, merged);
-    }
-    return merged;
-  }
 }
 
 /** One re-evaluated call whose decision differs. */

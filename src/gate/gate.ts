@@ -1,16 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { readBundle } from "../policy/bundle.ts";
-import type { PolicyConfig } from "../policy/config.ts";
 import { PolicyEngine } from "../policy/engine.ts";
 import { describeThrown } from "../policy/errors.ts";
-import type { Decision, PolicyDecision, Reason } from "./decision.ts";
+import type { Decision, Reason } from "./decision.ts";
 import { INPUT_VERSION, type InputDocument } from "./input-document.ts";
+import { applyPolicyDecision } from "./apply-policy-decision.ts";
 import { DEFAULT_ARGUMENT_LIMITS, parseArguments, type ArgumentLimits } from "./parse-arguments.ts";
 import { GateReason } from "./reason-codes.ts";
 import { ConstraintResolver } from "./resolve-constraints.ts";
 import type { ToolCall, ToolDeclaration } from "./tool-call.ts";
 import { ToolSchemas } from "./tool-schemas.ts";
-import { decisionProblem } from "./validate-decision.ts";
 import type { WatchedGate, WatchedGateOptions } from "./watched-gate.ts";
 
 /** What the outcome of a human approval was, when a decision needed one. */
@@ -68,11 +67,6 @@ const SURFACES = new Set(["assistants", "responses", "chat", "agents", "cli"]);
 
 const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
-function configOf(engine: PolicyEngine): PolicyConfig | undefined {
-  const toolgate = engine.bundle.data.toolgate as { config?: PolicyConfig } | undefined;
-  return toolgate?.config;
-}
-
 /**
  * Decides tool calls. Fail closed: whatever goes wrong on the way to a decision
  * (bad arguments, schema violation, no policy, an engine error, a malformed
@@ -107,7 +101,7 @@ export class Gate {
 
   /** Serves `engine` from the next evaluation on; evaluations already running finish on the old one. */
   use(engine: PolicyEngine): void {
-    this.loaded = { engine, constraints: new ConstraintResolver(configOf(engine)) };
+    this.loaded = { engine, constraints: new ConstraintResolver(engine.config) };
   }
 
   /** The policy revision now serving, or "" when none is loaded. */
@@ -162,7 +156,7 @@ export class Gate {
     let encoded: string;
     try {
       constraintsJson = loaded.constraints.resolveJson(call.assistant_id, call.name);
-      encoded = encodeInput(call, args, constraintsJson);
+      encoded = inputDocumentJson(call, args, constraintsJson);
     } catch (err) {
       return deny({ code: GateReason.policyError, message: `building the input failed: ${describeThrown(err)}` }, args);
     }
@@ -173,31 +167,14 @@ export class Gate {
     } catch (err) {
       return deny({ code: GateReason.policyError, message: describeThrown(err) }, args, encoded);
     }
-    const problem = decisionProblem(result);
-    if (problem) return deny({ code: GateReason.invalidDecision, message: problem }, args, encoded);
-    const policyDecision = result as PolicyDecision;
-
-    // Sanitize rewrites the arguments; so may require_approval when secrets were
-    // also redacted (the approved call must not run with them). Allow and deny
-    // keep what the schema validated.
-    let effective = args;
-    const rewrites = policyDecision.effect === "sanitize" || policyDecision.effect === "require_approval";
-    if (rewrites && policyDecision.arguments !== undefined) {
-      effective = policyDecision.arguments;
-      const invalid = this.schemas.check(call.name, effective);
-      if (invalid) {
-        return deny(
-          { code: GateReason.sanitizedArgumentsInvalid, message: `sanitized arguments break the tool schema: ${invalid.message}` },
-          args,
-          encoded,
-        );
-      }
-    }
+    const applied = applyPolicyDecision(result, args, call.name, this.schemas);
+    if (!applied.ok) return deny(applied.reason, args, encoded);
+    const policyDecision = applied.decision;
     const decision: Decision = {
       decision_id: randomUUID(),
       effect: policyDecision.effect,
       reasons: policyDecision.reasons,
-      arguments: effective,
+      arguments: applied.arguments,
       revision,
       duration_us: 0,
     };
@@ -212,7 +189,7 @@ export class Gate {
  * cached as text and the arguments are re-encoded from the parsed value (never
  * the raw string, whose duplicate keys a different parser could read differently).
  */
-export function encodeInput(call: ToolCall, args: Record<string, unknown>, constraintsJson: string): string {
+export function inputDocumentJson(call: ToolCall, args: Record<string, unknown>, constraintsJson: string): string {
   const ids =
     (call.thread_id === undefined ? "" : `,"thread_id":${JSON.stringify(call.thread_id)}`) +
     (call.run_id === undefined ? "" : `,"run_id":${JSON.stringify(call.run_id)}`);

@@ -1,5 +1,6 @@
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import type { Bundle } from "./bundle.ts";
+import type { PolicyConfig } from "./config.ts";
 import { hostBuiltins, providedBuiltinNames } from "./builtins/index.ts";
 import { BundleLoadError, PolicyEvaluationError, describeThrown } from "./errors.ts";
 import { importedBuiltins } from "./imported-builtins.ts";
@@ -16,7 +17,7 @@ interface PolicyExports {
 }
 
 /** Encodes an input document once, as the bytes the WASM module reads. */
-export function encodeInput(input: unknown): ArrayBuffer {
+function encodeInput(input: unknown): ArrayBuffer {
   const json = JSON.stringify(input);
   if (json === undefined) throw new PolicyEvaluationError("input is not JSON-encodable");
   return encoder.encode(json).buffer as ArrayBuffer;
@@ -44,6 +45,11 @@ export class PolicyEngine {
     this.entrypoints = Object.keys(this.entrypointIds);
     const instance = "instance" in policy.wasmInstance ? policy.wasmInstance.instance : policy.wasmInstance;
     this.exports = Number(policy.minorVersion) >= 2 ? (instance.exports as unknown as PolicyExports) : undefined;
+  }
+
+  /** The declarative policy (toolgate.yaml) the bundle was built with, as bundle data. */
+  get config(): PolicyConfig | undefined {
+    return (this.bundle.data.toolgate as { config?: PolicyConfig } | undefined)?.config;
   }
 
   /** Loads a bundle; refuses a module that imports a builtin the runtime does not provide. */
@@ -108,11 +114,11 @@ export class PolicyEngine {
     const policy = this.policy;
     const memory = policy.mem;
     const inputAddr = policy.dataHeapPtr as number;
-    // UTF-8 needs at most 3 bytes per UTF-16 unit; make room before encoding.
-    const needed = inputAddr + json.length * 3 - memory.buffer.byteLength;
-    if (needed > 0) memory.grow(Math.ceil(needed / PAGE));
     let resultSet: unknown;
     try {
+      // UTF-8 needs at most 3 bytes per UTF-16 unit; make room before encoding.
+      const needed = inputAddr + json.length * 3 - memory.buffer.byteLength;
+      if (needed > 0) memory.grow(Math.ceil(needed / PAGE));
       const { written } = encoder.encodeInto(json, new Uint8Array(memory.buffer, inputAddr));
       const resultAddr = exports.opa_eval(0, id, policy.dataAddr, inputAddr, written, inputAddr + written, 0);
       const bytes = new Uint8Array(memory.buffer);

@@ -7,12 +7,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { AuditRecorder } from "../../src/audit/audit-recorder.ts";
 import { DecisionLog, type Durability } from "../../src/audit/decision-log.ts";
-import { encodeInput } from "../../src/gate/gate.ts";
+import { inputDocumentJson } from "../../src/gate/gate.ts";
 import { DEFAULT_ARGUMENT_LIMITS, parseArguments } from "../../src/gate/parse-arguments.ts";
 import { ConstraintResolver } from "../../src/gate/resolve-constraints.ts";
 import { ToolSchemas } from "../../src/gate/tool-schemas.ts";
 import { decisionProblem } from "../../src/gate/validate-decision.ts";
-import type { PolicyConfig } from "../../src/policy/config.ts";
 import { seedCalls, seedGate } from "./gate.ts";
 import { measure, measureAsync, type LatencyStats } from "./stats.ts";
 
@@ -21,10 +20,10 @@ export type StageResult = Record<string, LatencyStats>;
 export async function benchStages(iterations = 20_000): Promise<StageResult> {
   const { gate, engine, tools } = await seedGate();
   const schemas = new ToolSchemas(tools);
-  const resolver = new ConstraintResolver((engine.bundle.data.toolgate as { config: PolicyConfig }).config);
+  const resolver = new ConstraintResolver(engine.config);
   const calls = (await seedCalls()).filter((c) => gate.evaluate(c).input !== undefined);
   const args = calls.map((c) => (parseArguments(c.arguments, DEFAULT_ARGUMENT_LIMITS) as { value: Record<string, unknown> }).value);
-  const inputs = calls.map((c, i) => encodeInput(c, args[i]!, resolver.resolveJson(c.assistant_id, c.name)));
+  const inputs = calls.map((c, i) => inputDocumentJson(c, args[i]!, resolver.resolveJson(c.assistant_id, c.name)));
   const results = inputs.map((json) => engine.evaluateJson(json));
   const n = calls.length;
 
@@ -33,7 +32,7 @@ export async function benchStages(iterations = 20_000): Promise<StageResult> {
     "schema validation": measure((i) => schemas.check(calls[i % n]!.name, args[i % n]!), iterations),
     "input build": measure((i) => {
       const c = calls[i % n]!;
-      encodeInput(c, args[i % n]!, resolver.resolveJson(c.assistant_id, c.name));
+      inputDocumentJson(c, args[i % n]!, resolver.resolveJson(c.assistant_id, c.name));
     }, iterations),
     evaluate: measure((i) => engine.evaluateJson(inputs[i % n]!), iterations),
     "decision validation": measure((i) => decisionProblem(results[i % n]), iterations),

@@ -5,7 +5,7 @@
 // generated strings built from the characters that matter: schemes, "@", ports,
 // brackets, dots, percent signs, whitespace and control characters, non-ASCII.
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
