@@ -169,17 +169,16 @@ export class Gate {
     }
     const applied = applyPolicyDecision(result, args, call.name, this.schemas);
     if (!applied.ok) return deny(applied.reason, args, encoded);
-    const policyDecision = applied.decision;
+    const { effect, reasons, approval } = applied.decision;
     const decision: Decision = {
       decision_id: randomUUID(),
-      effect: policyDecision.effect,
-      reasons: policyDecision.reasons,
+      effect,
+      reasons,
       arguments: applied.arguments,
       revision,
-      duration_us: 0,
+      duration_us: Math.round((performance.now() - started) * 1000),
     };
-    if (policyDecision.approval) decision.approval = policyDecision.approval;
-    decision.duration_us = Math.round((performance.now() - started) * 1000);
+    if (approval) decision.approval = approval;
     return evaluation(decision, encoded);
   }
 }
