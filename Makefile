@@ -4,7 +4,7 @@ SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 POLICY := node src/cli/main.ts
 
-.PHONY: setup test demo bench soak build typecheck lint-rego clean
+.PHONY: setup test demo bench soak fuzz build typecheck lint-rego clean
 
 setup: node_modules/.package-lock.json .tools/bin/opa
 
@@ -46,6 +46,11 @@ bench: setup
 # Not part of make test: 1,000,000 decisions with audit logging and hot reloads.
 soak: setup
 	SOAK=1 npx vitest run
+
+# Not part of make test: every property test (*.property.test.ts) at 25x its
+# make-test size, over 1,000,000 generated inputs in total.
+fuzz: setup
+	FUZZ_SCALE=$${FUZZ_SCALE:-25} npx vitest run property
 
 clean:
 	rm -rf dist build/*.tar.gz build/tmp
