@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import { TerminalApprover } from "../src/approval/terminal.ts";
 import { Gate } from "../src/gate/gate.ts";
 import type { ToolDeclaration } from "../src/gate/tool-call.ts";
-import { ToolGuard } from "../src/openai/apply-decision.ts";
+import { ToolGuard } from "../src/guard/tool-guard.ts";
 import { respondWithGate } from "../src/openai/responses.ts";
 
 if (!process.env.OPENAI_API_KEY) {

@@ -14,7 +14,7 @@ import { call, start, type Script } from "../src/dev/openai-server/index.ts";
 import { Gate } from "../src/gate/gate.ts";
 import type { ToolDeclaration } from "../src/gate/tool-call.ts";
 import { gatedAgentTools } from "../src/openai/agents.ts";
-import { ToolGuard, type CallOutcome, type ToolMap } from "../src/openai/apply-decision.ts";
+import { ToolGuard, type CallOutcome, type ToolMap } from "../src/guard/tool-guard.ts";
 import { pollWithGate, streamWithGate } from "../src/openai/assistants.ts";
 import { chatWithGate } from "../src/openai/chat.ts";
 import { respondWithGate } from "../src/openai/responses.ts";

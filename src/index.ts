@@ -26,7 +26,7 @@ export { readBundle, type Bundle } from "./policy/bundle.ts";
 export { PolicyEngine } from "./policy/engine.ts";
 export { PolicyBuildError, BundleLoadError, PolicyEvaluationError, OpaNotFoundError, type PolicyDiagnostic } from "./policy/errors.ts";
 
-export { ToolGuard, GuardReason, DEFAULT_REJECTION_MESSAGE, type ToolGuardOptions, type ToolMap, type CallOutcome } from "./openai/apply-decision.ts";
+export { ToolGuard, GuardReason, DEFAULT_REJECTION_MESSAGE, type ToolGuardOptions, type ToolMap, type CallOutcome } from "./guard/tool-guard.ts";
 export { pollWithGate, streamWithGate, gateRequiredAction } from "./openai/assistants.ts";
 export { respondWithGate, gateResponse, gateResponseStream } from "./openai/responses.ts";
 export { chatWithGate, gateChatCompletion } from "./openai/chat.ts";
@@ -37,4 +37,4 @@ export { DecisionLog, type DecisionLogOptions, type Durability } from "./audit/d
 export { AuditRecorder } from "./audit/audit-recorder.ts";
 export { readLog, type ReadLogOptions } from "./audit/read-log.ts";
 export { verifyLog, type VerifyResult } from "./audit/verify-log.ts";
-export { replayLog, Replayer, type ReplayReport, type ReplayChange, type ReplayOutcome, type ReplayLogOptions } from "./audit/replay.ts";
+export { replayLog, Replayer, type ReplayReport, type ReplayChange, type ReplayOutcome, type ReplayLogOptions } from "./replay/replay.ts";

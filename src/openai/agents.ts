@@ -1,7 +1,7 @@
 // The only module that imports @openai/agents: it is an optional dependency.
 import { tool, type FunctionTool, type RunState, type RunToolApprovalItem } from "@openai/agents";
 import type { ToolCall, ToolDeclaration } from "../gate/tool-call.ts";
-import type { ApprovalRecord, CallOutcome, ToolGuard } from "./apply-decision.ts";
+import type { ApprovalRecord, CallOutcome, ToolGuard } from "../guard/tool-guard.ts";
 
 export interface AgentToolsOptions {
   /**

@@ -2,7 +2,7 @@ import type OpenAI from "openai";
 import type { AssistantStream } from "openai/lib/AssistantStream";
 import type { Run, RunSubmitToolOutputsParams } from "openai/resources/beta/threads/runs/runs";
 import type { ToolCall } from "../gate/tool-call.ts";
-import type { CallOutcome, ToolGuard } from "./apply-decision.ts";
+import type { CallOutcome, ToolGuard } from "../guard/tool-guard.ts";
 
 export interface AssistantsTurn {
   /** The run after the gated tool outputs were submitted (or as given, when nothing was required). */

@@ -7,7 +7,7 @@ import type {
   ChatCompletionToolMessageParam,
 } from "openai/resources/chat/completions/completions";
 import type { ToolCall } from "../gate/tool-call.ts";
-import type { CallOutcome, ToolGuard } from "./apply-decision.ts";
+import type { CallOutcome, ToolGuard } from "../guard/tool-guard.ts";
 import { customToolArguments } from "./custom-tool.ts";
 
 export interface GatedChat {

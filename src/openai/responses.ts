@@ -8,7 +8,7 @@ import type {
 } from "openai/resources/responses/responses";
 import { sameArguments } from "../approval/binding.ts";
 import type { ToolCall } from "../gate/tool-call.ts";
-import type { CallOutcome, ToolGuard } from "./apply-decision.ts";
+import type { CallOutcome, ToolGuard } from "../guard/tool-guard.ts";
 import { customToolArguments } from "./custom-tool.ts";
 
 export interface GatedResponse {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadToolDeclarations } from "../cli/load-tools.ts";
+import { loadToolDeclarations } from "../gate/load-tools.ts";
 import type { ToolDeclaration } from "../gate/tool-call.ts";
 import { loadCaseFile, type ToolCallCase } from "./case-file.ts";
 import { CaseRunner } from "./case-runner.ts";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainRecord, GENESIS_HASH, toDecisionEntry } from "../../src/audit/decision-record.ts";
-import { Replayer, replayLog, type ReplayReport } from "../../src/audit/replay.ts";
+import { Replayer, replayLog, type ReplayReport } from "../../src/replay/replay.ts";
 import type { ToolDeclaration } from "../../src/gate/tool-call.ts";
 import type { PolicyEngine } from "../../src/policy/engine.ts";
 import { buildEngine, editedRego, REGO_DIR, runSeedSession, seedTools, TOOLS_FILE } from "./fixtures/seed-session.ts";

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { once } from "node:events";
 import { chainRecord, GENESIS_HASH, type DecisionEntry, type DecisionRecord } from "../../src/audit/decision-record.ts";
 import { readLog } from "../../src/audit/read-log.ts";
-import { replayLog } from "../../src/audit/replay.ts";
+import { replayLog } from "../../src/replay/replay.ts";
 import { buildEngine, editedRego, runSeedSession, seedTools } from "../audit/fixtures/seed-session.ts";
 
 const RECORDS = Number(process.argv[2] ?? 100_000);

@@ -5,7 +5,7 @@ import { callbackApprover } from "../../src/approval/callback.ts";
 import { call, start } from "../../src/dev/openai-server/index.ts";
 import type { Gate } from "../../src/gate/gate.ts";
 import { gatedAgentTools, resolveInterruptions } from "../../src/openai/agents.ts";
-import { ToolGuard, type CallOutcome } from "../../src/openai/apply-decision.ts";
+import { ToolGuard, type CallOutcome } from "../../src/guard/tool-guard.ts";
 import { recordingTools, seedGate, seedTools } from "./harness.ts";
 import { surfaceSuite, type Driver } from "./scenarios.ts";
 

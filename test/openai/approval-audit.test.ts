@@ -8,7 +8,7 @@ import { DecisionLog } from "../../src/audit/decision-log.ts";
 import { readLog } from "../../src/audit/read-log.ts";
 import { verifyLog } from "../../src/audit/verify-log.ts";
 import { Gate } from "../../src/gate/gate.ts";
-import { ToolGuard } from "../../src/openai/apply-decision.ts";
+import { ToolGuard } from "../../src/guard/tool-guard.ts";
 import { buildSeedBundle, seedTools } from "../helpers/seed-bundle.ts";
 
 describe("approval outcomes in the decision log", () => {

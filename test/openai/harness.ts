@@ -4,7 +4,7 @@ import path from "node:path";
 import { Gate } from "../../src/gate/gate.ts";
 import type { ToolDeclaration } from "../../src/gate/tool-call.ts";
 import { compileBundle } from "../../src/policy/compile.ts";
-import type { ToolFunction, ToolMap } from "../../src/openai/apply-decision.ts";
+import type { ToolFunction, ToolMap } from "../../src/guard/tool-guard.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 

@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start } from "../../src/dev/openai-server/index.ts";
 import type { Gate } from "../../src/gate/gate.ts";
-import { ToolGuard } from "../../src/openai/apply-decision.ts";
+import { ToolGuard } from "../../src/guard/tool-guard.ts";
 import { respondWithGate } from "../../src/openai/responses.ts";
 import { recordingTools, seedGate } from "./harness.ts";
 import { SECRET, surfaceSuite } from "./scenarios.ts";

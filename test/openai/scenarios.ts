@@ -5,7 +5,7 @@ import type { ApprovalRequest, ApprovalResponse, Approver } from "../../src/appr
 import { approvalBinding } from "../../src/approval/binding.ts";
 import { call, start, type FunctionCall, type OpenAIServer, type Turn } from "../../src/dev/openai-server/index.ts";
 import type { Gate } from "../../src/gate/gate.ts";
-import { ToolGuard, type CallOutcome, type GuardEvent, type ToolFunction } from "../../src/openai/apply-decision.ts";
+import { ToolGuard, type CallOutcome, type GuardEvent, type ToolFunction } from "../../src/guard/tool-guard.ts";
 import { recordingTools, seedGate } from "./harness.ts";
 
 /** One surface's run loop, written with exactly the lines the README shows. */

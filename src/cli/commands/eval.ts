@@ -3,10 +3,10 @@ import { ToolgateError } from "../../errors.ts";
 import { Gate } from "../../gate/gate.ts";
 import { readBundle } from "../../policy/bundle.ts";
 import { PolicyEngine } from "../../policy/engine.ts";
-import { toToolCall } from "../case-call.ts";
+import { toToolCall } from "../../testing/case-call.ts";
 import { DEFAULT_BUNDLE, DEFAULT_REGO_DIR, defaultToolsFile } from "../defaults.ts";
 import { formatDecision } from "../format-decision.ts";
-import { loadToolDeclarations } from "../load-tools.ts";
+import { loadToolDeclarations } from "../../gate/load-tools.ts";
 import { parseJsonDocuments, readSource } from "../read-input.ts";
 
 interface EvalOptions {

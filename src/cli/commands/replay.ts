@@ -3,14 +3,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { replayLog, type ReplayChange, type ReplayReport } from "../../audit/replay.ts";
+import { replayLog, type ReplayChange, type ReplayReport } from "../../replay/replay.ts";
 import { ToolgateError } from "../../errors.ts";
 import type { Reason } from "../../gate/decision.ts";
 import { readBundle } from "../../policy/bundle.ts";
 import { compileBundle } from "../../policy/compile.ts";
 import { PolicyEngine } from "../../policy/engine.ts";
 import { DEFAULT_BUNDLE, defaultToolsFile } from "../defaults.ts";
-import { loadToolDeclarations } from "../load-tools.ts";
+import { loadToolDeclarations } from "../../gate/load-tools.ts";
 import { byteProgress } from "../progress.ts";
 import { DEFAULT_LOG } from "./audit.ts";
 

@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { ToolgateError } from "../../errors.ts";
-import { render, REPORTERS, type ReporterName } from "../../testing/reporters/index.ts";
+import { render, REPORTERS, type ReporterName } from "../output/index.ts";
 import { runPolicyTests } from "../../testing/run.ts";
 import { formatSeconds, summaryLine } from "../../testing/types.ts";
 

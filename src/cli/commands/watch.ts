@@ -11,9 +11,9 @@ import { PolicyWatcher, type PolicySource, type ReloadOutcome } from "../../poli
 import { DEFAULT_CASES_DIR } from "../../testing/discovery.ts";
 import { runPolicyTests } from "../../testing/run.ts";
 import { summaryLine } from "../../testing/types.ts";
-import { toToolCall } from "../case-call.ts";
+import { toToolCall } from "../../testing/case-call.ts";
 import { DEFAULT_BUNDLE, DEFAULT_REGO_DIR, defaultToolsFile } from "../defaults.ts";
-import { loadToolDeclarations } from "../load-tools.ts";
+import { loadToolDeclarations } from "../../gate/load-tools.ts";
 import { parseJsonDocuments } from "../read-input.ts";
 
 /** Seed-format JSON-lines cases `policy watch` also runs when --cases is not given. */

@@ -1,4 +1,4 @@
-import { formatSeconds, summaryLine, type TestReport, type TestResult } from "../types.ts";
+import { formatSeconds, summaryLine, type TestReport, type TestResult } from "../../testing/types.ts";
 
 const MARK: Record<TestResult["status"], string> = { pass: "PASS", fail: "FAIL", error: "ERROR", skip: "SKIP" };
 

@@ -1,4 +1,4 @@
-import { summaryLine, type TestReport, type TestResult } from "../types.ts";
+import { summaryLine, type TestReport, type TestResult } from "../../testing/types.ts";
 
 function escape(text: string): string {
   return text

@@ -1,4 +1,4 @@
-import { formatSeconds, summaryLine, type TestReport } from "../types.ts";
+import { formatSeconds, summaryLine, type TestReport } from "../../testing/types.ts";
 
 /** TAP version 14: one test point per result; failures carry a YAML diagnostic block. */
 export function renderTap(report: TestReport): string {

@@ -7,8 +7,8 @@ import { applyPolicyDecision } from "../gate/apply-policy-decision.ts";
 import { ConstraintResolver } from "../gate/resolve-constraints.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { describeThrown } from "../policy/errors.ts";
-import { argumentsWithheld, type DecisionRecord } from "./decision-record.ts";
-import { readLog } from "./read-log.ts";
+import { argumentsWithheld, type DecisionRecord } from "../audit/decision-record.ts";
+import { readLog } from "../audit/read-log.ts";
 
 /**
  * Gate denies whose arguments never reached the log (the raw text was not a

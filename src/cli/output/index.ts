@@ -1,4 +1,4 @@
-import type { TestReport } from "../types.ts";
+import type { TestReport } from "../../testing/types.ts";
 import { renderJson } from "./json.ts";
 import { renderJunit } from "./junit.ts";
 import { renderPretty } from "./pretty.ts";

@@ -1,4 +1,4 @@
-import type { TestReport } from "../types.ts";
+import type { TestReport } from "../../testing/types.ts";
 
 /** One JSON document: every result, the summary, the timings. */
 export function renderJson(report: TestReport): string {
