@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../canonical-json.ts";
+import type { ApprovalOutcome, ApprovalStatus } from "../gate/approval-outcome.ts";
 import type { ApprovalHint, Decision, Effect, Reason } from "../gate/decision.ts";
 import type { InputDocument } from "../gate/input-document.ts";
-import { GateReason } from "../gate/reason-codes.ts";
+import type { GateReason } from "../gate/reason-codes.ts";
 import type { Surface } from "../gate/tool-call.ts";
 
 /** OPA decision-log `path` of every toolgate record: the entrypoint that decided. */
@@ -10,13 +12,23 @@ export const DECISION_PATH = "toolgate/decision";
 /** `prev_hash` of the first record of a chain. */
 export const GENESIS_HASH = "0".repeat(64);
 
-export type ApprovalOutcome = "approved" | "rejected" | "timed_out" | "failed" | "unavailable";
-
-/** What a human approver did with a `require_approval` decision. */
-export interface ApprovalRecord {
-  outcome: ApprovalOutcome;
+/** What a human approver did with a `require_approval` decision, as the log keeps it (no replacement arguments). */
+export interface LoggedApproval {
+  outcome: ApprovalStatus;
   approver?: string;
   note?: string;
+}
+
+/** The gate's code for a deny whose sanitized arguments broke the tool schema (checked against GateReason by the compiler). */
+const SANITIZED_ARGUMENTS_INVALID: (typeof GateReason)["sanitizedArgumentsInvalid"] = "sanitized_arguments_invalid";
+
+/** An approval outcome as the log keeps it. */
+export function approvalRecord(approval: ApprovalOutcome): LoggedApproval {
+  return {
+    outcome: approval.status,
+    ...(approval.approver === undefined ? {} : { approver: approval.approver }),
+    ...(approval.note === undefined ? {} : { note: approval.note }),
+  };
 }
 
 /** OPA's `result`: the decision document as the gate applied it. */
@@ -51,7 +63,7 @@ export interface DecisionEntry {
   run_id?: string;
   call_id: string;
   tool: string;
-  approval?: ApprovalRecord;
+  approval?: LoggedApproval;
 }
 
 /** One line of the log. */
@@ -69,7 +81,7 @@ export interface DecisionRecord extends DecisionEntry {
  * its rewrite is unusable, so neither set is fit for the log.
  */
 export function argumentsWithheld(decision: { effect: string; reasons?: readonly Reason[] }): boolean {
-  return decision.effect === "deny" && (decision.reasons ?? []).some((r) => r.code === GateReason.sanitizedArgumentsInvalid);
+  return decision.effect === "deny" && (decision.reasons ?? []).some((r) => r.code === SANITIZED_ARGUMENTS_INVALID);
 }
 
 /**
@@ -98,7 +110,7 @@ export function redactInput(
 export function toDecisionEntry(
   input: InputDocument,
   decision: Decision,
-  options: { approval?: ApprovalRecord; now?: Date } = {},
+  options: { approval?: LoggedApproval; now?: Date } = {},
 ): DecisionEntry {
   const result: DecisionResult = {
     effect: decision.effect,
@@ -123,22 +135,6 @@ export function toDecisionEntry(
   if (input.run_id !== undefined) entry.run_id = input.run_id;
   if (options.approval !== undefined) entry.approval = options.approval;
   return entry;
-}
-
-/**
- * JSON with object keys sorted recursively (UTF-16 code-unit order) and no
- * whitespace; for JSON data this is RFC 8785 (JCS). Expects plain JSON values,
- * i.e. what `JSON.parse` returns, so writer and verifier hash the same bytes.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const obj = value as Record<string, unknown>;
-  const members = Object.keys(obj)
-    .sort()
-    .filter((key) => obj[key] !== undefined)
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson(obj[key])}`);
-  return `{${members.join(",")}}`;
 }
 
 /** The chain hash of a record: covers every field except `hash` itself. */

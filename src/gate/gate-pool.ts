@@ -1,10 +1,12 @@
-import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import type { ApprovalOutcome } from "./approval-outcome.ts";
+import type { Decider } from "./decider.ts";
 import type { Decision } from "./decision.ts";
-import type { DecisionRecorder } from "./gate.ts";
-import type { InputDocument } from "./input-document.ts";
+import { knownInputDocument, type InputDocument } from "./input-document.ts";
 import type { ArgumentLimits } from "./parse-arguments.ts";
+import { refusal, type Evaluation } from "./pipeline.ts";
 import { GateReason } from "./reason-codes.ts";
+import type { DecisionRecorder } from "./recorder.ts";
 import type { ToolCall, ToolDeclaration } from "./tool-call.ts";
 
 export interface GatePoolOptions {
@@ -23,11 +25,10 @@ export interface WorkerInit {
   bundlePath: string;
   tools: readonly ToolDeclaration[];
   limits?: Partial<ArgumentLimits>;
-  withInput: boolean;
 }
 /** @internal */
 export type WorkerRequest =
-  | { kind: "decide"; id: number; call: ToolCall }
+  | { kind: "decide"; id: number; call: ToolCall; withInput: boolean }
   | { kind: "load"; id: number; bundlePath: string };
 /** @internal */
 export type WorkerReply =
@@ -57,7 +58,7 @@ const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./gate-worker.ts" :
  * dies, errors, or is gone is denied (policy_error); decide() never rejects.
  * A dead worker is replaced for later calls.
  */
-export class GatePool {
+export class GatePool implements Decider {
   private readonly options: GatePoolOptions;
   private readonly slots: Slot[] = [];
   private bundlePath: string;
@@ -96,7 +97,6 @@ export class GatePool {
       bundlePath: this.bundlePath,
       tools: this.options.tools,
       limits: this.options.limits,
-      withInput: this.options.recorder !== undefined,
     };
     const worker = new Worker(workerUrl, { workerData: init });
     const slot: Slot = { worker, pending: new Map(), alive: false, revision: "" };
@@ -132,19 +132,7 @@ export class GatePool {
 
   private failure(id: number, call: ToolCall | undefined, message: string): WorkerReply {
     if (!call) return { kind: "load_failed", id, message };
-    return {
-      kind: "decided",
-      id,
-      input: undefined,
-      decision: {
-        decision_id: randomUUID(),
-        effect: "deny",
-        reasons: [{ code: GateReason.policyError, message }],
-        arguments: {},
-        revision: "",
-        duration_us: 0,
-      },
-    };
+    return { kind: "decided", id, input: undefined, decision: refusal({ code: GateReason.policyError, message }, this.revision, performance.now()) };
   }
 
   /** The live worker with the fewest calls in flight. */
@@ -171,14 +159,29 @@ export class GatePool {
 
   /** Decides one call on a worker and records it; never rejects (fails closed). */
   async decide(call: ToolCall): Promise<Decision> {
+    const recorder = this.options.recorder;
+    const { decision, input } = await this.ask(call, recorder !== undefined);
+    if (recorder) await recorder.record({ call, input: input ?? knownInputDocument(call, decision.arguments), decision });
+    return decision;
+  }
+
+  /** Decides one call on a worker without recording it; never rejects (fails closed). */
+  evaluate(call: ToolCall): Promise<Evaluation> {
+    return this.ask(call, false);
+  }
+
+  async recordApproval(call: ToolCall, decision: Decision, approval: ApprovalOutcome): Promise<void> {
+    await this.options.recorder?.record({ call, input: knownInputDocument(call, decision.arguments), decision, approval });
+  }
+
+  private async ask(call: ToolCall, withInput: boolean): Promise<Evaluation> {
     const id = this.nextId++;
     const slot = this.closed ? undefined : this.pick();
     const reply = slot
-      ? await this.send(slot, { kind: "decide", id, call }, call)
+      ? await this.send(slot, { kind: "decide", id, call, withInput }, call)
       : this.failure(id, call, this.closed ? "the gate pool is closed" : "no gate worker is running");
     if (reply.kind !== "decided") throw new Error(`unexpected worker reply ${reply.kind}`);
-    if (this.options.recorder) await this.options.recorder.record({ call, input: reply.input, decision: reply.decision });
-    return reply.decision;
+    return { decision: reply.decision, input: reply.input };
   }
 
   /** Loads another bundle into every worker (each swaps after its in-flight calls); rejects if one cannot load it. */

@@ -1,7 +1,6 @@
 // One worker of a GatePool: a Gate of its own (its own WASM instance) serving
 // evaluate requests from the pool. Loaded by src/gate/gate-pool.ts only.
 import { parentPort, workerData } from "node:worker_threads";
-import { readBundle } from "../policy/bundle.ts";
 import { PolicyEngine } from "../policy/engine.ts";
 import { describeThrown } from "../policy/errors.ts";
 import { Gate } from "./gate.ts";
@@ -12,13 +11,13 @@ const port = parentPort!;
 const gate = new Gate(undefined, { tools: init.tools, limits: init.limits });
 
 async function load(bundlePath: string): Promise<void> {
-  gate.use(await PolicyEngine.load(await readBundle(bundlePath)));
+  gate.use(await PolicyEngine.open(bundlePath));
 }
 
 port.on("message", (request: WorkerRequest) => {
   if (request.kind === "decide") {
-    const { decision, input } = gate.evaluate(request.call);
-    const reply: WorkerReply = { kind: "decided", id: request.id, decision, input: init.withInput ? input : undefined };
+    const evaluated = gate.evaluate(request.call);
+    const reply: WorkerReply = { kind: "decided", id: request.id, decision: evaluated.decision, input: request.withInput ? evaluated.input : undefined };
     port.postMessage(reply);
     return;
   }

@@ -1,4 +1,4 @@
-import type { Surface } from "./tool-call.ts";
+import type { Surface, ToolCall } from "./tool-call.ts";
 
 export const INPUT_VERSION = 1;
 
@@ -15,4 +15,34 @@ export interface InputDocument {
   /** The constraints that apply to this tool for this assistant (toolgate.yaml, resolved). */
   constraints: Record<string, unknown>;
   context: Record<string, unknown>;
+}
+
+/**
+ * The input document as JSON text, built from parts: the constraints are
+ * cached as text and the arguments are re-encoded from the parsed value (never
+ * the raw string, whose duplicate keys a different parser could read differently).
+ * The one builder of the input document: the gate, replay and the logged
+ * record of a refused call all go through it.
+ */
+export function inputDocumentJson(call: ToolCall, args: Record<string, unknown>, constraintsJson: string): string {
+  const ids =
+    (call.thread_id === undefined ? "" : `,"thread_id":${JSON.stringify(call.thread_id)}`) +
+    (call.run_id === undefined ? "" : `,"run_id":${JSON.stringify(call.run_id)}`);
+  return (
+    `{"version":${INPUT_VERSION},"surface":${JSON.stringify(call.surface) ?? "null"},` +
+    `"assistant_id":${JSON.stringify(call.assistant_id)}${ids},"call_id":${JSON.stringify(call.call_id ?? "")},` +
+    `"tool":{"name":${JSON.stringify(call.name)},"type":"function"},` +
+    `"arguments":${JSON.stringify(args)},"constraints":${constraintsJson},` +
+    `"context":${JSON.stringify(call.context ?? {})}}`
+  );
+}
+
+/**
+ * The input document of a call the policy never saw (refused by the gate, or
+ * an approval outcome logged after its decision): what is known of it, with
+ * no constraints, so its log record is still complete.
+ */
+export function knownInputDocument(call: ToolCall, args: Record<string, unknown>): InputDocument {
+  const known: ToolCall = { ...call, assistant_id: String(call.assistant_id), call_id: String(call.call_id ?? ""), name: String(call.name) };
+  return JSON.parse(inputDocumentJson(known, args, "{}")) as InputDocument;
 }

@@ -31,12 +31,8 @@ export class ConstraintResolver {
     const key = `${assistantId}\u0000${tool}`;
     let resolved = this.cache.get(key);
     if (resolved === undefined) {
-      const merged: Record<string, unknown> = { ...this.config.tools?.[tool]?.constraints };
       const overrides = this.config.assistants?.[assistantId]?.tools?.[tool]?.constraints ?? {};
-      for (const [name, value] of Object.entries(overrides)) {
-        if (value === null) delete merged[name];
-        else merged[name] = value;
-      }
+      const merged = overlayConstraints(this.config.tools?.[tool]?.constraints ?? {}, overrides);
       resolved = { value: Object.freeze(merged), json: JSON.stringify(merged) };
       // Unknown assistant ids are model- or app-supplied; bound the cache.
       if (this.cache.size >= 10_000) this.cache.clear();
@@ -44,4 +40,14 @@ export class ConstraintResolver {
     }
     return resolved;
   }
+}
+
+/** `base` overlaid key by key with `overrides`; an override of null removes that constraint. */
+export function overlayConstraints(base: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === null) delete merged[name];
+    else merged[name] = value;
+  }
+  return merged;
 }

@@ -1,5 +1,8 @@
-/** The OpenAI surface a tool call came from. `cli` is `policy eval` / `policy test`. */
-export type Surface = "assistants" | "responses" | "chat" | "agents" | "cli";
+/** The OpenAI surfaces a tool call can come from. `cli` is `policy eval` / `policy test`. */
+export const SURFACES = ["assistants", "responses", "chat", "agents", "cli"] as const;
+
+/** The OpenAI surface a tool call came from. */
+export type Surface = (typeof SURFACES)[number];
 
 /** A model's tool call, normalized by an adapter; `arguments` is the raw string the model sent. */
 export interface ToolCall {

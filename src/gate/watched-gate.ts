@@ -68,16 +68,11 @@ export class WatchedGate extends Gate {
   }
 
   /** Stops the watcher, waits for a running build, removes temp files. The gate keeps serving its last revision. */
-  close(): Promise<void> {
+  override close(): Promise<void> {
     return this.watcher.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** Same as `WatchedGate.start(options)` and `Gate.watch(options)`. */
-export function openWatchedGate(options: WatchedGateOptions): Promise<WatchedGate> {
-  return WatchedGate.start(options);
 }

@@ -1,8 +1,9 @@
 import { approvalRequest, type ApprovalResponse, type Approver } from "../approval/approver.ts";
 import { approvalBinding, sameArguments } from "../approval/binding.ts";
 import { ApprovalLedger } from "../approval/ledger.ts";
+import type { ApprovalOutcome } from "../gate/approval-outcome.ts";
+import type { Decider } from "../gate/decider.ts";
 import type { Decision, Reason } from "../gate/decision.ts";
-import type { Gate } from "../gate/gate.ts";
 import type { ToolCall } from "../gate/tool-call.ts";
 
 /** What a tool implementation gets besides its arguments. */
@@ -10,22 +11,13 @@ export interface ToolContext {
   readonly call: ToolCall;
   /** The decision that let it run (for an approver's modified arguments: the re-check). */
   readonly decision: Decision;
-  readonly approval: ApprovalRecord | undefined;
+  readonly approval: ApprovalOutcome | undefined;
 }
 
 /** A tool implementation: arguments are the decision's effective ones. A string result goes to the model as is, anything else as JSON. */
 export type ToolFunction = (args: Record<string, unknown>, context: ToolContext) => unknown;
 
 export type ToolMap = Readonly<Record<string, ToolFunction>>;
-
-/** How an approval ended. */
-export interface ApprovalRecord {
-  readonly status: "approved" | "rejected" | "timed_out" | "failed" | "unavailable";
-  readonly approver?: string;
-  readonly note?: string;
-  /** The approver's replacement arguments, when they gave some. */
-  readonly arguments?: Record<string, unknown>;
-}
 
 /** Codes the guard adds to what the model is told, beyond the policy's own reason codes. */
 export const GuardReason = {
@@ -48,7 +40,7 @@ export interface CallOutcome {
   readonly decision: Decision;
   /** The gate's decision on an approver's modified arguments. */
   readonly recheck?: Decision;
-  readonly approval?: ApprovalRecord;
+  readonly approval?: ApprovalOutcome;
   /**
    * `ran`: the tool returned; `denied`: policy or approver said no; `error`: the tool threw or is missing;
    * `delegated`: approved for a tool that runs elsewhere (hosted MCP), nothing ran here.
@@ -63,10 +55,11 @@ export interface CallOutcome {
 /** Something worth an audit entry beyond the decision record itself. */
 export type GuardEvent =
   | { readonly type: "tool_error"; readonly call: ToolCall; readonly decision: Decision; readonly error: unknown }
-  | { readonly type: "approval"; readonly call: ToolCall; readonly decision: Decision; readonly approval: ApprovalRecord; readonly error?: unknown };
+  | { readonly type: "approval"; readonly call: ToolCall; readonly decision: Decision; readonly approval: ApprovalOutcome; readonly error?: unknown };
 
 export interface ToolGuardOptions {
-  gate: Gate;
+  /** What decides the calls: a Gate, a WatchedGate or a GatePool. */
+  gate: Decider;
   /** Your tool implementations by name; only what the policy lets through runs. */
   tools: ToolMap;
   /** Asked on require_approval. Without one, such calls are denied. */
@@ -92,7 +85,7 @@ const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Either the tool may run with these arguments, or the model gets this refusal. */
 export type Authorization =
-  | { readonly kind: "run"; readonly arguments: Record<string, unknown>; readonly decision: Decision; readonly recheck?: Decision; readonly approval?: ApprovalRecord }
+  | { readonly kind: "run"; readonly arguments: Record<string, unknown>; readonly decision: Decision; readonly recheck?: Decision; readonly approval?: ApprovalOutcome }
   | { readonly kind: "refused"; readonly outcome: CallOutcome };
 
 /**
@@ -108,7 +101,7 @@ export type Authorization =
  * approval at a time. Identical arguments are not a modification.
  */
 export class ToolGuard {
-  readonly gate: Gate;
+  readonly gate: Decider;
   readonly assistantId: string;
   readonly context: Record<string, unknown> | undefined;
   readonly #options: ToolGuardOptions;
@@ -151,8 +144,8 @@ export class ToolGuard {
    * the next execution of exactly this call (id and arguments) consumes. For
    * flows that pause the run for approval (Agents SDK interruptions).
    */
-  async preapprove(call: ToolCall): Promise<ApprovalRecord> {
-    const { decision } = this.gate.evaluate(this.#withContext(call));
+  async preapprove(call: ToolCall): Promise<ApprovalOutcome> {
+    const { decision } = await this.gate.evaluate(this.#withContext(call));
     if (decision.effect !== "require_approval") return { status: "approved", note: `the policy decided ${decision.effect}` };
     const { record, response } = await this.#ask(call, decision);
     if (response?.status === "approved") this.#ledger.grant(approvalBinding(call.call_id, decision.arguments), response);
@@ -160,12 +153,12 @@ export class ToolGuard {
   }
 
   /** Whether the policy would want a human for this call now (no audit record: the execution records). */
-  needsApproval(call: ToolCall): boolean {
-    return this.gate.evaluate(this.#withContext(call)).decision.effect === "require_approval";
+  async needsApproval(call: ToolCall): Promise<boolean> {
+    return (await this.gate.evaluate(this.#withContext(call))).decision.effect === "require_approval";
   }
 
   /** What the model is told when an approval ended other than approved. */
-  rejectionOutput(record: ApprovalRecord): string {
+  rejectionOutput(record: ApprovalOutcome): string {
     return rejection(this.#rejectionMessage, record);
   }
 
@@ -176,7 +169,7 @@ export class ToolGuard {
   async #approve(call: ToolCall, decision: Decision): Promise<Authorization> {
     const granted = this.#ledger.take(approvalBinding(call.call_id, decision.arguments));
     let response: ApprovalResponse | undefined = granted;
-    let record: ApprovalRecord;
+    let record: ApprovalOutcome;
     if (granted) {
       record = recordOf(granted);
     } else {
@@ -206,8 +199,8 @@ export class ToolGuard {
     }
   }
 
-  /** Asks the approver under a timeout; every way this can end becomes an ApprovalRecord and an event. */
-  async #ask(call: ToolCall, decision: Decision): Promise<{ record: ApprovalRecord; response?: ApprovalResponse }> {
+  /** Asks the approver under a timeout; every way this can end becomes an ApprovalOutcome and an event. */
+  async #ask(call: ToolCall, decision: Decision): Promise<{ record: ApprovalOutcome; response?: ApprovalResponse }> {
     const approver = this.#options.approver;
     if (!approver) {
       return this.#settle(call, decision, { status: "unavailable", note: "no approver is configured" });
@@ -231,7 +224,7 @@ export class ToolGuard {
       }
       return this.#settle(call, decision, recordOf(response), { response });
     } catch (error) {
-      const record: ApprovalRecord = controller.signal.aborted
+      const record: ApprovalOutcome = controller.signal.aborted
         ? { status: "timed_out", note: `no answer within ${timeoutMs} ms` }
         : { status: "failed", note: error instanceof Error ? error.message : String(error) };
       return this.#settle(call, decision, record, { error });
@@ -244,20 +237,11 @@ export class ToolGuard {
   async #settle(
     call: ToolCall,
     decision: Decision,
-    record: ApprovalRecord,
+    record: ApprovalOutcome,
     extra: { response?: ApprovalResponse; error?: unknown } = {},
-  ): Promise<{ record: ApprovalRecord; response?: ApprovalResponse }> {
+  ): Promise<{ record: ApprovalOutcome; response?: ApprovalResponse }> {
     this.#emit({ type: "approval", call, decision, approval: record, ...(extra.error === undefined ? {} : { error: extra.error }) });
-    await this.gate.record({
-      call,
-      input: undefined,
-      decision,
-      approval: {
-        outcome: record.status,
-        ...(record.approver === undefined ? {} : { approver: record.approver }),
-        ...(record.note === undefined ? {} : { note: record.note }),
-      },
-    });
+    await this.gate.recordApproval(call, decision, record);
     return extra.response ? { record, response: extra.response } : { record };
   }
 
@@ -298,7 +282,7 @@ export class ToolGuard {
   }
 }
 
-function recordOf(response: ApprovalResponse): ApprovalRecord {
+function recordOf(response: ApprovalResponse): ApprovalOutcome {
   return {
     status: response.status,
     ...(response.approver === undefined ? {} : { approver: response.approver }),
@@ -307,7 +291,7 @@ function recordOf(response: ApprovalResponse): ApprovalRecord {
   };
 }
 
-function refused(call: ToolCall, decision: Decision, output: string, approval?: ApprovalRecord, recheck?: Decision): Extract<Authorization, { kind: "refused" }> {
+function refused(call: ToolCall, decision: Decision, output: string, approval?: ApprovalOutcome, recheck?: Decision): Extract<Authorization, { kind: "refused" }> {
   return { kind: "refused", outcome: { call, decision, ...(recheck ? { recheck } : {}), ...(approval ? { approval } : {}), status: "denied", output } };
 }
 
@@ -317,7 +301,7 @@ function denial(reasons: readonly Reason[]): string {
   return modelMessage("denied", sentence, reasons.map((r) => r.code));
 }
 
-function rejection(message: string, record: ApprovalRecord): string {
+function rejection(message: string, record: ApprovalOutcome): string {
   const code = {
     approved: GuardReason.approvalRejected,
     rejected: GuardReason.approvalRejected,

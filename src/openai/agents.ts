@@ -1,7 +1,8 @@
 // The only module that imports @openai/agents: it is an optional dependency.
 import { tool, type FunctionTool, type RunState, type RunToolApprovalItem } from "@openai/agents";
 import type { ToolCall, ToolDeclaration } from "../gate/tool-call.ts";
-import type { ApprovalRecord, CallOutcome, ToolGuard } from "../guard/tool-guard.ts";
+import type { ApprovalOutcome } from "../gate/approval-outcome.ts";
+import type { CallOutcome, ToolGuard } from "../guard/tool-guard.ts";
 
 export interface AgentToolsOptions {
   /**
@@ -62,12 +63,12 @@ export function gatedAgentTools(guard: ToolGuard, declarations: readonly ToolDec
 export async function resolveInterruptions(
   guard: ToolGuard,
   result: { interruptions: RunToolApprovalItem[]; state: RunState<any, any> },
-): Promise<ApprovalRecord[]> {
+): Promise<ApprovalOutcome[]> {
   return Promise.all(
     result.interruptions.map(async (item) => {
       const raw = item.rawItem;
       if (raw.type !== "function_call") {
-        const record: ApprovalRecord = { status: "rejected", note: `toolgate does not decide ${raw.type} interruptions` };
+        const record: ApprovalOutcome = { status: "rejected", note: `toolgate does not decide ${raw.type} interruptions` };
         result.state.reject(item, { message: guard.rejectionOutput(record) });
         return record;
       }

@@ -1,5 +1,5 @@
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
-import type { Bundle } from "./bundle.ts";
+import { readBundle, type Bundle } from "./bundle.ts";
 import type { PolicyConfig } from "./config.ts";
 import { hostBuiltins, providedBuiltinNames } from "./builtins/index.ts";
 import { BundleLoadError, PolicyEvaluationError, describeThrown } from "./errors.ts";
@@ -50,6 +50,11 @@ export class PolicyEngine {
   /** The declarative policy (toolgate.yaml) the bundle was built with, as bundle data. */
   get config(): PolicyConfig | undefined {
     return (this.bundle.data.toolgate as { config?: PolicyConfig } | undefined)?.config;
+  }
+
+  /** Reads a bundle file (bundle.tar.gz) and loads it. */
+  static async open(file: string): Promise<PolicyEngine> {
+    return PolicyEngine.load(await readBundle(file));
   }
 
   /** Loads a bundle; refuses a module that imports a builtin the runtime does not provide. */

@@ -1,12 +1,9 @@
 import type { Effect, Reason } from "../gate/decision.ts";
 import type { InputDocument } from "../gate/input-document.ts";
+import { DecisionPipeline, LoadedRevision } from "../gate/pipeline.ts";
 import { GateReason } from "../gate/reason-codes.ts";
-import type { ToolDeclaration } from "../gate/tool-call.ts";
-import { ToolSchemas } from "../gate/tool-schemas.ts";
-import { applyPolicyDecision } from "../gate/apply-policy-decision.ts";
-import { ConstraintResolver } from "../gate/resolve-constraints.ts";
+import type { ToolCall, ToolDeclaration } from "../gate/tool-call.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
-import { describeThrown } from "../policy/errors.ts";
 import { argumentsWithheld, type DecisionRecord } from "../audit/decision-record.ts";
 import { readLog } from "../audit/read-log.ts";
 
@@ -75,10 +72,6 @@ export interface ReplayerOptions {
   tools?: readonly ToolDeclaration[];
 }
 
-function deny(code: string, message: string): ReplayedDecision {
-  return { effect: "deny", reasons: [{ code, message }] };
-}
-
 /** Reason codes as a comparable key: order is not significant. */
 function codesKey(reasons: readonly Reason[]): string {
   return reasons
@@ -87,24 +80,38 @@ function codesKey(reasons: readonly Reason[]): string {
     .join(",");
 }
 
+/** The call a recorded input document was made for, its arguments already parsed. */
+function recordedCall(input: InputDocument): ToolCall {
+  return {
+    surface: input.surface,
+    assistant_id: input.assistant_id,
+    ...(input.thread_id === undefined ? {} : { thread_id: input.thread_id }),
+    ...(input.run_id === undefined ? {} : { run_id: input.run_id }),
+    call_id: input.call_id,
+    name: input.tool?.name,
+    arguments: "",
+    context: input.context,
+  };
+}
+
 /**
- * Re-decides recorded inputs with a candidate policy, the way the gate would
- * after parsing the arguments: the constraints are resolved again from the
- * candidate's toolgate.yaml (the recorded ones are the old policy's), the input
- * is encoded once and handed to `PolicyEngine.evaluateJson`, the decision is
- * validated, and failures deny with the gate's reason codes.
+ * Re-decides recorded inputs with a candidate policy through the gate's
+ * decision pipeline, from the parsed arguments on: the constraints are
+ * resolved again from the candidate's toolgate.yaml (the recorded ones are the
+ * old policy's), the decision is validated, and failures deny with the gate's
+ * reason codes.
  */
 export class Replayer {
   readonly engine: PolicyEngine;
   readonly gateChecks: boolean;
-  private readonly schemas: ToolSchemas | undefined;
-  private readonly constraints: ConstraintResolver;
+  private readonly pipeline: DecisionPipeline;
+  private readonly loaded: LoadedRevision;
 
   constructor(engine: PolicyEngine, options: ReplayerOptions = {}) {
     this.engine = engine;
-    this.schemas = options.tools ? new ToolSchemas(options.tools) : undefined;
-    this.gateChecks = this.schemas !== undefined;
-    this.constraints = new ConstraintResolver(engine.config);
+    this.pipeline = new DecisionPipeline(options.tools ? { tools: options.tools } : {});
+    this.gateChecks = this.pipeline.schemas !== undefined;
+    this.loaded = new LoadedRevision(engine);
   }
 
   replay(record: DecisionRecord): ReplayedRecord {
@@ -119,7 +126,7 @@ export class Replayer {
     if (argumentsWithheld(old)) return { outcome: "skipped", why: "arguments withheld (sanitized_arguments_invalid)" };
     const gateCode = old.effect === "deny" && old.reasons.length === 1 ? old.reasons[0]?.code : undefined;
     if (gateCode !== undefined && ARGUMENTS_NOT_LOGGED.has(gateCode)) return { outcome: "pre_policy", why: gateCode };
-    if (gateCode !== undefined && DECIDED_ON_TOOL_SCHEMAS.has(gateCode) && !this.schemas) {
+    if (gateCode !== undefined && DECIDED_ON_TOOL_SCHEMAS.has(gateCode) && !this.gateChecks) {
       return { outcome: "pre_policy", why: gateCode };
     }
 
@@ -130,28 +137,14 @@ export class Replayer {
     return { outcome: "changed", decision };
   }
 
-  /** The candidate's decision on a recorded input, mirroring Gate.evaluate from the schema check on. */
+  /** The candidate's decision on a recorded input. */
   decide(input: InputDocument): ReplayedDecision {
-    const tool = input.tool?.name;
     const args = input.arguments;
-    if (this.schemas) {
-      const reason = this.schemas.check(tool, args);
-      if (reason) return { effect: "deny", reasons: [reason] };
-    }
-    let result: unknown;
-    try {
-      const json = JSON.stringify({ ...input, constraints: this.constraints.resolve(input.assistant_id, tool) });
-      result = this.engine.evaluateJson(json);
-    } catch (err) {
-      return deny(GateReason.policyError, describeThrown(err));
-    }
-    const applied = applyPolicyDecision(result, args, tool, this.schemas);
-    if (!applied.ok) return { effect: "deny", reasons: [applied.reason] };
-    const decision: ReplayedDecision = { effect: applied.decision.effect, reasons: applied.decision.reasons };
-    if (applied.arguments !== args) decision.arguments = applied.arguments;
-    return decision;
+    const { decision } = this.pipeline.decideParsed(this.loaded, recordedCall(input), args);
+    const replayed: ReplayedDecision = { effect: decision.effect, reasons: decision.reasons };
+    if (decision.arguments !== args) replayed.arguments = decision.arguments;
+    return replayed;
   }
-
 }
 
 /** One re-evaluated call whose decision differs. */

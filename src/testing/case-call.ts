@@ -2,8 +2,9 @@ import { ToolgateError } from "../errors.ts";
 import type { Surface, ToolCall } from "../gate/tool-call.ts";
 
 /**
- * A recorded tool call as tests and the CLI write it (a line of the seeds'
- * cases.jsonl): `arguments` is the raw string exactly as the model sent it.
+ * A recorded tool call as cases and the CLI write it (a case of a case file,
+ * a document given to `policy eval --call`): `arguments` is the raw string
+ * exactly as the model sent it.
  */
 export interface CaseCall {
   id?: string;
@@ -27,15 +28,19 @@ export function toToolCall(value: unknown, where: string): ToolCall & { id: stri
   if (typeof c!.tool !== "string") bad("tool", "a string (the tool name)");
   if (typeof c!.arguments !== "string") bad("arguments", "a string: the raw JSON text the model sent");
   const id = c!.id ?? c!.call_id ?? "call";
+  return { id, ...caseToolCall({ ...(c as CaseCall), id }) };
+}
+
+/** The ToolCall a recorded call stands for: surface `cli` and call id = case id unless given. */
+export function caseToolCall(c: CaseCall & { id: string }): ToolCall {
   return {
-    id,
-    surface: c!.surface ?? "cli",
-    assistant_id: c!.assistant_id!,
-    call_id: c!.call_id ?? id,
-    name: c!.tool!,
-    arguments: c!.arguments!,
-    ...(c!.thread_id !== undefined ? { thread_id: c!.thread_id } : {}),
-    ...(c!.run_id !== undefined ? { run_id: c!.run_id } : {}),
-    ...(c!.context !== undefined ? { context: c!.context } : {}),
+    surface: c.surface ?? "cli",
+    assistant_id: c.assistant_id,
+    call_id: c.call_id ?? c.id,
+    name: c.tool,
+    arguments: c.arguments,
+    ...(c.thread_id !== undefined ? { thread_id: c.thread_id } : {}),
+    ...(c.run_id !== undefined ? { run_id: c.run_id } : {}),
+    ...(c.context !== undefined ? { context: c.context } : {}),
   };
 }

@@ -1,33 +1,30 @@
 import type { Decision } from "../gate/decision.ts";
-import { Gate } from "../gate/gate.ts";
-import type { ToolCall, ToolDeclaration } from "../gate/tool-call.ts";
-import type { PolicyConfig } from "../policy/config.ts";
+import { DecisionPipeline, LoadedRevision } from "../gate/pipeline.ts";
+import type { ToolDeclaration } from "../gate/tool-call.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
+import { caseToolCall } from "./case-call.ts";
 import type { CaseExpectation, ToolCallCase } from "./case-file.ts";
 import { deepEqual, keyedDiff } from "./diff.ts";
 import type { TestResult } from "./types.ts";
 
 /**
- * Runs tool-call cases through the full gate (argument parsing, schema
- * validation, constraint resolution, policy, decision checks), exactly as
- * production decides them.
+ * Runs tool-call cases through the gate's decision pipeline (argument parsing,
+ * schema validation, constraint resolution with the case's constraints laid
+ * over, policy, decision checks), exactly as production decides them.
  */
 export class CaseRunner {
-  private readonly engine: PolicyEngine;
-  private readonly tools: readonly ToolDeclaration[];
-  private readonly gate: Gate;
+  private readonly pipeline: DecisionPipeline;
+  private readonly loaded: LoadedRevision;
 
   constructor(engine: PolicyEngine, tools: readonly ToolDeclaration[]) {
-    this.engine = engine;
-    this.tools = tools;
-    this.gate = new Gate(engine, { tools });
+    this.pipeline = new DecisionPipeline({ tools });
+    this.loaded = new LoadedRevision(engine);
   }
 
   run(c: ToolCallCase): TestResult {
-    const call = toCall(c);
-    const gate = c.constraints ? this.gateWithConstraints(c) : this.gate;
+    const call = caseToolCall(c);
     const started = performance.now();
-    const { decision } = gate.evaluate(call);
+    const { decision } = this.pipeline.decide(this.loaded, call, c.constraints);
     const durationMs = performance.now() - started;
     const problems = check(c.expect, decision);
     const base = { kind: "case" as const, name: `${c.file}#${c.id}`, file: c.file, line: c.line, durationMs };
@@ -54,34 +51,6 @@ export class CaseRunner {
       ],
     };
   }
-
-  /** A gate whose constraint resolution sees the case's constraints laid over toolgate.yaml's. */
-  private gateWithConstraints(c: ToolCallCase): Gate {
-    const data = this.engine.bundle.data as { toolgate?: { config?: PolicyConfig } };
-    const config = structuredClone(data.toolgate?.config ?? { version: 1 }) as PolicyConfig;
-    const assistants = (config.assistants ??= {}) as Record<string, { tools?: Record<string, { constraints?: Record<string, unknown> }> }>;
-    const assistant = (assistants[c.assistant_id] ??= {});
-    const tool = ((assistant.tools ??= {})[c.tool] ??= {});
-    tool.constraints = { ...tool.constraints, ...c.constraints };
-    // Only constraint resolution reads this view; the WASM module keeps the bundle's data.
-    const view = Object.create(this.engine, {
-      bundle: { value: { ...this.engine.bundle, data: { ...this.engine.bundle.data, toolgate: { ...data.toolgate, config } } } },
-    }) as PolicyEngine;
-    return new Gate(view, { tools: this.tools });
-  }
-}
-
-export function toCall(c: ToolCallCase): ToolCall {
-  return {
-    surface: c.surface ?? "cli",
-    assistant_id: c.assistant_id,
-    call_id: c.call_id ?? c.id,
-    name: c.tool,
-    arguments: c.arguments,
-    ...(c.thread_id !== undefined ? { thread_id: c.thread_id } : {}),
-    ...(c.run_id !== undefined ? { run_id: c.run_id } : {}),
-    ...(c.context !== undefined ? { context: c.context } : {}),
-  };
 }
 
 function pathGet(value: unknown, dotted: string): unknown {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { AuditRecorder } from "../../src/audit/audit-recorder.ts";
 import { DecisionLog, type Durability } from "../../src/audit/decision-log.ts";
-import { inputDocumentJson } from "../../src/gate/gate.ts";
+import { inputDocumentJson, knownInputDocument } from "../../src/gate/input-document.ts";
 import { DEFAULT_ARGUMENT_LIMITS, parseArguments } from "../../src/gate/parse-arguments.ts";
 import { ConstraintResolver } from "../../src/gate/resolve-constraints.ts";
 import { ToolSchemas } from "../../src/gate/tool-schemas.ts";
@@ -46,7 +46,7 @@ export async function benchStages(iterations = 20_000): Promise<StageResult> {
       const evaluations = calls.map((c) => ({ call: c, ...gate.evaluate(c) }));
       stages[`audit append (${durability})`] = await measureAsync((i) => {
         const e = evaluations[i % n]!;
-        return recorder.record({ call: e.call, input: e.input, decision: e.decision });
+        return recorder.record({ call: e.call, input: e.input ?? knownInputDocument(e.call, e.decision.arguments), decision: e.decision });
       }, durability === "none" ? iterations / 4 : 2000);
       await log.close();
     } finally {

@@ -291,7 +291,7 @@ describe("close()", () => {
     const before = process.getActiveResourcesInfo().length;
     const copy = await policyCopy();
     cleanups.push(copy.cleanup);
-    const gate = await Gate.watch({ tools: await shippedTools(), policy: { regoDir: copy.regoDir }, logger: silent, debounceMs: 20 });
+    const gate = await WatchedGate.start({ tools: await shippedTools(), policy: { regoDir: copy.regoDir }, logger: silent, debounceMs: 20 });
     expect(process.getActiveResourcesInfo().length).toBeGreaterThan(before);
     const outcome = nextOutcome(gate);
     await writeConfig(copy.regoDir, POLICY_B.config);

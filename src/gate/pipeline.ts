@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import type { PolicyEngine } from "../policy/engine.ts";
+import { describeThrown } from "../policy/errors.ts";
+import { applyPolicyDecision } from "./apply-policy-decision.ts";
+import type { Decision, Reason } from "./decision.ts";
+import { inputDocumentJson, type InputDocument } from "./input-document.ts";
+import { DEFAULT_ARGUMENT_LIMITS, parseArguments, type ArgumentLimits } from "./parse-arguments.ts";
+import { GateReason } from "./reason-codes.ts";
+import { ConstraintResolver, overlayConstraints } from "./resolve-constraints.ts";
+import { SURFACES, type ToolCall, type ToolDeclaration } from "./tool-call.ts";
+import { ToolSchemas } from "./tool-schemas.ts";
+
+export interface Evaluation {
+  decision: Decision;
+  /** The input document the policy saw (decoded on first use); undefined when the call was refused before evaluation. */
+  readonly input: InputDocument | undefined;
+}
+
+function evaluation(decision: Decision, encodedInput?: string): Evaluation {
+  let input: InputDocument | undefined;
+  return {
+    decision,
+    get input() {
+      if (encodedInput !== undefined) input ??= JSON.parse(encodedInput) as InputDocument;
+      return input;
+    },
+  };
+}
+
+/** Constraints laid over what toolgate.yaml resolves for a call, key by key; null removes one (a test case's). */
+export type ConstraintOverlay = Readonly<Record<string, unknown>>;
+
+/** One policy revision and what is derived from it; swapped as a whole. */
+export class LoadedRevision {
+  readonly engine: PolicyEngine;
+  readonly constraints: ConstraintResolver;
+
+  constructor(engine: PolicyEngine) {
+    this.engine = engine;
+    this.constraints = new ConstraintResolver(engine.config);
+  }
+
+  get revision(): string {
+    return this.engine.revision;
+  }
+}
+
+const SURFACE_SET: ReadonlySet<string> = new Set(SURFACES);
+
+const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/** A deny the gate makes itself (no policy ran, or its answer was unusable). */
+export function refusal(reason: Reason, revision: string, started: number, args: Record<string, unknown> = EMPTY): Decision {
+  return {
+    decision_id: randomUUID(),
+    effect: "deny",
+    reasons: [reason],
+    arguments: args,
+    revision,
+    duration_us: Math.round((performance.now() - started) * 1000),
+  };
+}
+
+export interface PipelineOptions {
+  /** The tools the app offers the model; without them (replay without --tools) no schema is checked. */
+  tools?: readonly ToolDeclaration[];
+  limits?: Partial<ArgumentLimits>;
+}
+
+/**
+ * The one way a tool call is decided, used by the Gate, the GatePool's
+ * workers, replay, `policy test` and `policy watch`: call shape -> arguments
+ * parsed within limits -> tool schema -> constraints (plus an overlay) ->
+ * input document -> policy -> decision checked and applied. Fail closed: any
+ * error on the way is a deny with a reason code; decide() never throws.
+ */
+export class DecisionPipeline {
+  readonly schemas: ToolSchemas | undefined;
+  readonly limits: ArgumentLimits;
+
+  constructor(options: PipelineOptions) {
+    this.schemas = options.tools ? new ToolSchemas(options.tools) : undefined;
+    this.limits = { ...DEFAULT_ARGUMENT_LIMITS, ...options.limits };
+  }
+
+  /** Decides a call as the model sent it (raw argument string) on `loaded`. */
+  decide(loaded: LoadedRevision | undefined, call: ToolCall, overlay?: ConstraintOverlay): Evaluation {
+    const started = performance.now();
+    const revision = loaded?.engine.revision ?? "";
+    if (typeof call?.name !== "string" || typeof call.assistant_id !== "string" || !SURFACE_SET.has(call.surface)) {
+      return evaluation(
+        refusal({ code: GateReason.invalidToolCall, message: "a tool call needs a string name and assistant_id and a known surface" }, revision, started),
+      );
+    }
+    const parsed = parseArguments(call.arguments, this.limits);
+    if (!parsed.ok) return evaluation(refusal(parsed.reason, revision, started));
+    return this.decideParsed(loaded, call, parsed.value, overlay, started);
+  }
+
+  /** Decides a call whose arguments are already parsed (a recorded input), from the schema check on. */
+  decideParsed(
+    loaded: LoadedRevision | undefined,
+    call: ToolCall,
+    args: Record<string, unknown>,
+    overlay?: ConstraintOverlay,
+    started: number = performance.now(),
+  ): Evaluation {
+    const revision = loaded?.engine.revision ?? "";
+    const schemaReason = this.schemas?.check(call.name, args);
+    if (schemaReason) return evaluation(refusal(schemaReason, revision, started, args));
+    if (!loaded) return evaluation(refusal({ code: GateReason.noPolicy, message: "no policy is loaded" }, revision, started, args));
+
+    let encoded: string;
+    try {
+      const constraintsJson = overlay
+        ? JSON.stringify(overlayConstraints(loaded.constraints.resolve(call.assistant_id, call.name), overlay))
+        : loaded.constraints.resolveJson(call.assistant_id, call.name);
+      encoded = inputDocumentJson(call, args, constraintsJson);
+    } catch (err) {
+      return evaluation(refusal({ code: GateReason.policyError, message: `building the input failed: ${describeThrown(err)}` }, revision, started, args));
+    }
+
+    let result: unknown;
+    try {
+      result = loaded.engine.evaluateJson(encoded);
+    } catch (err) {
+      return evaluation(refusal({ code: GateReason.policyError, message: describeThrown(err) }, revision, started, args), encoded);
+    }
+    const applied = applyPolicyDecision(result, args, call.name, this.schemas);
+    if (!applied.ok) return evaluation(refusal(applied.reason, revision, started, args), encoded);
+    const { effect, reasons, approval } = applied.decision;
+    const decision: Decision = {
+      decision_id: randomUUID(),
+      effect,
+      reasons,
+      arguments: applied.arguments,
+      revision,
+      duration_us: Math.round((performance.now() - started) * 1000),
+    };
+    if (approval) decision.approval = approval;
+    return evaluation(decision, encoded);
+  }
+}

@@ -1,0 +1,18 @@
+import type { ApprovalOutcome } from "./approval-outcome.ts";
+import type { Decision } from "./decision.ts";
+import type { InputDocument } from "./input-document.ts";
+import type { ToolCall } from "./tool-call.ts";
+
+export interface RecordedDecision {
+  call: ToolCall;
+  /** The input the policy saw; for a call refused before evaluation, what is known of it (no constraints). */
+  input: InputDocument;
+  decision: Decision;
+  /** Set when the guard records the approval that followed a require_approval decision. */
+  approval?: ApprovalOutcome;
+}
+
+/** Receives every decision a gate makes, with the input it was made on (implemented by the audit log). */
+export interface DecisionRecorder {
+  record(entry: RecordedDecision): Promise<void>;
+}
