@@ -36,7 +36,7 @@ test: setup typecheck lint-rego
 demo: setup
 	$(POLICY) build
 	@echo; echo "== the 24 seed tool calls, each through the full gate (policy eval) =="
-	$(POLICY) eval --call test/fixtures/seed-cases.jsonl
+	$(POLICY) eval --call test/cases/seed.yaml
 	@echo; echo "== a support-desk conversation on every OpenAI surface (local scripted server, real openai SDK) =="
 	node scripts/demo.ts
 

@@ -14,7 +14,8 @@ export interface PolicyDiagnostic {
   location?: SourceLocation;
 }
 
-function formatDiagnostic(d: PolicyDiagnostic): string {
+/** `file:row:col: code: message`, the way a diagnostic is printed everywhere. */
+export function formatDiagnostic(d: PolicyDiagnostic): string {
   const where = d.location ? `${d.location.file}:${d.location.row}:${d.location.col}: ` : "";
   return `${where}${d.code}: ${d.message}`;
 }

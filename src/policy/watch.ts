@@ -9,7 +9,7 @@ import { readBundle } from "./bundle.ts";
 import { compileBundle, FRAMEWORK_DIR } from "./compile.ts";
 import { CONFIG_FILE } from "./config.ts";
 import { PolicyEngine } from "./engine.ts";
-import { BundleLoadError, describeThrown, PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
+import { BundleLoadError, describeThrown, formatDiagnostic, PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
 
 /**
  * What a watcher drives: the Gate satisfies it. `use()` must swap the whole
@@ -109,11 +109,6 @@ const silentLogger: ReloadLogger = { info: () => {}, error: () => {} };
 
 /** A build whose inputs changed while it ran: not swapped; the debounced rebuild follows. */
 const SUPERSEDED = Symbol("superseded");
-
-function formatDiagnostic(d: PolicyDiagnostic): string {
-  const where = d.location ? `${d.location.file}:${d.location.row}:${d.location.col}: ` : "";
-  return `${where}${d.code}: ${d.message}`;
-}
 
 function asToolgateError(err: unknown): ToolgateError {
   if (err instanceof ToolgateError) return err;
@@ -339,7 +334,7 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
         buildMs = performance.now() - started;
         revision = built.revision;
         hadConfig = built.config !== undefined;
-        if (revision !== from) engine = await PolicyEngine.load(await readBundle(out));
+        if (revision !== from) engine = await PolicyEngine.open(out);
       }
     } catch (err) {
       if (this.isClosed) return fail(closed(), true);

@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { ToolgateError } from "../errors.ts";
 import type { Effect } from "../gate/decision.ts";
-import type { Surface } from "../gate/tool-call.ts";
+import { SURFACES, type Surface } from "../gate/tool-call.ts";
 
 /**
  * A recorded tool call and what the gate must decide for it. Case files are
- * YAML or JSON: `{cases: [...]}` (or a bare list). See docs/policy-test.md.
+ * YAML or JSON (`{cases: [...]}` or a bare list), or JSON lines. See docs/policy-test.md.
  */
 export interface ToolCallCase {
   id: string;
@@ -44,7 +44,6 @@ export interface CaseExpectation {
 }
 
 const EFFECTS: readonly Effect[] = ["allow", "deny", "sanitize", "require_approval"];
-const SURFACES: readonly Surface[] = ["assistants", "responses", "chat", "agents", "cli"];
 const CASE_KEYS = new Set(["id", "assistant_id", "tool", "arguments", "surface", "thread_id", "run_id", "call_id", "context", "constraints", "expect", "description"]);
 const EXPECT_KEYS = new Set(["effect", "reasons", "arguments", "redacted", "approval"]);
 
@@ -56,6 +55,12 @@ export class CaseFileError extends ToolgateError {
   }
 }
 
+/**
+ * Reads a case file: YAML or JSON (`{cases: [...]}` or a bare list), or JSON
+ * lines (`.jsonl`, one case per line, the seeds' cases.jsonl format, where
+ * `expect` is an effect and `redacted` may sit beside it). Every case is
+ * checked the same way; errors name file:line.
+ */
 export async function loadCaseFile(file: string): Promise<ToolCallCase[]> {
   let text: string;
   try {
@@ -63,6 +68,10 @@ export async function loadCaseFile(file: string): Promise<ToolCallCase[]> {
   } catch {
     throw new CaseFileError(`cannot read case file ${file}`);
   }
+  return file.endsWith(".jsonl") ? casesFromJsonLines(text, file) : casesFromDocument(text, file);
+}
+
+function casesFromDocument(text: string, file: string): ToolCallCase[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -87,51 +96,75 @@ export async function loadCaseFile(file: string): Promise<ToolCallCase[]> {
     if (extra.length > 0) throw new CaseFileError(`${file}:${lineOf([extra[0]!])}: unknown top-level key "${extra[0]}" (a case file holds "cases": [...])`);
   }
   if (!Array.isArray(list)) throw new CaseFileError(`${file}: a case file holds "cases": a list of tool-call cases`);
-
   const ids = new Map<string, number>();
-  return list.map((raw: unknown, index) => {
-    const at = [...listPath, index];
-    const label = isObject(raw) && typeof raw.id === "string" ? `case "${raw.id}"` : `case #${index + 1}`;
-    const fail = (field: string, want: string): never => {
-      const fieldPath = field.split(".").filter((p) => p !== "");
-      throw new CaseFileError(`${file}:${lineOf([...at, ...fieldPath])}: ${label}: ${field || "(case)"} ${want}`);
-    };
-    if (!isObject(raw)) return fail("", "must be an object");
-    for (const key of Object.keys(raw)) if (!CASE_KEYS.has(key)) fail(key, `is not a case field (known: ${[...CASE_KEYS].join(", ")})`);
-    if (typeof raw.id !== "string" || raw.id === "") fail("id", "must be a non-empty string");
-    const id = raw.id as string;
-    if (ids.has(id)) fail("id", `repeats the id of case #${ids.get(id)}`);
-    ids.set(id, index + 1);
-    if (typeof raw.assistant_id !== "string") fail("assistant_id", "must be a string");
-    if (typeof raw.tool !== "string") fail("tool", "must be a string (the tool name)");
-    let args: string;
-    if (typeof raw.arguments === "string") args = raw.arguments;
-    else if (isObject(raw.arguments)) args = JSON.stringify(raw.arguments);
-    else return fail("arguments", "must be the raw JSON string the model sent (or an object, sent as its JSON)");
-    if (raw.surface !== undefined && !SURFACES.includes(raw.surface as Surface)) fail("surface", `must be one of ${SURFACES.join(", ")}`);
-    for (const key of ["thread_id", "run_id", "call_id", "description"] as const) {
-      if (raw[key] !== undefined && typeof raw[key] !== "string") fail(key, "must be a string");
+  return list.map((raw: unknown, index) => parseCase(raw, index, file, (field) => lineOf([...listPath, index, ...field]), ids));
+}
+
+function casesFromJsonLines(text: string, file: string): ToolCallCase[] {
+  const ids = new Map<string, number>();
+  const cases: ToolCallCase[] = [];
+  text.split("\n").forEach((line, index) => {
+    if (line.trim() === "") return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (err) {
+      throw new CaseFileError(`${file}:${index + 1}: not valid JSON: ${(err as Error).message}`);
     }
-    for (const key of ["context", "constraints"] as const) {
-      if (raw[key] !== undefined && !isObject(raw[key])) fail(key, "must be an object");
-    }
-    const expect = parseExpect(raw.expect, fail);
-    return {
-      id,
-      assistant_id: raw.assistant_id as string,
-      tool: raw.tool as string,
-      arguments: args,
-      ...(raw.surface !== undefined ? { surface: raw.surface as Surface } : {}),
-      ...(raw.thread_id !== undefined ? { thread_id: raw.thread_id as string } : {}),
-      ...(raw.run_id !== undefined ? { run_id: raw.run_id as string } : {}),
-      ...(raw.call_id !== undefined ? { call_id: raw.call_id as string } : {}),
-      ...(raw.context !== undefined ? { context: raw.context as Record<string, unknown> } : {}),
-      ...(raw.constraints !== undefined ? { constraints: raw.constraints as Record<string, unknown> } : {}),
-      expect,
-      file,
-      line: lineOf(at),
-    };
+    cases.push(parseCase(seedFormat(raw), cases.length, file, () => index + 1, ids));
   });
+  return cases;
+}
+
+/** The seeds' JSON-lines format keeps `redacted` beside `expect`; as a case it is part of the expectation. */
+function seedFormat(raw: unknown): unknown {
+  if (!isObject(raw) || raw.redacted === undefined) return raw;
+  const { redacted, ...rest } = raw;
+  return { ...rest, expect: { ...(isObject(raw.expect) ? raw.expect : { effect: raw.expect }), redacted } };
+}
+
+/** Checks one case; `lineOf` locates a field of it (dotted path split), `ids` the ids seen so far in its file. */
+function parseCase(raw: unknown, index: number, file: string, lineOf: (field: string[]) => number, ids: Map<string, number>): ToolCallCase {
+  const label = isObject(raw) && typeof raw.id === "string" ? `case "${raw.id}"` : `case #${index + 1}`;
+  const fail = (field: string, want: string): never => {
+    const fieldPath = field.split(".").filter((p) => p !== "");
+    throw new CaseFileError(`${file}:${lineOf(fieldPath)}: ${label}: ${field || "(case)"} ${want}`);
+  };
+  if (!isObject(raw)) return fail("", "must be an object");
+  for (const key of Object.keys(raw)) if (!CASE_KEYS.has(key)) fail(key, `is not a case field (known: ${[...CASE_KEYS].join(", ")})`);
+  if (typeof raw.id !== "string" || raw.id === "") fail("id", "must be a non-empty string");
+  const id = raw.id as string;
+  if (ids.has(id)) fail("id", `repeats the id of case #${ids.get(id)}`);
+  ids.set(id, index + 1);
+  if (typeof raw.assistant_id !== "string") fail("assistant_id", "must be a string");
+  if (typeof raw.tool !== "string") fail("tool", "must be a string (the tool name)");
+  let args: string;
+  if (typeof raw.arguments === "string") args = raw.arguments;
+  else if (isObject(raw.arguments)) args = JSON.stringify(raw.arguments);
+  else return fail("arguments", "must be the raw JSON string the model sent (or an object, sent as its JSON)");
+  if (raw.surface !== undefined && !(SURFACES as readonly unknown[]).includes(raw.surface)) fail("surface", `must be one of ${SURFACES.join(", ")}`);
+  for (const key of ["thread_id", "run_id", "call_id", "description"] as const) {
+    if (raw[key] !== undefined && typeof raw[key] !== "string") fail(key, "must be a string");
+  }
+  for (const key of ["context", "constraints"] as const) {
+    if (raw[key] !== undefined && !isObject(raw[key])) fail(key, "must be an object");
+  }
+  const expect = parseExpect(raw.expect, fail);
+  return {
+    id,
+    assistant_id: raw.assistant_id as string,
+    tool: raw.tool as string,
+    arguments: args,
+    ...(raw.surface !== undefined ? { surface: raw.surface as Surface } : {}),
+    ...(raw.thread_id !== undefined ? { thread_id: raw.thread_id as string } : {}),
+    ...(raw.run_id !== undefined ? { run_id: raw.run_id as string } : {}),
+    ...(raw.call_id !== undefined ? { call_id: raw.call_id as string } : {}),
+    ...(raw.context !== undefined ? { context: raw.context as Record<string, unknown> } : {}),
+    ...(raw.constraints !== undefined ? { constraints: raw.constraints as Record<string, unknown> } : {}),
+    expect,
+    file,
+    line: lineOf([]),
+  };
 }
 
 function parseExpect(raw: unknown, fail: (field: string, want: string) => never): CaseExpectation {

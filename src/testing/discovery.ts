@@ -20,7 +20,7 @@ export interface Discovered {
 }
 
 export const DEFAULT_CASES_DIR = path.join("test", "cases");
-const CASE_EXTENSIONS = [".yaml", ".yml", ".json"];
+const CASE_EXTENSIONS = [".yaml", ".yml", ".json", ".jsonl"];
 const SKIP_DIRS = new Set(["node_modules", "build", "dist"]);
 
 function isCaseFile(name: string): boolean {
@@ -59,7 +59,7 @@ export async function discover(paths: readonly string[], regoOption: string | un
     } else if (isCaseFile(p)) {
       out.caseFiles.push(p);
     } else {
-      throw new ToolgateError("usage", `${p}: not a directory, a .rego file or a case file (.yaml, .yml, .json)`);
+      throw new ToolgateError("usage", `${p}: not a directory, a .rego file or a case file (.yaml, .yml, .json, .jsonl)`);
     }
   }
   const unique = (files: string[]) => [...new Map(files.map((f) => [path.resolve(f), f])).values()];

@@ -1,6 +1,5 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { readBundle } from "../policy/bundle.ts";
 import { compileBundle, type CompiledBundle } from "../policy/compile.ts";
 import { PolicyEngine } from "../policy/engine.ts";
 import { PolicyBuildError, type PolicyDiagnostic } from "../policy/errors.ts";
@@ -118,7 +117,7 @@ export async function buildTestBundle(options: {
     let failure: PolicyBuildError;
     try {
       const compiled = await attempt(live());
-      const engine = await PolicyEngine.load(await readBundle(compiled.path));
+      const engine = await PolicyEngine.open(compiled.path);
       return { compiled, engine, buildErrors, builds };
     } catch (err) {
       if (!(err instanceof PolicyBuildError)) throw err;

@@ -9,6 +9,7 @@ import type { ToolCall, ToolDeclaration } from "../../src/gate/tool-call.ts";
 import { readBundle } from "../../src/policy/bundle.ts";
 import { compileBundle } from "../../src/policy/compile.ts";
 import { PolicyEngine } from "../../src/policy/engine.ts";
+import { loadCaseFile } from "../../src/testing/case-file.ts";
 import { measure, type LatencyStats } from "./stats.ts";
 
 export const root = path.resolve(import.meta.dirname, "..", "..");
@@ -21,11 +22,8 @@ export interface GateBenchResult {
 
 /** The seed cases as gate calls (all 24: allowed, denied, sanitized, malformed). */
 export async function seedCalls(): Promise<ToolCall[]> {
-  const text = await readFile(path.join(root, "test", "fixtures", "seed-cases.jsonl"), "utf8");
-  return text.trim().split("\n").map((line, i) => {
-    const c = JSON.parse(line) as { assistant_id: string; tool: string; arguments: string };
-    return { surface: "chat", assistant_id: c.assistant_id, call_id: `call_${i}`, name: c.tool, arguments: c.arguments };
-  });
+  const cases = await loadCaseFile(path.join(root, "test", "cases", "seed.yaml"));
+  return cases.map((c, i) => ({ surface: "chat", assistant_id: c.assistant_id, call_id: `call_${i}`, name: c.tool, arguments: c.arguments }));
 }
 
 /** Calls whose arguments are 64 KiB: a ticket summary and a chat message that the policy scans. */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { compileBundle } from "../../src/policy/compile.ts";
 import type { ToolDeclaration } from "../../src/gate/tool-call.ts";
+import { loadCaseFile } from "../../src/testing/case-file.ts";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 export const seedRegoDir = path.join(repoRoot, "rego");
@@ -29,7 +30,17 @@ export interface SeedCase {
   redacted?: { path: string; must_not_contain: string };
 }
 
+/** The 24 seed cases (test/cases/seed.yaml) in the seeds' own shape: an expected effect, one redaction check. */
 export async function seedCases(): Promise<SeedCase[]> {
-  const text = await readFile(path.join(repoRoot, "test", "fixtures", "seed-cases.jsonl"), "utf8");
-  return text.trim().split("\n").map((line) => JSON.parse(line) as SeedCase);
+  return (await loadCaseFile(path.join(repoRoot, "test", "cases", "seed.yaml"))).map((c) => {
+    const redacted = c.expect.redacted?.[0];
+    return {
+      id: c.id,
+      assistant_id: c.assistant_id,
+      tool: c.tool,
+      arguments: c.arguments,
+      expect: c.expect.effect,
+      ...(redacted ? { redacted: { path: redacted.path, must_not_contain: redacted.must_not_contain[0]! } } : {}),
+    };
+  });
 }

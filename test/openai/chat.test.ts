@@ -1,7 +1,8 @@
 import { chatWithGate } from "../../src/openai/chat.ts";
-import { surfaceSuite } from "./scenarios.ts";
+import { seedPool } from "./harness.ts";
+import { surfaceSuite, type Driver } from "./scenarios.ts";
 
-surfaceSuite("Chat Completions", {
+const chat: Driver = {
   surface: "chat",
   async run(client, guard) {
     // README: Chat Completions
@@ -9,4 +10,9 @@ surfaceSuite("Chat Completions", {
     // end README
     return { outcomes, text: completion.choices[0]?.message.content ?? "" };
   },
-});
+};
+
+surfaceSuite("Chat Completions", chat);
+
+// The same scenarios with a GatePool (worker threads) behind the guard: any Decider backs any adapter.
+surfaceSuite("Chat Completions on a GatePool", chat, seedPool);

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Gate } from "../../src/gate/gate.ts";
+import { GatePool } from "../../src/gate/gate-pool.ts";
 import type { ToolDeclaration } from "../../src/gate/tool-call.ts";
 import { compileBundle } from "../../src/policy/compile.ts";
 import type { ToolFunction, ToolMap } from "../../src/guard/tool-guard.ts";
@@ -26,6 +27,20 @@ export async function seedGate(): Promise<{ gate: Gate; cleanup: () => Promise<v
   const built = await compileBundle({ regoDir: path.join(root, "rego"), out: path.join(dir, "bundle.tar.gz") });
   const gate = await Gate.open(built.path, { tools: await seedTools() });
   return { gate, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Builds the seed policy with the real opa and opens a GatePool (2 worker threads) on it. */
+export async function seedPool(): Promise<{ gate: GatePool; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), "toolgate-adapters-pool-"));
+  const built = await compileBundle({ regoDir: path.join(root, "rego"), out: path.join(dir, "bundle.tar.gz") });
+  const gate = await GatePool.open({ bundlePath: built.path, tools: await seedTools(), workers: 2 });
+  return {
+    gate,
+    cleanup: async () => {
+      await gate.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Tool implementations that remember every run, so tests can see what ran with which arguments. */

@@ -4,7 +4,7 @@ import { callbackApprover } from "../../src/approval/callback.ts";
 import type { ApprovalRequest, ApprovalResponse, Approver } from "../../src/approval/approver.ts";
 import { approvalBinding } from "../../src/approval/binding.ts";
 import { call, start, type FunctionCall, type OpenAIServer, type Turn } from "../../src/dev/openai-server/index.ts";
-import type { Gate } from "../../src/gate/gate.ts";
+import type { Decider } from "../../src/gate/decider.ts";
 import { ToolGuard, type CallOutcome, type GuardEvent, type ToolFunction } from "../../src/guard/tool-guard.ts";
 import { recordingTools, seedGate } from "./harness.ts";
 
@@ -18,15 +18,18 @@ export const SECRET = "sk-abcdefghijklmnopqrstuvwx";
 const BLAST = '{"template":"weekly_update","recipient_count":500,"subject":"System Maintenance"}';
 const BLAST_ARGS = { template: "weekly_update", recipient_count: 500, subject: "System Maintenance" };
 
-/** The shared integration suite: the seed scenarios through one surface, real SDK, real HTTP, real policy. */
-export function surfaceSuite(name: string, driver: Driver): void {
+/**
+ * The shared integration suite: the seed scenarios through one surface, real SDK, real HTTP, real policy.
+ * `open` gives the decider behind the guard (default: an in-process Gate).
+ */
+export function surfaceSuite(name: string, driver: Driver, open: () => Promise<{ gate: Decider; cleanup: () => Promise<void> }> = seedGate): void {
   describe(name, () => {
-    let gate: Gate;
+    let gate: Decider;
     let cleanup: () => Promise<void>;
     const servers: OpenAIServer[] = [];
 
     beforeAll(async () => {
-      ({ gate, cleanup } = await seedGate());
+      ({ gate, cleanup } = await open());
     });
     afterAll(() => cleanup());
     afterEach(async () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BAD_YAML, POLICY_A, POLICY_B, REPO, policyCopy, writeConfig } from "./reload-helpers.ts";
 
 const cliMain = path.join(REPO, "src", "cli", "main.ts");
-const seedCases = path.join(REPO, "test", "fixtures", "seed-cases.jsonl");
+const seedCases = path.join(REPO, "test", "cases", "seed.yaml");
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -6,7 +6,6 @@ import { Option, type Command } from "commander";
 import { replayLog, type ReplayChange, type ReplayReport } from "../../replay/replay.ts";
 import { ToolgateError } from "../../errors.ts";
 import type { Reason } from "../../gate/decision.ts";
-import { readBundle } from "../../policy/bundle.ts";
 import { compileBundle } from "../../policy/compile.ts";
 import { PolicyEngine } from "../../policy/engine.ts";
 import { DEFAULT_BUNDLE, defaultToolsFile } from "../defaults.ts";
@@ -70,12 +69,12 @@ function existingFile(file: string): string | undefined {
 async function loadCandidate(options: ReplayOptions): Promise<{ engine: PolicyEngine; source: string }> {
   if (options.rego === undefined) {
     const bundle = options.bundle ?? DEFAULT_BUNDLE;
-    return { engine: await PolicyEngine.load(await readBundle(bundle)), source: bundle };
+    return { engine: await PolicyEngine.open(bundle), source: bundle };
   }
   const work = await mkdtemp(path.join(tmpdir(), "toolgate-replay-"));
   try {
     const built = await compileBundle({ regoDir: options.rego, out: path.join(work, "bundle.tar.gz") });
-    return { engine: await PolicyEngine.load(await readBundle(built.path)), source: options.rego };
+    return { engine: await PolicyEngine.open(built.path), source: options.rego };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

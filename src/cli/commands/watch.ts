@@ -1,20 +1,18 @@
 import { existsSync } from "node:fs";
-import { glob, readFile } from "node:fs/promises";
+import { glob } from "node:fs/promises";
 import path from "node:path";
 import { watch as watchFiles, type FSWatcher } from "chokidar";
 import { InvalidArgumentError, type Command } from "commander";
-import { Gate } from "../../gate/gate.ts";
-import type { Decision } from "../../gate/decision.ts";
 import type { PolicyEngine } from "../../policy/engine.ts";
-import { describeThrown, type PolicyDiagnostic } from "../../policy/errors.ts";
+import { describeThrown, formatDiagnostic } from "../../policy/errors.ts";
 import { PolicyWatcher, type PolicySource, type ReloadOutcome } from "../../policy/watch.ts";
+import { loadCaseFile } from "../../testing/case-file.ts";
+import { CaseRunner } from "../../testing/case-runner.ts";
 import { DEFAULT_CASES_DIR } from "../../testing/discovery.ts";
 import { runPolicyTests } from "../../testing/run.ts";
 import { summaryLine } from "../../testing/types.ts";
-import { toToolCall } from "../../testing/case-call.ts";
 import { DEFAULT_BUNDLE, DEFAULT_REGO_DIR, defaultToolsFile } from "../defaults.ts";
 import { loadToolDeclarations } from "../../gate/load-tools.ts";
-import { parseJsonDocuments } from "../read-input.ts";
 
 /** Seed-format JSON-lines cases `policy watch` also runs when --cases is not given. */
 export const DEFAULT_CASES_GLOB = "test/cases/*.jsonl";
@@ -46,7 +44,7 @@ export function registerWatch(program: Command): void {
     .option("--tools <file>", "tool declarations (default: <rego>/tools.json)")
     .option(
       "--cases <file>",
-      `seed-format cases, JSON lines {id, assistant_id, tool, arguments, expect}, run on the served revision; repeatable (default: ${DEFAULT_CASES_GLOB})`,
+      `tool-call cases (JSON lines {id, assistant_id, tool, arguments, expect}, or a YAML case file), run on the served revision; repeatable (default: ${DEFAULT_CASES_GLOB})`,
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option("--no-test", "do not run `policy test` after each build (only the JSON-lines cases)")
@@ -155,11 +153,6 @@ function displayPath(file: string): string {
   return rel && !rel.startsWith("..") ? rel : file;
 }
 
-function formatDiagnostic(d: PolicyDiagnostic): string {
-  const where = d.location ? `${d.location.file}:${d.location.row}:${d.location.col}: ` : "";
-  return `${where}${d.code}: ${d.message}`;
-}
-
 async function describeOutcome(
   outcome: ReloadOutcome | { status: "cases_changed" },
   current: Current,
@@ -216,10 +209,10 @@ interface CasesResult {
   found: boolean;
 }
 
-/** Runs each case through a full Gate (arguments, schema, policy), as production would decide it. */
+/** Runs each case through the gate's decision pipeline on the served revision, as production would decide it. */
 export async function runCases(engine: PolicyEngine, toolsFile: string, casesOption: string[] | undefined): Promise<CasesResult> {
   let files: string[];
-  let gate: Gate;
+  let runner: CaseRunner;
   try {
     if (casesOption) files = casesOption;
     else {
@@ -230,57 +223,27 @@ export async function runCases(engine: PolicyEngine, toolsFile: string, casesOpt
     if (files.length === 0) {
       return { summary: `no cases (add ${DEFAULT_CASES_GLOB} or pass --cases FILE)`, details: [], ok: true, found: false };
     }
-    gate = new Gate(engine, { tools: await loadToolDeclarations(toolsFile) });
+    runner = new CaseRunner(engine, await loadToolDeclarations(toolsFile));
   } catch (err) {
     return { summary: `cases not run: ${describeThrown(err)}`, details: [], ok: false, found: true };
   }
   let passed = 0;
   const failures: string[] = [];
   for (const file of files) {
-    let documents: unknown[];
     try {
-      documents = parseJsonDocuments(await readFile(file, "utf8"), file);
-    } catch (err) {
-      failures.push(`${file}: ${describeThrown(err)}`);
-      continue;
-    }
-    documents.forEach((document, index) => {
-      const where = `${file}:${index + 1}`;
-      try {
-        const call = toToolCall(document, where);
-        const expected = document as { expect?: unknown; redacted?: { path?: string; must_not_contain?: string } };
-        if (typeof expected.expect !== "string") throw new Error(`${where}: "expect" must be an effect (allow, deny, ...)`);
-        const { decision } = gate.evaluate(call);
-        const problem = caseProblem(decision, expected.expect, expected.redacted);
-        if (problem) failures.push(`✗ ${call.id} (${where}): ${problem}`);
-        else passed += 1;
-      } catch (err) {
-        failures.push(`✗ ${where}: ${describeThrown(err)}`);
+      for (const c of await loadCaseFile(file)) {
+        const result = runner.run(c);
+        if (result.status === "pass") passed += 1;
+        else failures.push(`✗ ${c.id} (${result.file}:${result.line}): ${result.message}`);
       }
-    });
+    } catch (err) {
+      failures.push(`✗ ${describeThrown(err)}`);
+    }
   }
   const summary = `cases: ${passed} passed, ${failures.length} failed`;
   const shown = failures.slice(0, 10);
   if (failures.length > shown.length) shown.push(`... and ${failures.length - shown.length} more`);
   return { summary, details: shown, ok: failures.length === 0, found: true };
-}
-
-function caseProblem(
-  decision: Decision,
-  expect: string,
-  redacted: { path?: string; must_not_contain?: string } | undefined,
-): string | undefined {
-  if (decision.effect !== expect) {
-    const reasons = decision.reasons.map((r) => r.code).join(", ") || "no reasons";
-    return `expected ${expect}, got ${decision.effect} (${reasons})`;
-  }
-  if (redacted?.path && redacted.must_not_contain !== undefined) {
-    const value = redacted.path.split(".").reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], decision.arguments);
-    if (typeof value === "string" && value.includes(redacted.must_not_contain)) {
-      return `${redacted.path} still contains ${JSON.stringify(redacted.must_not_contain)}`;
-    }
-  }
-  return undefined;
 }
 
 function nonNegativeInt(value: string): number {
