@@ -4,7 +4,7 @@ SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 POLICY := node src/cli/main.ts
 
-.PHONY: setup test demo bench soak fuzz build typecheck lint-rego clean
+.PHONY: setup test demo bench soak fuzz build typecheck lint-rego lint-imports clean
 
 setup: node_modules/.package-lock.json .tools/bin/opa
 
@@ -28,7 +28,11 @@ lint-rego: setup
 	opa fmt --list --fail framework rego
 	opa check --strict --ignore tools.json --ignore toolgate.yaml framework rego
 
-test: setup typecheck lint-rego
+# The import graph of src/: no cycles, audit a leaf, data flowing one way (.dependency-cruiser.cjs).
+lint-imports: setup
+	depcruise src --config .dependency-cruiser.cjs
+
+test: setup typecheck lint-rego lint-imports
 	npm test
 	$(POLICY) test framework rego test/cases
 	@node scripts/test-summary.ts build/tmp/vitest-results.json
