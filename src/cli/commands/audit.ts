@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
-import type { DecisionRecord } from "../../audit/decision-record.ts";
 import { FILTER_FIELDS, readLog, type FilterKey, type ReadLogOptions } from "../../audit/read-log.ts";
 import { verifyLog } from "../../audit/verify-log.ts";
+import { reporter } from "../output/index.ts";
 import { byteProgress } from "../progress.ts";
 
 /** Used when neither --log nor TOOLGATE_AUDIT_LOG is given; relative to the working directory. */
@@ -67,20 +67,18 @@ async function show(options: ShowOptions): Promise<void> {
     onProgress: progress.update,
   });
   const out = new Output();
+  const format = reporter(options.format);
   let count = 0;
   try {
     for await (const record of records) {
       progress.done();
+      await out.write(format.auditRecord!(record, count));
       count += 1;
-      // Headers wait for the first record so that a missing log prints only the error.
-      if (options.format === "jsonl") await out.write(`${JSON.stringify(record)}\n`);
-      else if (options.format === "json") await out.write(`${count === 1 ? "[" : ","}\n${JSON.stringify(record, null, 2)}`);
-      else await out.write(`${count === 1 ? `${tableRow(TABLE_HEADER)}\n` : ""}${tableRow(tableCells(record))}\n`);
     }
   } finally {
     progress.done();
   }
-  if (options.format === "json") await out.write(count === 0 ? "[]\n" : "\n]\n");
+  await out.write(format.auditEnd!(count));
   if (count === 0 && options.format === "table") process.stderr.write("no matching records\n");
 }
 
@@ -102,35 +100,6 @@ async function verify(path: string): Promise<number> {
       `${result.count} record(s) before it verified\n`,
   );
   return 1;
-}
-
-const TABLE_HEADER = ["TIME", "SEQ", "EFFECT", "APPROVAL", "ASSISTANT", "TOOL", "CALL", "REVISION", "REASONS"];
-/** Fixed widths so the table streams: no need to see every row before printing the first. */
-const WIDTHS = [24, 7, 16, 9, 18, 20, 16, 12];
-
-function tableCells(r: DecisionRecord): string[] {
-  return [
-    r.timestamp,
-    String(r.seq),
-    r.result.effect,
-    r.approval?.outcome ?? "-",
-    r.assistant_id,
-    r.tool,
-    r.call_id,
-    r.revision || "-",
-    r.result.reasons.map((reason) => reason.code).join(",") || "-",
-  ];
-}
-
-function tableRow(cells: string[]): string {
-  return cells
-    .map((cell, i) => {
-      const width = WIDTHS[i];
-      if (width === undefined) return cell; // the last column runs free
-      const fitted = cell.length > width ? `${cell.slice(0, width - 1)}…` : cell;
-      return i === 1 ? fitted.padStart(width) : fitted.padEnd(width);
-    })
-    .join("  ");
 }
 
 /** stdout with backpressure, and a quiet stop when the reader goes away (`| head`). */

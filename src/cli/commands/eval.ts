@@ -6,8 +6,8 @@ import { PolicyEngine } from "../../policy/engine.ts";
 import { caseToolCall, toToolCall } from "../../testing/case-call.ts";
 import { loadCaseFile } from "../../testing/case-file.ts";
 import { DEFAULT_BUNDLE, DEFAULT_REGO_DIR, defaultToolsFile } from "../defaults.ts";
-import { formatDecision } from "../format-decision.ts";
 import { loadToolDeclarations } from "../../gate/load-tools.ts";
+import { reporter } from "../output/index.ts";
 import { parseJsonDocuments, readSource } from "../read-input.ts";
 
 interface EvalOptions {
@@ -55,9 +55,7 @@ export function registerEval(program: Command): void {
       }
       calls.forEach((call) => {
         const { decision } = gate.evaluate(call);
-        process.stdout.write(
-          options.format === "json" ? `${JSON.stringify({ id: call.id, ...decision })}\n` : formatDecision(call.id, decision),
-        );
+        process.stdout.write(reporter(options.format).decision!(call.id, decision));
       });
     });
 }

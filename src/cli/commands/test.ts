@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { ToolgateError } from "../../errors.ts";
-import { render, REPORTERS, type ReporterName } from "../output/index.ts";
+import { reporter, REPORTERS, type ReporterName } from "../output/index.ts";
 import { runPolicyTests } from "../../testing/run.ts";
 import { formatSeconds, summaryLine } from "../../testing/types.ts";
 
@@ -45,7 +45,7 @@ export function registerTest(program: Command): void {
         bail: options.bail ?? false,
         compareOpa: options.compareOpa ?? false,
       });
-      process.stdout.write(render(options.reporter, report, { verbose: options.verbose ?? false }));
+      process.stdout.write(reporter(options.reporter).test!(report, { verbose: options.verbose ?? false }));
       if (options.reporter !== "pretty") {
         // Machine formats keep stdout clean; people still get the time and the summary.
         process.stderr.write(`wall time ${formatSeconds(report.wallMs)} (build ${formatSeconds(report.buildMs)})\n${summaryLine(report.summary)}\n`);

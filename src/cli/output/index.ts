@@ -1,26 +1,19 @@
-import type { TestReport } from "../../testing/types.ts";
-import { renderJson } from "./json.ts";
-import { renderJunit } from "./junit.ts";
-import { renderPretty } from "./pretty.ts";
-import { renderTap } from "./tap.ts";
+import { json } from "./json.ts";
+import { jsonl } from "./jsonl.ts";
+import { junit } from "./junit.ts";
+import { pretty } from "./pretty.ts";
+import type { Reporter } from "./reporter.ts";
+import { tap } from "./tap.ts";
 
-export const REPORTERS = ["pretty", "json", "junit", "tap"] as const;
+/** Every format by the name a command's --format / --reporter takes; text and table are the human format's names elsewhere. */
+const FORMATS = { pretty, text: pretty, table: pretty, json, jsonl, junit, tap } as const satisfies Record<string, Reporter>;
+
+export type FormatName = keyof typeof FORMATS;
+
+/** `policy test --reporter`: pretty is for people; the others are for machines (the CLI then prints the summary to stderr). */
+export const REPORTERS = ["pretty", "json", "junit", "tap"] as const satisfies readonly FormatName[];
 export type ReporterName = (typeof REPORTERS)[number];
 
-/**
- * The report as the named format, for stdout. Only pretty is for people; the
- * others are for machines, so the CLI prints the wall time and summary line to
- * stderr for them instead.
- */
-export function render(name: ReporterName, report: TestReport, options: { verbose: boolean }): string {
-  switch (name) {
-    case "pretty":
-      return renderPretty(report, options);
-    case "json":
-      return renderJson(report);
-    case "junit":
-      return renderJunit(report);
-    case "tap":
-      return renderTap(report);
-  }
+export function reporter(name: FormatName): Reporter {
+  return FORMATS[name];
 }

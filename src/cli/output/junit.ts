@@ -1,4 +1,5 @@
 import { summaryLine, type TestReport, type TestResult } from "../../testing/types.ts";
+import type { Reporter } from "./reporter.ts";
 
 function escape(text: string): string {
   return text
@@ -48,3 +49,5 @@ export function renderJunit(report: TestReport): string {
   lines.push(`</testsuites>`);
   return lines.join("\n") + "\n";
 }
+
+export const junit: Reporter = { test: renderJunit };

@@ -1,4 +1,8 @@
+import type { DecisionRecord } from "../../audit/decision-record.ts";
+import type { Decision, Reason } from "../../gate/decision.ts";
+import type { ReplayChange, ReplayReport } from "../../replay/replay.ts";
 import { formatSeconds, summaryLine, type TestReport, type TestResult } from "../../testing/types.ts";
+import type { Reporter, ReplaySource } from "./reporter.ts";
 
 const MARK: Record<TestResult["status"], string> = { pass: "PASS", fail: "FAIL", error: "ERROR", skip: "SKIP" };
 
@@ -29,3 +33,107 @@ export function renderPretty(report: TestReport, options: { verbose: boolean }):
   lines.push(summaryLine(report.summary));
   return lines.join("\n") + "\n";
 }
+
+/** A decision as a few readable lines for a terminal. */
+export function formatDecision(label: string, decision: Decision): string {
+  const lines = [`${decision.effect.padEnd(16)} ${label}  (revision ${decision.revision || "none"}, ${decision.duration_us} us)`];
+  for (const reason of decision.reasons) lines.push(`  ${reason.code}: ${reason.message}`);
+  if (decision.effect === "sanitize") lines.push(`  effective arguments: ${JSON.stringify(decision.arguments)}`);
+  if (decision.approval) lines.push(`  approval: ${JSON.stringify(decision.approval)}`);
+  return lines.join("\n") + "\n";
+}
+
+function codes(reasons: readonly Reason[]): string {
+  return reasons.map((r) => r.code).join(",") || "-";
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : i === 0 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ");
+  return [line(header), ...rows.map(line)].map((l) => `${l}\n`).join("");
+}
+
+function changeRows(changes: readonly ReplayChange[]): string[][] {
+  return changes.map((c) => [
+    String(c.seq),
+    c.decision_id,
+    c.call_id,
+    c.tool,
+    c.assistant_id,
+    `${c.old.effect} (${codes(c.old.reasons)})`,
+    `-> ${c.new.effect} (${codes(c.new.reasons)})`,
+  ]);
+}
+
+const HEADER = ["SEQ", "DECISION_ID", "CALL", "TOOL", "ASSISTANT", "OLD", "NEW"];
+
+function formatReplay(report: ReplayReport, { source, toolsFile }: ReplaySource): string {
+  const c = report.counts;
+  const rate = report.duration_ms > 0 ? Math.round((c.records / report.duration_ms) * 1000) : 0;
+  const revisions = Object.entries(report.revisions).map(([rev, n]) => `${rev || "(none)"} (${n})`);
+  let out =
+    `replayed ${c.records} record(s) of ${report.log} against revision ${report.candidate.revision} (${source}) ` +
+    `in ${Math.round(report.duration_ms)} ms (${rate}/s)\n` +
+    `recorded revisions: ${revisions.join(", ") || "none"}\n` +
+    `gate checks: ${toolsFile ? `re-run with ${toolsFile}` : "not re-run (no --tools): schema denies are counted as pre-policy"}\n` +
+    `${c.changed} changed, ${c.unchanged} unchanged, ${c.pre_policy} pre-policy (denied by the gate before the policy ran; ` +
+    `unchanged by the policy), ${c.inconclusive} inconclusive (sanitized arguments), ${c.skipped} skipped\n`;
+  const pre = Object.entries(report.pre_policy_reasons);
+  if (pre.length > 0) out += `pre-policy by reason: ${pre.map(([code, n]) => `${code} ${n}`).join(", ")}\n`;
+  const skipped = Object.entries(report.skipped_reasons);
+  if (skipped.length > 0) out += `skipped: ${skipped.map(([why, n]) => `${why} ${n}`).join(", ")}\n`;
+  const transitions = Object.entries(report.transitions).sort((a, b) => b[1] - a[1]);
+  if (transitions.length > 0) {
+    out += `\ntransitions:\n${transitions.map(([t, n]) => `  ${t.padEnd(34)} ${n}\n`).join("")}`;
+    out += `\nchanged calls:\n${table(HEADER, changeRows(report.changes))}`;
+  }
+  if (report.inconclusive.length > 0) {
+    out +=
+      `\ninconclusive: sanitize records whose logged (already sanitized) arguments the candidate allows; ` +
+      `the raw arguments were never logged:\n${table(HEADER, changeRows(report.inconclusive))}`;
+  }
+  if (c.changed === 0) out += "\nno decision changed\n";
+  return out;
+}
+
+const TABLE_HEADER = ["TIME", "SEQ", "EFFECT", "APPROVAL", "ASSISTANT", "TOOL", "CALL", "REVISION", "REASONS"];
+/** Fixed widths so the table streams: no need to see every row before printing the first. */
+const WIDTHS = [24, 7, 16, 9, 18, 20, 16, 12];
+
+function tableCells(r: DecisionRecord): string[] {
+  return [
+    r.timestamp,
+    String(r.seq),
+    r.result.effect,
+    r.approval?.outcome ?? "-",
+    r.assistant_id,
+    r.tool,
+    r.call_id,
+    r.revision || "-",
+    r.result.reasons.map((reason) => reason.code).join(",") || "-",
+  ];
+}
+
+function tableRow(cells: string[]): string {
+  return cells
+    .map((cell, i) => {
+      const width = WIDTHS[i];
+      if (width === undefined) return cell; // the last column runs free
+      const fitted = cell.length > width ? `${cell.slice(0, width - 1)}…` : cell;
+      return i === 1 ? fitted.padStart(width) : fitted.padEnd(width);
+    })
+    .join("  ");
+}
+
+/** For people: `policy test --reporter pretty`, `policy eval --format text`, `policy replay|audit --format table`. */
+export const pretty: Reporter = {
+  test: renderPretty,
+  decision: formatDecision,
+  replay: formatReplay,
+  // Headers wait for the first record so that a missing log prints only the error.
+  auditRecord: (record, index) => `${index === 0 ? `${tableRow(TABLE_HEADER)}\n` : ""}${tableRow(tableCells(record))}\n`,
+  auditEnd: () => "",
+};

@@ -1,4 +1,5 @@
 import { formatSeconds, summaryLine, type TestReport } from "../../testing/types.ts";
+import type { Reporter } from "./reporter.ts";
 
 /** TAP version 14: one test point per result; failures carry a YAML diagnostic block. */
 export function renderTap(report: TestReport): string {
@@ -24,3 +25,5 @@ export function renderTap(report: TestReport): string {
   lines.push(`# ${summaryLine(report.summary)}`);
   return lines.join("\n") + "\n";
 }
+
+export const tap: Reporter = { test: renderTap };
