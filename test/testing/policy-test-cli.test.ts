@@ -36,7 +36,7 @@ describe("policy test on the repo's own policy", () => {
     const run = await policy(["test"], c.dir);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(lastLine(run.stdout)).toMatch(/^32 passed, 0 failed$/);
+    expect(lastLine(run.stdout)).toMatch(/^\d+ passed, 0 failed$/);
     expect(run.stdout).toMatch(/wall time \d+\.\d\ds \(build \d+\.\d\ds\)/);
   });
 
@@ -44,7 +44,7 @@ describe("policy test on the repo's own policy", () => {
     const c = await copy();
     const run = await policy(["test", path.join(repoRoot, "framework"), "rego", "test/cases"], c.dir);
     expect(run.code).toBe(0);
-    expect(lastLine(run.stdout)).toBe("109 passed, 0 failed");
+    expect(lastLine(run.stdout)).toMatch(/^\d+ passed, 0 failed$/);
   });
 });
 
@@ -54,7 +54,9 @@ describe("deliberately broken policies fail readably", () => {
     await c.edit("rego/toolgate.yaml", "constraints: { max_amount: 500 }", "constraints: { max_amount: 1000 }");
     const run = await policy(["test"], c.dir);
     expect(run.code).toBe(1);
-    expect(lastLine(run.stdout)).toBe("31 passed, 1 failed");
+    // Counts follow the policy's size; what matters is exactly one failure.
+    const passed = Number(/^(\d+) passed, 1 failed$/.exec(lastLine(run.stdout))?.[1]);
+    expect(passed).toBeGreaterThan(0);
     expect(run.stdout).toContain("FAIL  test/cases/seed.yaml#refund-over  test/cases/seed.yaml:");
     expect(run.stdout).toContain("effect: expected deny, got allow");
     expect(run.stdout).toContain('call: asst_zzz -> refund_order({"order_id":"o-1","amount":500.01})');
@@ -64,11 +66,11 @@ describe("deliberately broken policies fail readably", () => {
     expect(junit.code).toBe(1);
     const { root, cases } = parseJunit(junit.stdout);
     expect(root["@_failures"]).toBe("1");
-    expect(root["@_tests"]).toBe("32");
+    expect(root["@_tests"]).toBe(String(passed + 1));
     const failed = cases.filter((t) => t.failure);
     expect(failed.map((t) => t["@_name"])).toEqual(["refund-over"]);
     expect(failed[0]!.failure!["#text"]).toContain(`+ effect: "allow"`);
-    expect(lastLine(junit.stderr)).toBe("31 passed, 1 failed");
+    expect(lastLine(junit.stderr)).toBe(`${passed} passed, 1 failed`);
   });
 
   it("an inverted condition in a custom Rego rule fails its unit tests with file:line, exit 1 and valid JUnit", async () => {
@@ -105,7 +107,8 @@ describe("deliberately broken policies fail readably", () => {
     expect(lines.slice(failing + 1).indexOf("  ...")).toBeGreaterThan(0);
     // Only TAP lines: test points, diagnostics (indented) and comments.
     for (const l of lines.slice(2)) expect(l).toMatch(/^((not )?ok \d+ - |  |# )/);
-    expect(lines.at(-1)).toBe("# 31 passed, 1 failed");
+    expect(lines.at(-1)).toMatch(/^# \d+ passed, 1 failed$/);
+    expect(points.filter((p) => p.startsWith("not ok"))).toHaveLength(1);
   });
 });
 
@@ -179,8 +182,8 @@ describe("errors and options", () => {
     expect(byName.get("data.toolgate.wasm_test.test_needs_http")?.message).toMatch(/rego\/wasm_test\.rego:8: .*http\.send/);
     expect(byName.get("data.toolgate.helper_test.test_uses_helper")).toMatchObject({ status: "error" });
     expect(byName.get("data.toolgate.helper_test.test_uses_helper")?.message).toContain("used as reference, not called");
-    expect(report.summary).toMatchObject({ passed: 34, failed: 0, errors: 2 });
-    expect(lastLine(run.stderr)).toBe("34 passed, 0 failed, 2 errors");
+    expect(report.summary).toMatchObject({ failed: 0, errors: 2 });
+    expect(lastLine(run.stderr)).toBe(`${report.summary.passed} passed, 0 failed, 2 errors`);
   });
 
   it("--run filters, --bail stops at the first failure, todo_ tests are skipped", async () => {
@@ -197,7 +200,7 @@ describe("errors and options", () => {
 
     await c.write("rego/todo_test.rego", "package toolgate.todo_test\n\ntodo_test_later if {\n\tfalse\n}\n");
     const skipped = await policy(["test", "rego"], c.dir);
-    expect(lastLine(skipped.stdout)).toBe("8 passed, 0 failed, 1 skipped");
+    expect(lastLine(skipped.stdout)).toMatch(/^\d+ passed, 0 failed, 1 skipped$/);
   });
 
   it("--compare-opa reports a test whose verdict differs between opa test (Go) and WASM", async () => {
@@ -212,6 +215,6 @@ describe("errors and options", () => {
     expect(run.stdout).toContain("FAIL  data.toolgate.parity_test.test_lookahead  rego/parity_test.rego:3");
     expect(run.stdout).toContain("verdicts differ: WASM pass, opa test (Go) ");
     expect(run.stdout).not.toMatch(/FAIL  data\.toolgate\.parity_test\.test_same/);
-    expect(lastLine(run.stdout)).toBe("10 passed, 1 failed");
+    expect(lastLine(run.stdout)).toMatch(/^\d+ passed, 1 failed$/);
   });
 });
