@@ -15,15 +15,16 @@ const invalid = (message: string): ToolRefResult => ({ ok: false, reason: { code
 
 /**
  * The call's tool reference, or the invalid_tool_call deny when it is not one:
- * an MCP call needs a non-empty string server_label and name; a function call
+ * an MCP call needs a non-empty, well-formed (no lone surrogate: JSON
+ * decoders disagree about those) string server_label and name; a function call
  * carries no server_label (an adapter that set one but not the type would
  * otherwise have its MCP call judged as the local function of that name).
  */
 export function toolRef(call: Pick<ToolCall, "name" | "tool_type" | "server_label">): ToolRefResult {
   const { name, tool_type: type, server_label: label } = call;
   if (type === "mcp") {
-    if (typeof label !== "string" || label === "") return invalid("a hosted MCP call needs a non-empty string server_label");
-    if (typeof name !== "string" || name === "") return invalid("a hosted MCP call needs a non-empty string tool name");
+    if (typeof label !== "string" || label === "" || !label.isWellFormed()) return invalid("a hosted MCP call needs a non-empty, well-formed string server_label");
+    if (typeof name !== "string" || name === "" || !name.isWellFormed()) return invalid("a hosted MCP call needs a non-empty, well-formed string tool name");
     return { ok: true, ref: { type: "mcp", server_label: label, name } };
   }
   if (type !== undefined && type !== "function") return invalid(`unknown tool type ${JSON.stringify(type) ?? String(type)} (function or mcp)`);
