@@ -9,6 +9,7 @@ import { DecisionLog } from "../../src/audit/decision-log.ts";
 import type { DecisionRecord } from "../../src/audit/decision-record.ts";
 import { readLog } from "../../src/audit/read-log.ts";
 import { Gate } from "../../src/gate/gate.ts";
+import { GatePool } from "../../src/gate/gate-pool.ts";
 import type { ToolCall } from "../../src/gate/tool-call.ts";
 import { ToolGuard } from "../../src/guard/tool-guard.ts";
 import { compileBundle } from "../../src/policy/compile.ts";
@@ -17,6 +18,7 @@ import { Replayer } from "../../src/replay/replay.ts";
 import { buildSeedBundle, seedTools } from "../helpers/seed-bundle.ts";
 
 let dir: string;
+let bundlePath: string;
 let engine: PolicyEngine;
 let gate: Gate;
 
@@ -36,7 +38,8 @@ const codes = (call: ToolCall, g: Gate = gate): string[] => g.evaluate(call).dec
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "toolgate-mcp-"));
-  engine = await PolicyEngine.open(await buildSeedBundle());
+  bundlePath = await buildSeedBundle();
+  engine = await PolicyEngine.open(bundlePath);
   gate = new Gate(engine, { tools: await seedTools() });
 });
 
@@ -96,6 +99,17 @@ describe("hosted MCP calls are judged by server label and tool name", () => {
     expect(gate.evaluate(question("asst_def456", "evil/repo")).decision.effect).toBe("allow");
     // The function refund_order's max_amount is not an MCP tool's constraint.
     expect(gate.evaluate(mcp("crm", "get_customer", { amount: 10_000 }, { assistant_id: "asst_abc123" })).input?.constraints).toEqual({});
+  });
+
+  it("carries the reference to a GatePool's workers", async () => {
+    const pool = await GatePool.open({ bundlePath, tools: await seedTools(), workers: 1 });
+    try {
+      expect((await pool.decide(mcp("crm", "get_customer", { customer_id: "c-1" }))).effect).toBe("allow");
+      expect((await pool.decide(mcp("untrusted-third-party", "get_customer", { customer_id: "c-1" }))).reasons.map((r) => r.code)).toEqual(["mcp_server_not_allowed"]);
+      expect((await pool.decide(mcp("", "get_customer"))).reasons.map((r) => r.code)).toEqual(["invalid_tool_call"]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("does not hold an MCP tool to the app's function declarations of the same name", () => {
