@@ -197,7 +197,7 @@ _approval_details := {"summary": _approval_summary, "sanitized_fields": sort(_sa
 _sanitized_fields := {s.field | some s in _sanitizations}
 
 _approval_summary := sprintf("%s for assistant %s: %s", [
-	_tool_name,
+	_tool_display,
 	_assistant_id,
 	concat("; ", [r.message | some r in sort(approval_reasons)]),
 ])

@@ -11,6 +11,11 @@ default _server_label := "(none)"
 
 _server_label := input.tool.server_label if is_string(input.tool.server_label)
 
+# How the approver's summary names the tool: an MCP tool with its server.
+_tool_display := sprintf("MCP tool %s on server %s", [_tool_name, _server_label]) if _is_mcp
+
+_tool_display := _tool_name if not _is_mcp
+
 _default_entry := data.toolgate.config.mcp_servers[input.tool.server_label].tools[input.tool.name] if _is_mcp
 
 _assistant_entry := data.toolgate.config.assistants[input.assistant_id].mcp_servers[input.tool.server_label].tools[input.tool.name] if _is_mcp

@@ -101,7 +101,10 @@ test_mcp_require_approval if {
 		with data.toolgate.rules as {}
 	d.effect == "require_approval"
 	d.reasons == [{"code": "tool_requires_approval", "message": "MCP tool update_customer on server crm requires approval"}]
-	d.approval.timeout_seconds == 600
+	d.approval == {
+		"timeout_seconds": 600,
+		"summary": "MCP tool update_customer on server crm for assistant asst_x: MCP tool update_customer on server crm requires approval",
+	}
 }
 
 test_mcp_deny_uses_reason if {
