@@ -21,6 +21,9 @@ _mcp_config := {
 	},
 }
 
+# Its own helper: `policy test --run` compiles a test with the helpers of its file.
+_mcp_codes(d) := [r.code | some r in d.reasons]
+
 _mcp_input(assistant, label, tool, args) := {
 	"version": 1,
 	"surface": "responses",
@@ -54,15 +57,15 @@ test_mcp_server_label_matched_exactly if {
 	dec_1 := data.toolgate.decision with input as _mcp_input("asst_x", "CRM", "get_customer", {})
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
-	_codes(dec_1) == ["mcp_server_not_allowed"]
+	_mcp_codes(dec_1) == ["mcp_server_not_allowed"]
 	dec_2 := data.toolgate.decision with input as _mcp_input("asst_x", "crm ", "get_customer", {})
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
-	_codes(dec_2) == ["mcp_server_not_allowed"]
+	_mcp_codes(dec_2) == ["mcp_server_not_allowed"]
 	dec_3 := data.toolgate.decision with input as _mcp_input("asst_x", "crm", "Get_customer", {})
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
-	_codes(dec_3) == ["mcp_tool_not_allowed"]
+	_mcp_codes(dec_3) == ["mcp_tool_not_allowed"]
 }
 
 test_mcp_unlisted_tool_on_named_server_denied if {
@@ -76,7 +79,7 @@ test_mcp_unlisted_tool_on_named_server_denied if {
 	dec_2 := data.toolgate.decision with input as _mcp_input("asst_x", "empty", "anything", {})
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
-	_codes(dec_2) == ["mcp_tool_not_allowed"]
+	_mcp_codes(dec_2) == ["mcp_tool_not_allowed"]
 }
 
 # The tools section names functions only: update_customer is an allowed function, not an allowed MCP tool.
@@ -84,15 +87,18 @@ test_mcp_local_tools_section_ignored if {
 	d := data.toolgate.decision with input as _mcp_input("asst_x", "crm", "update_customer", {})
 		with data.toolgate.config as {"version": 1, "tools": {"update_customer": {"effect": "allow"}}, "mcp_servers": {"crm": {}}}
 		with data.toolgate.rules as {}
-	_codes(d) == ["mcp_tool_not_allowed"]
+	_mcp_codes(d) == ["mcp_tool_not_allowed"]
 }
 
 # And a function call never reads mcp_servers.
 test_function_call_ignores_mcp_servers if {
-	d := data.toolgate.decision with input as _input("asst_x", "rotate_keys", {}, {})
+	d := data.toolgate.decision with input as object.union(
+		_mcp_input("asst_admin", "admin_only", "rotate_keys", {}),
+		{"surface": "chat", "tool": {"name": "rotate_keys", "type": "function", "server_label": null}},
+	)
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
-	_codes(d) == ["tool_not_allowed"]
+	_mcp_codes(d) == ["tool_not_allowed"]
 }
 
 test_mcp_require_approval if {
@@ -138,7 +144,7 @@ test_mcp_assistant_named_server if {
 	dec_2 := data.toolgate.decision with input as _mcp_input("asst_x", "admin_only", "rotate_keys", {})
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
-	_codes(dec_2) == ["mcp_server_not_allowed"]
+	_mcp_codes(dec_2) == ["mcp_server_not_allowed"]
 }
 
 test_mcp_constraints_apply if {
@@ -148,16 +154,16 @@ test_mcp_constraints_apply if {
 	)
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
-	_codes(d) == ["value_not_allowed"]
+	_mcp_codes(d) == ["value_not_allowed"]
 }
 
 test_mcp_malformed_reference_denied if {
 	dec_1 := data.toolgate.decision with input as object.union(object.remove(_mcp_input("asst_x", "crm", "get_customer", {}), ["tool"]), {"tool": {"name": "get_customer", "type": "mcp"}})
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
-	_codes(dec_1) == ["mcp_server_not_allowed"]
+	_mcp_codes(dec_1) == ["mcp_server_not_allowed"]
 	dec_2 := data.toolgate.decision with input as _mcp_input("asst_x", ["crm"], "get_customer", {})
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
-	_codes(dec_2) == ["mcp_server_not_allowed"]
+	_mcp_codes(dec_2) == ["mcp_server_not_allowed"]
 }
