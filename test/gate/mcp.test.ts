@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvalBinding } from "../../src/approval/binding.ts";
 import { callbackApprover } from "../../src/approval/callback.ts";
@@ -15,7 +16,7 @@ import { ToolGuard } from "../../src/guard/tool-guard.ts";
 import { compileBundle } from "../../src/policy/compile.ts";
 import { PolicyEngine } from "../../src/policy/engine.ts";
 import { Replayer } from "../../src/replay/replay.ts";
-import { buildSeedBundle, seedTools } from "../helpers/seed-bundle.ts";
+import { buildSeedBundle, repoRoot, seedTools } from "../helpers/seed-bundle.ts";
 
 let dir: string;
 let bundlePath: string;
@@ -50,6 +51,16 @@ describe("hosted MCP calls are judged by server label and tool name", () => {
     const { decision, input } = gate.evaluate(mcp("crm", "get_customer", { customer_id: "c-1" }));
     expect(decision.effect).toBe("allow");
     expect(input?.tool).toEqual({ name: "get_customer", type: "mcp", server_label: "crm" });
+  });
+
+  it("builds input documents that match schemas/input.schema.json, and the schema refuses a label-less MCP reference", async () => {
+    const schema = JSON.parse(await readFile(path.join(repoRoot, "schemas", "input.schema.json"), "utf8")) as object;
+    const validate = new Ajv({ strict: false }).compile(schema);
+    const mcpInput = gate.evaluate(mcp("crm", "get_customer", { customer_id: "c-1" })).input;
+    const functionInput = gate.evaluate({ surface: "chat", assistant_id: "a", call_id: "c", name: "get_customer", arguments: '{"customer_id":"c-1"}' }).input;
+    expect([validate(mcpInput), validate(functionInput)]).toEqual([true, true]);
+    expect(validate({ ...mcpInput, tool: { name: "get_customer", type: "mcp" } })).toBe(false);
+    expect(validate({ ...mcpInput, tool: { name: "get_customer", type: "function", server_label: "crm" } })).toBe(false);
   });
 
   it("denies a locally allowed function's name on a server the policy does not name", () => {
