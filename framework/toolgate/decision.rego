@@ -46,7 +46,7 @@ decision := {
 
 deny_reasons := (((_base_deny | _reasons(constraints.deny)) | _reasons(_valid_custom("deny"))) | _rule_errors) | _sanitize_conflicts
 
-approval_reasons := _reasons(constraints.require_approval) | _reasons(_valid_custom("require_approval"))
+approval_reasons := (_reasons(constraints.require_approval) | _reasons(_valid_custom("require_approval"))) | _mcp_approval
 
 sanitize_reasons := _reasons(_sanitizations)
 
@@ -59,20 +59,30 @@ default _assistant_id := "(unknown)"
 
 _assistant_id := input.assistant_id if is_string(input.assistant_id)
 
+# A function tool's entries; a hosted MCP tool's are in mcp.rego. Any other
+# tool type has no entry, so it is denied.
+_is_function if input.tool.type == "function"
+
+_default_entry := data.toolgate.config.tools[input.tool.name] if _is_function
+
+_assistant_entry := data.toolgate.config.assistants[input.assistant_id].tools[input.tool.name] if _is_function
+
 # The assistant's entry for the tool overrides the tool's own entry as a whole,
 # so the effect and its reason always come from the same place.
 _configured := entry if {
-	entry := data.toolgate.config.assistants[input.assistant_id].tools[input.tool.name]
+	entry := _assistant_entry
 	entry.effect
 } else := entry if {
-	entry := data.toolgate.config.tools[input.tool.name]
+	entry := _default_entry
 	entry.effect
 }
 
+# MCP calls have their own not-allowed codes (mcp.rego).
 _base_deny contains {
 	"code": "tool_not_allowed",
 	"message": sprintf("tool %s is not allowed for assistant %s", [_tool_name, _assistant_id]),
 } if {
+	not _is_mcp
 	not _allowed
 	not _denied
 }
@@ -175,9 +185,9 @@ _approval := object.union(_approval_settings, _approval_details)
 default _approval_settings := {}
 
 _approval_settings := settings if {
-	settings := data.toolgate.config.assistants[input.assistant_id].tools[input.tool.name].approval
+	settings := _assistant_entry.approval
 } else := settings if {
-	settings := data.toolgate.config.tools[input.tool.name].approval
+	settings := _default_entry.approval
 }
 
 _approval_details := {"summary": _approval_summary, "sanitized_fields": sort(_sanitized_fields)} if {
@@ -187,7 +197,7 @@ _approval_details := {"summary": _approval_summary, "sanitized_fields": sort(_sa
 _sanitized_fields := {s.field | some s in _sanitizations}
 
 _approval_summary := sprintf("%s for assistant %s: %s", [
-	_tool_name,
+	_tool_display,
 	_assistant_id,
 	concat("; ", [r.message | some r in sort(approval_reasons)]),
 ])

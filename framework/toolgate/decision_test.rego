@@ -124,9 +124,21 @@ test_constraints_read_from_input_only if {
 }
 
 test_malformed_input_denied if {
-	d := data.toolgate.decision with input as {"tool": {"name": "get_customer"}}
+	d := data.toolgate.decision with input as {"tool": {"name": "get_customer", "type": "function"}}
 		with data.toolgate.config as _config
 	_codes(d) == ["invalid_input"]
+}
+
+# Only "function" reads the tools section: a call of any other type (or none) is not a function call.
+test_unknown_tool_type_not_allowed if {
+	dec_1 := data.toolgate.decision with input as object.union(object.remove(_input("asst_x", "get_customer", {}, {}), ["tool"]), {"tool": {"name": "get_customer"}})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	_codes(dec_1) == ["tool_not_allowed"]
+	dec_2 := data.toolgate.decision with input as object.union(object.remove(_input("asst_x", "get_customer", {}, {}), ["tool"]), {"tool": {"name": "get_customer", "type": "MCP"}})
+		with data.toolgate.config as _config
+		with data.toolgate.rules as {}
+	_codes(dec_2) == ["tool_not_allowed"]
 }
 
 # Precedence and the decision document

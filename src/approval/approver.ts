@@ -11,7 +11,7 @@ export interface ApprovalRequest {
   readonly hint: ApprovalHint | undefined;
   /** One line for a human: the policy's summary hint, or one built from the call. */
   readonly summary: string;
-  /** `call_id:sha256(canonical arguments)`: an approval answers this binding and nothing else. */
+  /** `call_id:sha256(canonical {arguments, tool})` (src/approval/binding.ts): an approval answers this binding and nothing else. */
   readonly binding: string;
   /** Aborted when the approval times out; approvers should stop waiting then. */
   readonly signal: AbortSignal;

@@ -4,8 +4,9 @@ type Approved = Extract<ApprovalResponse, { status: "approved" }>;
 
 /**
  * Approvals granted ahead of execution (the Agents SDK asks for approval in one
- * run and executes in the next), keyed by binding. take() removes the grant, so
- * an approval runs its call at most once and never a call with other arguments.
+ * run and executes in the next), keyed by binding (call id, tool reference,
+ * arguments). take() removes the grant, so an approval runs its call at most
+ * once and never a call of another tool or with other arguments.
  */
 export class ApprovalLedger {
   readonly #grants = new Map<string, Approved>();

@@ -31,7 +31,7 @@ export class TerminalApprover implements Approver {
     try {
       this.#output.write(
         `\nApproval needed: ${request.summary}\n` +
-          `  tool      ${request.call.name} (call ${request.call.call_id})\n` +
+          `  tool      ${request.call.name}${request.call.tool_type === "mcp" ? ` on MCP server ${request.call.server_label}` : ""} (call ${request.call.call_id})\n` +
           `  arguments ${JSON.stringify(request.arguments)}\n` +
           request.reasons.map((r) => `  reason    ${r.code}: ${r.message}\n`).join(""),
       );

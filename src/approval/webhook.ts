@@ -20,7 +20,8 @@ export interface WebhookApproverOptions {
 export interface WebhookReviewRequest {
   action: string;
   summary: string;
-  details: { call_id: string; assistant_id: string; thread_id?: string; run_id?: string; arguments: Record<string, unknown> };
+  /** `mcp_server_label`: the hosted MCP server whose tool `action` names (absent for the app's own functions). */
+  details: { call_id: string; assistant_id: string; thread_id?: string; run_id?: string; mcp_server_label?: string; arguments: Record<string, unknown> };
   justification: string;
   request_id: string;
   timeout_seconds?: number;
@@ -61,6 +62,7 @@ export class WebhookApprover implements Approver {
         assistant_id: request.call.assistant_id,
         ...(request.call.thread_id === undefined ? {} : { thread_id: request.call.thread_id }),
         ...(request.call.run_id === undefined ? {} : { run_id: request.call.run_id }),
+        ...(request.call.tool_type === "mcp" ? { mcp_server_label: String(request.call.server_label) } : {}),
         arguments: { ...request.arguments },
       },
       justification: request.reasons.map((r) => r.message).join("; "),

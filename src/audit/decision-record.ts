@@ -63,6 +63,8 @@ export interface DecisionEntry {
   run_id?: string;
   call_id: string;
   tool: string;
+  /** For a hosted MCP tool: its server's label (`input.tool.server_label`); `tool` is then the MCP tool's name. */
+  mcp_server_label?: string;
   approval?: LoggedApproval;
 }
 
@@ -133,6 +135,7 @@ export function toDecisionEntry(
   };
   if (input.thread_id !== undefined) entry.thread_id = input.thread_id;
   if (input.run_id !== undefined) entry.run_id = input.run_id;
+  if (input.tool.type === "mcp") entry.mcp_server_label = input.tool.server_label;
   if (options.approval !== undefined) entry.approval = options.approval;
   return entry;
 }

@@ -11,6 +11,8 @@ export const FILTER_FIELDS = {
   thread: (r: DecisionRecord) => r.thread_id,
   run: (r: DecisionRecord) => r.run_id,
   revision: (r: DecisionRecord) => r.revision,
+  /** A hosted MCP tool's server label. */
+  server: (r: DecisionRecord) => r.mcp_server_label,
 } as const;
 
 export type FilterKey = keyof typeof FILTER_FIELDS;

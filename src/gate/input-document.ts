@@ -1,4 +1,5 @@
 import type { Surface, ToolCall } from "./tool-call.ts";
+import { describedToolRef, type ToolRef } from "./tool-ref.ts";
 
 export const INPUT_VERSION = 1;
 
@@ -10,7 +11,8 @@ export interface InputDocument {
   thread_id?: string;
   run_id?: string;
   call_id: string;
-  tool: { name: string; type: "function" };
+  /** Which tool: `{name, type: "function"}` or `{name, type: "mcp", server_label}` (src/gate/tool-ref.ts). */
+  tool: ToolRef;
   arguments: Record<string, unknown>;
   /** The constraints that apply to this tool for this assistant (toolgate.yaml, resolved). */
   constraints: Record<string, unknown>;
@@ -24,17 +26,23 @@ export interface InputDocument {
  * The one builder of the input document: the gate, replay and the logged
  * record of a refused call all go through it.
  */
-export function inputDocumentJson(call: ToolCall, args: Record<string, unknown>, constraintsJson: string): string {
+export function inputDocumentJson(call: ToolCall, args: Record<string, unknown>, constraintsJson: string, tool: ToolRef = describedToolRef(call)): string {
   const ids =
     (call.thread_id === undefined ? "" : `,"thread_id":${JSON.stringify(call.thread_id)}`) +
     (call.run_id === undefined ? "" : `,"run_id":${JSON.stringify(call.run_id)}`);
   return (
     `{"version":${INPUT_VERSION},"surface":${JSON.stringify(call.surface) ?? "null"},` +
     `"assistant_id":${JSON.stringify(call.assistant_id)}${ids},"call_id":${JSON.stringify(call.call_id ?? "")},` +
-    `"tool":{"name":${JSON.stringify(call.name)},"type":"function"},` +
+    `"tool":${toolJson(tool)},` +
     `"arguments":${JSON.stringify(args)},"constraints":${constraintsJson},` +
     `"context":${JSON.stringify(call.context ?? {})}}`
   );
+}
+
+function toolJson(tool: ToolRef): string {
+  return tool.type === "mcp"
+    ? `{"name":${JSON.stringify(tool.name)},"type":"mcp","server_label":${JSON.stringify(tool.server_label)}}`
+    : `{"name":${JSON.stringify(tool.name)},"type":"function"}`;
 }
 
 /**

@@ -8,6 +8,7 @@ import { DEFAULT_ARGUMENT_LIMITS, parseArguments, type ArgumentLimits } from "./
 import { GateReason } from "./reason-codes.ts";
 import { ConstraintResolver, overlayConstraints } from "./resolve-constraints.ts";
 import { SURFACES, type ToolCall, type ToolDeclaration } from "./tool-call.ts";
+import { toolRef } from "./tool-ref.ts";
 import { ToolSchemas } from "./tool-schemas.ts";
 
 export interface Evaluation {
@@ -92,6 +93,8 @@ export class DecisionPipeline {
         refusal({ code: GateReason.invalidToolCall, message: "a tool call needs a string name and assistant_id and a known surface" }, revision, started),
       );
     }
+    const ref = toolRef(call);
+    if (!ref.ok) return evaluation(refusal(ref.reason, revision, started));
     const parsed = parseArguments(call.arguments, this.limits);
     if (!parsed.ok) return evaluation(refusal(parsed.reason, revision, started));
     return this.decideParsed(loaded, call, parsed.value, overlay, started);
@@ -106,16 +109,21 @@ export class DecisionPipeline {
     started: number = performance.now(),
   ): Evaluation {
     const revision = loaded?.engine.revision ?? "";
-    const schemaReason = this.schemas?.check(call.name, args);
+    const ref = toolRef(call);
+    if (!ref.ok) return evaluation(refusal(ref.reason, revision, started, args));
+    const tool = ref.ref;
+    // The declarations are the app's function tools; a hosted MCP tool's schema lives on its server.
+    const schemas = tool.type === "function" ? this.schemas : undefined;
+    const schemaReason = schemas?.check(tool.name, args);
     if (schemaReason) return evaluation(refusal(schemaReason, revision, started, args));
     if (!loaded) return evaluation(refusal({ code: GateReason.noPolicy, message: "no policy is loaded" }, revision, started, args));
 
     let encoded: string;
     try {
       const constraintsJson = overlay
-        ? JSON.stringify(overlayConstraints(loaded.constraints.resolve(call.assistant_id, call.name), overlay))
-        : loaded.constraints.resolveJson(call.assistant_id, call.name);
-      encoded = inputDocumentJson(call, args, constraintsJson);
+        ? JSON.stringify(overlayConstraints(loaded.constraints.resolve(call.assistant_id, tool), overlay))
+        : loaded.constraints.resolveJson(call.assistant_id, tool);
+      encoded = inputDocumentJson(call, args, constraintsJson, tool);
     } catch (err) {
       return evaluation(refusal({ code: GateReason.policyError, message: `building the input failed: ${describeThrown(err)}` }, revision, started, args));
     }
@@ -126,7 +134,7 @@ export class DecisionPipeline {
     } catch (err) {
       return evaluation(refusal({ code: GateReason.policyError, message: describeThrown(err) }, revision, started, args), encoded);
     }
-    const applied = applyPolicyDecision(result, args, call.name, this.schemas);
+    const applied = applyPolicyDecision(result, args, tool.name, schemas);
     if (!applied.ok) return evaluation(refusal(applied.reason, revision, started, args), encoded);
     const { effect, reasons, approval } = applied.decision;
     const decision: Decision = {

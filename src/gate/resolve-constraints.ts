@@ -1,15 +1,26 @@
 import type { PolicyConfig } from "../policy/config.ts";
+import type { ToolRef } from "./tool-ref.ts";
 
 interface Resolved {
   value: Readonly<Record<string, unknown>>;
   json: string;
 }
 
+/** `record[key]` when `key` is the record's own key: a name like `__proto__` or `constructor` finds nothing. */
+function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+type ConstraintsEntry = { constraints?: Record<string, unknown> } | undefined;
+
 /**
  * The constraints that apply to one tool for one assistant: the tool's
  * defaults, then the assistant's overrides key by key; an override of null
- * removes that constraint. Cached per assistant and tool, as a value and as
- * the JSON text the input document is built from.
+ * removes that constraint. A function tool's come from `tools` and
+ * `assistants.<id>.tools`; a hosted MCP tool's from `mcp_servers.<label>.tools`
+ * and `assistants.<id>.mcp_servers.<label>.tools`. Cached per (assistant,
+ * type, server label, name), as a value and as the JSON text the input
+ * document is built from.
  */
 export class ConstraintResolver {
   private readonly config: PolicyConfig;
@@ -19,26 +30,39 @@ export class ConstraintResolver {
     this.config = config ?? { version: 1 };
   }
 
-  resolve(assistantId: string, tool: string): Readonly<Record<string, unknown>> {
+  resolve(assistantId: string, tool: ToolRef): Readonly<Record<string, unknown>> {
     return this.lookup(assistantId, tool).value;
   }
 
-  resolveJson(assistantId: string, tool: string): string {
+  resolveJson(assistantId: string, tool: ToolRef): string {
     return this.lookup(assistantId, tool).json;
   }
 
-  private lookup(assistantId: string, tool: string): Resolved {
-    const key = `${assistantId}\u0000${tool}`;
+  private lookup(assistantId: string, tool: ToolRef): Resolved {
+    // JSON of the parts: no label or name can make two keys collide.
+    const key = JSON.stringify([assistantId, tool.type, tool.type === "mcp" ? tool.server_label : "", tool.name]);
     let resolved = this.cache.get(key);
     if (resolved === undefined) {
-      const overrides = this.config.assistants?.[assistantId]?.tools?.[tool]?.constraints ?? {};
-      const merged = overlayConstraints(this.config.tools?.[tool]?.constraints ?? {}, overrides);
+      const [base, overrides] = this.entries(assistantId, tool);
+      const merged = overlayConstraints(base?.constraints ?? {}, overrides?.constraints ?? {});
       resolved = { value: Object.freeze(merged), json: JSON.stringify(merged) };
       // Unknown assistant ids are model- or app-supplied; bound the cache.
       if (this.cache.size >= 10_000) this.cache.clear();
       this.cache.set(key, resolved);
     }
     return resolved;
+  }
+
+  /** The tool's own entry and the assistant's entry for it. */
+  private entries(assistantId: string, tool: ToolRef): [ConstraintsEntry, ConstraintsEntry] {
+    const assistant = own(this.config.assistants, assistantId);
+    if (tool.type === "mcp") {
+      return [
+        own(own(this.config.mcp_servers, tool.server_label)?.tools, tool.name),
+        own(own(assistant?.mcp_servers, tool.server_label)?.tools, tool.name),
+      ];
+    }
+    return [own(this.config.tools, tool.name), own(assistant?.tools, tool.name)];
   }
 }
 

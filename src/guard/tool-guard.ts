@@ -148,7 +148,7 @@ export class ToolGuard {
     const { decision } = await this.gate.evaluate(this.#withContext(call));
     if (decision.effect !== "require_approval") return { status: "approved", note: `the policy decided ${decision.effect}` };
     const { record, response } = await this.#ask(call, decision);
-    if (response?.status === "approved") this.#ledger.grant(approvalBinding(call.call_id, decision.arguments), response);
+    if (response?.status === "approved") this.#ledger.grant(approvalBinding(call, decision.arguments), response);
     return record;
   }
 
@@ -167,7 +167,7 @@ export class ToolGuard {
   }
 
   async #approve(call: ToolCall, decision: Decision): Promise<Authorization> {
-    const granted = this.#ledger.take(approvalBinding(call.call_id, decision.arguments));
+    const granted = this.#ledger.take(approvalBinding(call, decision.arguments));
     let response: ApprovalResponse | undefined = granted;
     let record: ApprovalOutcome;
     if (granted) {
@@ -216,7 +216,7 @@ export class ToolGuard {
         resolve("timeout");
       }, timeoutMs);
     });
-    const request = approvalRequest(call, decision, approvalBinding(call.call_id, decision.arguments), controller.signal);
+    const request = approvalRequest(call, decision, approvalBinding(call, decision.arguments), controller.signal);
     try {
       const response = await Promise.race([approver.request(request), timedOut]);
       if (response === "timeout") {
@@ -248,7 +248,9 @@ export class ToolGuard {
   async #run(call: ToolCall, authorization: Extract<Authorization, { kind: "run" }>): Promise<CallOutcome> {
     const { arguments: args, decision, recheck, approval } = authorization;
     const base = { call, decision, ...(recheck ? { recheck } : {}), ...(approval ? { approval } : {}) };
-    const tool = Object.hasOwn(this.#options.tools, call.name) ? this.#options.tools[call.name] : undefined;
+    // A hosted MCP tool runs on its server: never the app's function of the same name.
+    const local = call.tool_type === undefined || call.tool_type === "function";
+    const tool = local && Object.hasOwn(this.#options.tools, call.name) ? this.#options.tools[call.name] : undefined;
     if (!tool) {
       const error = new Error(`no implementation for tool ${call.name}`);
       this.#emit({ type: "tool_error", call, decision: recheck ?? decision, error });

@@ -26,8 +26,9 @@ function isGated(item: ResponseOutputItem): item is GatedItem {
 /**
  * The ToolCall for one output item. Responses has no assistant, so
  * assistant_id is the guard's; run_id is the response id and thread_id the
- * conversation id when there is one. A hosted MCP call is named by its MCP
- * tool name, with the server label in context.mcp_server_label.
+ * conversation id when there is one. A hosted MCP call is named by its
+ * server label and tool name together (tool_type "mcp"): the policy's
+ * mcp_servers decide it, never the function tool of the same name.
  */
 export function responsesToolCall(guard: ToolGuard, response: Pick<Response, "id" | "conversation">, item: GatedItem): ToolCall {
   const ids = {
@@ -43,7 +44,7 @@ export function responsesToolCall(guard: ToolGuard, response: Pick<Response, "id
     case "custom_tool_call":
       return { ...ids, call_id: item.call_id, name: item.name, arguments: customToolArguments(item.input) };
     case "mcp_approval_request":
-      return { ...ids, call_id: item.id, name: item.name, arguments: item.arguments, context: { ...guard.context, mcp_server_label: item.server_label } };
+      return { ...ids, call_id: item.id, tool_type: "mcp", server_label: item.server_label, name: item.name, arguments: item.arguments };
   }
 }
 

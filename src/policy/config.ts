@@ -8,12 +8,25 @@ import { PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
 export interface PolicyConfig {
   version: 1;
   tools?: Record<string, ToolRule>;
-  assistants?: Record<string, { tools?: Record<string, Partial<ToolRule>> }>;
+  /** Hosted MCP servers by server label; a server not named here (or under the assistant) is denied. */
+  mcp_servers?: Record<string, McpServerRule>;
+  assistants?: Record<string, { tools?: Record<string, Partial<ToolRule>>; mcp_servers?: Record<string, { tools?: Record<string, Partial<McpToolRule>> }> }>;
   [key: string]: unknown;
 }
 
 export interface ToolRule {
   effect: "allow" | "deny";
+  reason?: string;
+  constraints?: Record<string, unknown>;
+}
+
+/** One hosted MCP server's tools, by the name the server gives them. */
+export interface McpServerRule {
+  tools?: Record<string, McpToolRule>;
+}
+
+export interface McpToolRule {
+  effect: "allow" | "deny" | "require_approval";
   reason?: string;
   constraints?: Record<string, unknown>;
 }

@@ -2,7 +2,7 @@ import type { Effect, Reason } from "../gate/decision.ts";
 import type { InputDocument } from "../gate/input-document.ts";
 import { DecisionPipeline, LoadedRevision } from "../gate/pipeline.ts";
 import { GateReason } from "../gate/reason-codes.ts";
-import type { ToolCall, ToolDeclaration } from "../gate/tool-call.ts";
+import type { ToolCall, ToolDeclaration, ToolType } from "../gate/tool-call.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { argumentsWithheld, type DecisionRecord } from "../audit/decision-record.ts";
 import { readLog } from "../audit/read-log.ts";
@@ -80,15 +80,18 @@ function codesKey(reasons: readonly Reason[]): string {
     .join(",");
 }
 
-/** The call a recorded input document was made for, its arguments already parsed. */
+/** The call a recorded input document was made for, its arguments already parsed; the gate re-checks its tool reference. */
 function recordedCall(input: InputDocument): ToolCall {
+  const tool = input.tool as Partial<Record<"name" | "type" | "server_label", unknown>> | undefined;
   return {
     surface: input.surface,
     assistant_id: input.assistant_id,
     ...(input.thread_id === undefined ? {} : { thread_id: input.thread_id }),
     ...(input.run_id === undefined ? {} : { run_id: input.run_id }),
     call_id: input.call_id,
-    name: input.tool?.name,
+    name: tool?.name as string,
+    ...(tool?.type === undefined ? {} : { tool_type: tool.type as ToolType }),
+    ...(tool?.server_label === undefined ? {} : { server_label: tool.server_label as string }),
     arguments: "",
     context: input.context,
   };
@@ -158,6 +161,8 @@ export interface ReplayChange {
   run_id?: string;
   call_id: string;
   tool: string;
+  /** For a hosted MCP tool: its server's label. */
+  mcp_server_label?: string;
   /** The revision that made the recorded decision. */
   revision: string;
   /** `old->new` effect, e.g. `deny->allow`; `deny->deny` when only the reasons differ. */
@@ -222,6 +227,7 @@ function changeOf(record: DecisionRecord, decision: ReplayedDecision): ReplayCha
   };
   if (record.thread_id !== undefined) change.thread_id = record.thread_id;
   if (record.run_id !== undefined) change.run_id = record.run_id;
+  if (record.mcp_server_label !== undefined) change.mcp_server_label = record.mcp_server_label;
   return change;
 }
 

@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { ToolgateError } from "../errors.ts";
 import type { Effect } from "../gate/decision.ts";
-import { SURFACES, type Surface } from "../gate/tool-call.ts";
+import { SURFACES, type Surface, type ToolType } from "../gate/tool-call.ts";
+import { caseTool } from "./case-call.ts";
 
 /**
  * A recorded tool call and what the gate must decide for it. Case files are
@@ -11,7 +12,10 @@ import { SURFACES, type Surface } from "../gate/tool-call.ts";
 export interface ToolCallCase {
   id: string;
   assistant_id: string;
+  /** The tool's name; the file may write `tool: {type: mcp, server_label, name}` for a hosted MCP tool. */
   tool: string;
+  tool_type?: ToolType;
+  server_label?: string;
   /** The raw arguments string, exactly as the model sends it. */
   arguments: string;
   surface?: Surface;
@@ -137,7 +141,8 @@ function parseCase(raw: unknown, index: number, file: string, lineOf: (field: st
   if (ids.has(id)) fail("id", `repeats the id of case #${ids.get(id)}`);
   ids.set(id, index + 1);
   if (typeof raw.assistant_id !== "string") fail("assistant_id", "must be a string");
-  if (typeof raw.tool !== "string") fail("tool", "must be a string (the tool name)");
+  const tool = caseTool(raw.tool);
+  if (typeof tool === "string") return fail("tool", `must be a string (the tool name) or {type: mcp, server_label, name}: it ${tool}`);
   let args: string;
   if (typeof raw.arguments === "string") args = raw.arguments;
   else if (isObject(raw.arguments)) args = JSON.stringify(raw.arguments);
@@ -153,7 +158,9 @@ function parseCase(raw: unknown, index: number, file: string, lineOf: (field: st
   return {
     id,
     assistant_id: raw.assistant_id as string,
-    tool: raw.tool as string,
+    tool: tool.name,
+    ...(tool.tool_type !== undefined ? { tool_type: tool.tool_type } : {}),
+    ...(tool.server_label !== undefined ? { server_label: tool.server_label } : {}),
     arguments: args,
     ...(raw.surface !== undefined ? { surface: raw.surface as Surface } : {}),
     ...(raw.thread_id !== undefined ? { thread_id: raw.thread_id as string } : {}),

@@ -42,7 +42,7 @@ export class CaseRunner {
       message: problems.join("; "),
       verbose,
       details: [
-        `call: ${c.assistant_id} -> ${c.tool}(${c.arguments})${c.constraints ? ` constraints ${JSON.stringify(c.constraints)}` : ""}${c.context ? ` context ${JSON.stringify(c.context)}` : ""}`,
+        `call: ${c.assistant_id} -> ${toolLabel(c)}(${c.arguments})${c.constraints ? ` constraints ${JSON.stringify(c.constraints)}` : ""}${c.context ? ` context ${JSON.stringify(c.context)}` : ""}`,
         `expected: ${JSON.stringify(expected)}`,
         `actual:   ${JSON.stringify(actual)}`,
         "diff (- expected, + actual):",
@@ -51,6 +51,11 @@ export class CaseRunner {
       ],
     };
   }
+}
+
+/** How a case's tool reads in a failure: `name`, or `mcp:label/name` for a hosted MCP tool. */
+function toolLabel(c: ToolCallCase): string {
+  return c.tool_type === "mcp" || c.server_label !== undefined ? `mcp:${c.server_label ?? ""}/${c.tool}` : c.tool;
 }
 
 function pathGet(value: unknown, dotted: string): unknown {

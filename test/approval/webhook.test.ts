@@ -39,7 +39,7 @@ function request(signal = new AbortController().signal): ApprovalRequest {
     reasons: [{ code: "approval_required", message: "recipient_count 500 exceeds the approval threshold 100" }],
     hint: { timeout_seconds: 3600 },
     summary: "send_email_blast to 500 recipients",
-    binding: approvalBinding("call_blast", ARGS),
+    binding: approvalBinding({ call_id: "call_blast", name: "send_email_blast" }, ARGS),
     signal,
   };
 }
@@ -55,7 +55,7 @@ describe("WebhookApprover", () => {
       summary: "send_email_blast to 500 recipients",
       details: { call_id: "call_blast", assistant_id: "asst_zzz", run_id: "resp_1", arguments: ARGS },
       justification: "recipient_count 500 exceeds the approval threshold 100",
-      request_id: approvalBinding("call_blast", ARGS),
+      request_id: approvalBinding({ call_id: "call_blast", name: "send_email_blast" }, ARGS),
       timeout_seconds: 3600,
     });
   });

@@ -23,7 +23,7 @@ export async function benchStages(iterations = 20_000): Promise<StageResult> {
   const resolver = new ConstraintResolver(engine.config);
   const calls = (await seedCalls()).filter((c) => gate.evaluate(c).input !== undefined);
   const args = calls.map((c) => (parseArguments(c.arguments, DEFAULT_ARGUMENT_LIMITS) as { value: Record<string, unknown> }).value);
-  const inputs = calls.map((c, i) => inputDocumentJson(c, args[i]!, resolver.resolveJson(c.assistant_id, c.name)));
+  const inputs = calls.map((c, i) => inputDocumentJson(c, args[i]!, resolver.resolveJson(c.assistant_id, { type: "function", name: c.name })));
   const results = inputs.map((json) => engine.evaluateJson(json));
   const n = calls.length;
 
@@ -32,7 +32,7 @@ export async function benchStages(iterations = 20_000): Promise<StageResult> {
     "schema validation": measure((i) => schemas.check(calls[i % n]!.name, args[i % n]!), iterations),
     "input build": measure((i) => {
       const c = calls[i % n]!;
-      inputDocumentJson(c, args[i % n]!, resolver.resolveJson(c.assistant_id, c.name));
+      inputDocumentJson(c, args[i % n]!, resolver.resolveJson(c.assistant_id, { type: "function", name: c.name }));
     }, iterations),
     evaluate: measure((i) => engine.evaluateJson(inputs[i % n]!), iterations),
     "decision validation": measure((i) => decisionProblem(results[i % n]), iterations),

@@ -41,7 +41,7 @@ describe("Responses: hosted MCP approvals and custom tools", () => {
             calls: [
               { kind: "mcp_approval_request", serverLabel: "crm", name: "get_customer", arguments: '{"customer_id":"c-1"}', id: "mcpr_get" },
               { kind: "mcp_approval_request", serverLabel: "crm", name: "delete_customer", arguments: '{"customer_id":"c-1"}', id: "mcpr_del" },
-              { kind: "mcp_approval_request", serverLabel: "chat", name: "post_message", arguments: JSON.stringify({ channel: "#ops", text: `k ${SECRET}` }), id: "mcpr_post" },
+              { kind: "mcp_approval_request", serverLabel: "crm", name: "add_note", arguments: JSON.stringify({ customer_id: "c-1", text: `k ${SECRET}` }), id: "mcpr_note" },
               { kind: "custom", name: "run_shell", input: "rm -rf /", callId: "call_shell" },
             ],
           },
@@ -60,14 +60,15 @@ describe("Responses: hosted MCP approvals and custom tools", () => {
         ["mcpr_get", true],
         ["mcpr_del", false],
         // A hosted call runs with the model's arguments: a redaction cannot be applied, so it is refused.
-        ["mcpr_post", false],
+        ["mcpr_note", false],
       ]);
-      expect(outcomes.map((o) => [o.call.name, o.call.context?.mcp_server_label, o.status])).toEqual([
+      expect(outcomes.map((o) => [o.call.name, o.call.server_label, o.status])).toEqual([
         ["get_customer", "crm", "delegated"],
         ["delete_customer", "crm", "denied"],
-        ["post_message", "chat", "denied"],
+        ["add_note", "crm", "denied"],
         ["run_shell", undefined, "denied"],
       ]);
+      expect(outcomes.map((o) => o.decision.effect)).toEqual(["allow", "deny", "sanitize", "deny"]);
       expect(server.toolOutputs).toMatchObject([{ callId: "call_shell", kind: "custom", output: expect.stringContaining("tool_not_allowed") }]);
     } finally {
       await server.close();

@@ -99,7 +99,7 @@ export function surfaceSuite(name: string, driver: Driver, open: () => Promise<{
       });
       const r = await converse([call("send_email_blast", BLAST, "call_blast")], { approver });
       expect(asked).toHaveLength(1);
-      expect(asked[0]).toMatchObject({ binding: approvalBinding("call_blast", BLAST_ARGS), reasons: [{ code: "approval_required" }] });
+      expect(asked[0]).toMatchObject({ binding: approvalBinding({ call_id: "call_blast", name: "send_email_blast" }, BLAST_ARGS), reasons: [{ code: "approval_required" }] });
       expect(r.ran).toEqual([{ name: "send_email_blast", args: BLAST_ARGS }]);
       expect(r.outcomes[0]).toMatchObject({ status: "ran", approval: { status: "approved", approver: "ann@yourcompany.com" } });
     });

@@ -66,6 +66,20 @@ describe("case files", () => {
     expect(json[0]).toMatchObject({ arguments: '{"n":1}', expect: { effect: "deny", reasons: ["r"] } });
   });
 
+  it("reads a hosted MCP tool reference, keeping a malformed one for the gate to refuse", async () => {
+    const cases = await load(
+      "mcp.yaml",
+      "cases:\n  - {id: m, assistant_id: a, tool: {type: mcp, server_label: crm, name: get_customer}, arguments: '{}', expect: allow}\n" +
+        "  - {id: f, assistant_id: a, tool: {type: function, name: get_customer}, arguments: '{}', expect: allow}\n" +
+        "  - {id: e, assistant_id: a, tool: {type: mcp, server_label: '', name: get_customer}, arguments: '{}', expect: deny}\n",
+    );
+    expect(cases.map((c) => [c.tool, c.tool_type, c.server_label])).toEqual([
+      ["get_customer", "mcp", "crm"],
+      ["get_customer", "function", undefined],
+      ["get_customer", "mcp", ""],
+    ]);
+  });
+
   it.each([
     ["missing expect", "cases:\n  - id: x\n    assistant_id: a\n    tool: t\n    arguments: '{}'\n", /:2: case "x": expect is required/],
     ["arguments not a string", "cases:\n  - id: x\n    assistant_id: a\n    tool: t\n    arguments: 5\n    expect: allow\n", /:5: case "x": arguments must be the raw JSON string/],
@@ -73,6 +87,8 @@ describe("case files", () => {
     ["unknown expectation", "cases:\n  - id: x\n    assistant_id: a\n    tool: t\n    arguments: '{}'\n    expect: { effect: allow, reason: [a] }\n", /case "x": expect\.reason is not an expectation/],
     ["bad redacted", "cases:\n  - id: x\n    assistant_id: a\n    tool: t\n    arguments: '{}'\n    expect: { effect: sanitize, redacted: { path: text } }\n", /expect\.redacted\.must_not_contain must be/],
     ["no cases", "tests: []\n", /unknown top-level key "tests"/],
+    ["a tool reference with an unknown type", "cases:\n  - id: x\n    assistant_id: a\n    tool: { type: hosted, name: t }\n    arguments: '{}'\n    expect: allow\n", /:4: case "x": tool must be .*\.type must be one of function, mcp/],
+    ["a tool reference with an unknown field", "cases:\n  - id: x\n    assistant_id: a\n    tool: { type: mcp, server: crm, name: t }\n    arguments: '{}'\n    expect: allow\n", /case "x": tool must be .*unknown field "server"/],
     ["not YAML", "cases: [\n", /not valid YAML\/JSON/],
   ])("rejects %s with file:line, case and field", async (_label, text, message) => {
     await expect(load("bad.yaml", text)).rejects.toThrow(message);

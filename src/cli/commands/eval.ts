@@ -25,7 +25,7 @@ export function registerEval(program: Command): void {
     .description(
       "Decide tool calls with the built bundle, through the full gate (arguments, schema, policy); exits 0 whatever the effect",
     )
-    .option("--call <file>", 'tool call(s) as JSON or JSON lines, "-" for stdin: {"assistant_id","tool","arguments": "<raw JSON string>"}; or a YAML case file')
+    .option("--call <file>", 'tool call(s) as JSON or JSON lines, "-" for stdin: {"assistant_id","tool","arguments": "<raw JSON string>"} (tool: a name, or {"type":"mcp","server_label","name"}); or a YAML case file')
     .option("--input <file>", 'a raw input document (what Rego sees as input), "-" for stdin; skips the gate\'s checks')
     .option("--bundle <file>", "policy bundle", DEFAULT_BUNDLE)
     .option("--rego <dir>", "policy directory (to find tools.json)", DEFAULT_REGO_DIR)

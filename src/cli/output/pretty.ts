@@ -61,7 +61,7 @@ function changeRows(changes: readonly ReplayChange[]): string[][] {
     String(c.seq),
     c.decision_id,
     c.call_id,
-    c.tool,
+    toolName(c),
     c.assistant_id,
     `${c.old.effect} (${codes(c.old.reasons)})`,
     `-> ${c.new.effect} (${codes(c.new.reasons)})`,
@@ -103,6 +103,11 @@ const TABLE_HEADER = ["TIME", "SEQ", "EFFECT", "APPROVAL", "ASSISTANT", "TOOL", 
 /** Fixed widths so the table streams: no need to see every row before printing the first. */
 const WIDTHS = [24, 7, 16, 9, 18, 20, 16, 12];
 
+/** A tool as the tables show it: its name, or `mcp:<server label>/<name>` for a hosted MCP tool. */
+function toolName(r: { tool: string; mcp_server_label?: string }): string {
+  return r.mcp_server_label === undefined ? r.tool : `mcp:${r.mcp_server_label}/${r.tool}`;
+}
+
 function tableCells(r: DecisionRecord): string[] {
   return [
     r.timestamp,
@@ -110,7 +115,7 @@ function tableCells(r: DecisionRecord): string[] {
     r.result.effect,
     r.approval?.outcome ?? "-",
     r.assistant_id,
-    r.tool,
+    toolName(r),
     r.call_id,
     r.revision || "-",
     r.result.reasons.map((reason) => reason.code).join(",") || "-",
