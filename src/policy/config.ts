@@ -62,8 +62,22 @@ function describe(error: ErrorObject): string {
   return `${where}: ${error.message}`;
 }
 
+/** A validated toolgate.yaml with its YAML document, so that later checks can locate what they find. */
+export interface LoadedPolicyConfig {
+  config: PolicyConfig;
+  doc: Document;
+  lines: LineCounter;
+  /** The file name diagnostics use. */
+  file: string;
+}
+
 /** Reads and validates toolgate.yaml; every problem is a located diagnostic. */
 export async function loadPolicyConfig(file: string, displayName = file): Promise<PolicyConfig> {
+  return (await readPolicyConfig(file, displayName)).config;
+}
+
+/** loadPolicyConfig, keeping the parsed document and its line index. */
+export async function readPolicyConfig(file: string, displayName = file): Promise<LoadedPolicyConfig> {
   const source = await readFile(file, "utf8");
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -89,5 +103,5 @@ export async function loadPolicyConfig(file: string, displayName = file): Promis
     });
     throw new PolicyBuildError(diagnostics, `${displayName} does not match the toolgate.yaml schema`);
   }
-  return config as PolicyConfig;
+  return { config: config as PolicyConfig, doc, lines, file: displayName };
 }
