@@ -83,7 +83,7 @@ export function lintConfigTools(
     errors.push({
       code: "config_tool_not_declared",
       message:
-        `${where} names tool "${entry.name}", which ${declared.source} does not declare, so this entry would never apply` +
+        `${where} names tool "${entry.name}", which is not declared in ${declared.source}, so this entry would never apply` +
         (suggestion ? `; did you mean "${suggestion}"?` : `; declared: ${[...declared.names].sort().join(", ")}`),
       location: entry.location,
     });
