@@ -52,7 +52,10 @@ export interface CompiledBundle {
   files: string[];
   /** What builds but may surprise: no toolgate.yaml, declared tools not configured, names not checked. */
   warnings: PolicyDiagnostic[];
+  /** Build time, without the time spent waiting for the inputs to settle. */
   durationMs: number;
+  /** Time spent waiting for the inputs to hold still (settleMs). */
+  settleWaitMs: number;
 }
 
 async function regoFiles(dir: string, includeTests: boolean): Promise<string[]> {
@@ -150,8 +153,11 @@ export async function compileBundle(options: CompileOptions): Promise<CompiledBu
   const tools = options.tools ?? (existsSync(defaultTools) ? defaultTools : undefined);
   const stampDirs = [FRAMEWORK_DIR, options.regoDir];
   const stampFiles = [capabilities, ...(options.extraFiles ?? []), ...(typeof tools === "string" ? [tools] : [])];
+  let settleWaitMs = 0;
   for (let attempt = 1; ; attempt++) {
+    const waitStarted = performance.now();
     const before = await settleInputs(stampDirs, stampFiles, options.settleMs ?? 0);
+    settleWaitMs += performance.now() - waitStarted;
     let built: BuildResult | undefined;
     let failure: unknown;
     try {
@@ -168,7 +174,8 @@ export async function compileBundle(options: CompileOptions): Promise<CompiledBu
         await writeFile(staged, await readFile(built.bundle));
         await rename(staged, options.out);
         const { revision, config, files, warnings } = built;
-        return { path: options.out, revision, config, files, warnings, durationMs: performance.now() - started };
+        const durationMs = performance.now() - started - settleWaitMs;
+        return { path: options.out, revision, config, files, warnings, durationMs, settleWaitMs };
       }
     } finally {
       if (built) await rm(built.work, { recursive: true, force: true });

@@ -91,7 +91,7 @@ function toModule(ast: Record<string, unknown>, file: string): ParsedModule {
 /**
  * Parses a Rego file with the real opa (`opa parse --format json`), so the
  * lint sees exactly the packages, rules and references opa compiles. Cached by
- * content. Undefined when opa cannot parse it: `opa build` reports that, located.
+ * content. Undefined when opa cannot parse it (`opa build` reports why, located).
  */
 export async function parseRegoModule(opa: string, file: string): Promise<ParsedModule | undefined> {
   const keyOf = async () => createHash("sha256").update(file).update("\0").update(await readFile(file)).digest("hex");

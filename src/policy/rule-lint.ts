@@ -83,11 +83,16 @@ function rulesPackageProblems(m: ParsedModule): PolicyDiagnostic[] {
  * a rule meant to deny or require approval cannot silently become an allow:
  * packages the decision never reaches (other than `*_test` packages), rule
  * names in toolgate.rules it does not read (helpers must start with `_`), and
- * decision rules written as functions. Reads the modules with `opa parse`.
+ * decision rules written as functions. Reads the modules with `opa parse`;
+ * meant to run on sources opa builds (a file it cannot parse is refused too).
  */
 export async function lintRules(opa: string, frameworkFiles: readonly string[], userFiles: readonly string[]): Promise<PolicyDiagnostic[]> {
-  const user = (await Promise.all(userFiles.map((f) => parseRegoModule(opa, f)))).filter((m) => m !== undefined);
-  const diagnostics: PolicyDiagnostic[] = [];
+  const parsed = await Promise.all(userFiles.map((f) => parseRegoModule(opa, f)));
+  const user = parsed.filter((m) => m !== undefined);
+  // Called once opa build succeeded: a file opa parse cannot read now would go unchecked, so it is refused.
+  const diagnostics: PolicyDiagnostic[] = userFiles
+    .filter((_, i) => parsed[i] === undefined)
+    .map((file) => ({ code: "rule_lint_failed", message: `opa parse could not read ${file}, so its rules were not checked`, location: { file, row: 1, col: 1 } }));
   const elsewhere = user.filter((m) => !isTestPackage(m.packagePath) && !startsWith(m.packagePath, RULES_PACKAGE));
   let read = new Set<string>([dotted(RULES_PACKAGE)]);
   if (elsewhere.length > 0) {

@@ -63,7 +63,7 @@ export interface ReloadedEvent {
   /** The revision that served before ("" when none did). */
   from: string;
   to: string;
-  /** opa build (or bundle read) time. */
+  /** opa build (or bundle read) time; waiting for the inputs to settle is not counted. */
   buildMs: number;
   /** WASM compile + instantiate time. */
   loadMs: number;
@@ -346,7 +346,7 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
           ...(this.source.capabilities ? { capabilities: this.source.capabilities } : {}),
         });
         warnings = built.warnings;
-        buildMs = performance.now() - started;
+        buildMs = performance.now() - started - built.settleWaitMs;
         revision = built.revision;
         hadConfig = built.config !== undefined;
         if (revision !== from) engine = await PolicyEngine.open(out);
