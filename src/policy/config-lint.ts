@@ -1,4 +1,4 @@
-import { isMap, isScalar, type Node } from "yaml";
+import { isAlias, isMap, isScalar, type Node } from "yaml";
 import type { LoadedPolicyConfig } from "./config.ts";
 import type { DeclaredTools } from "./declared-tools.ts";
 import type { PolicyDiagnostic, SourceLocation } from "./errors.ts";
@@ -10,20 +10,31 @@ export interface ConfigLintResult {
   warnings: PolicyDiagnostic[];
 }
 
+type Range = [number, number, number];
+
 interface NamedEntry {
   name: string;
   location: SourceLocation;
 }
 
-/** The keys of a YAML map, each located (1-based line and column of the key). */
-function keysOf(loaded: LoadedPolicyConfig, node: unknown): NamedEntry[] {
-  if (!isMap(node)) return [];
-  return node.items.flatMap((pair) => {
-    if (!isScalar(pair.key)) return [];
-    const range = (pair.key as Node).range;
-    const pos = range ? loaded.lines.linePos(range[0]) : { line: 0, col: 0 };
-    return [{ name: String(pair.key.value), location: { file: loaded.file, row: pos.line, col: pos.col } }];
-  });
+/**
+ * Where a key of the config sits in the YAML source: the key's line and column,
+ * else its nearest located parent (aliases are followed; a key reached only
+ * through one is located at the alias).
+ */
+function locateKey(loaded: LoadedPolicyConfig, keys: readonly string[]): SourceLocation {
+  let node: unknown = loaded.doc.contents;
+  let best: Range | undefined = (node as Node | null)?.range ?? undefined;
+  for (const key of keys) {
+    if (isAlias(node)) node = node.resolve(loaded.doc);
+    if (!isMap(node)) break;
+    const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
+    if (!pair) break;
+    best = (pair.key as Node).range ?? best;
+    node = pair.value;
+  }
+  const pos = best ? loaded.lines.linePos(best[0]) : { line: 1, col: 1 };
+  return { file: loaded.file, row: pos.line, col: pos.col };
 }
 
 /** Edit distance (insert, delete, substitute), for "did you mean". Names are at most 64 characters. */
@@ -67,9 +78,11 @@ export function lintConfigTools(
     warnings.push({ code: "config_missing", message: `no ${configFile}: the policy denies every tool call` });
     return { errors, warnings };
   }
-  const topLevel = keysOf(loaded, loaded.doc.get("tools", true));
-  const overrides = keysOf(loaded, loaded.doc.get("assistants", true)).flatMap((assistant) =>
-    keysOf(loaded, loaded.doc.getIn(["assistants", assistant.name, "tools"], true)).map((tool) => ({ ...tool, assistant: assistant.name })),
+  // Names come from the validated config (what the policy reads), locations from the YAML nodes.
+  const { config } = loaded;
+  const topLevel = Object.keys(config.tools ?? {}).map((name) => ({ name, location: locateKey(loaded, ["tools", name]) }));
+  const overrides = Object.entries(config.assistants ?? {}).flatMap(([assistant, entry]) =>
+    Object.keys(entry.tools ?? {}).map((name) => ({ name, assistant, location: locateKey(loaded, ["assistants", assistant, "tools", name]) })),
   );
   if (!declared) {
     warnings.push({

@@ -16,7 +16,7 @@ export interface InputStamps {
   readonly newestChangeMs: number;
 }
 
-/** Every policy input under `dir` (dot-files, dot-dirs and node_modules skipped, as the watcher does). */
+/** Every policy input under `dir` (dot-dirs and node_modules skipped, as compileBundle skips them; dot-files kept, since opa compiles them). */
 export async function policyInputsUnder(dir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (current: string): Promise<void> => {
@@ -27,10 +27,12 @@ export async function policyInputsUnder(dir: string): Promise<string[]> {
       return; // a directory that vanished: its absence shows in the stamps
     }
     for (const entry of entries) {
-      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
       const full = path.join(current, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (POLICY_INPUT.test(entry.name)) found.push(full);
+      if (!entry.isDirectory()) {
+        if (POLICY_INPUT.test(entry.name)) found.push(full);
+      } else if (!entry.name.startsWith(".") && entry.name !== "node_modules") {
+        await walk(full);
+      }
     }
   };
   await walk(dir);

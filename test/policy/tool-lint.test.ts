@@ -73,6 +73,22 @@ describe("toolgate.yaml tool names are checked against the declarations", () => 
     expect(far.diagnostics[0]!.message).toContain("declared: create_ticket, delete_customer");
   });
 
+  it("names reached through a YAML alias are checked too", async () => {
+    const { dir, regoDir } = await copy();
+    const aliased =
+      shipped.replace("    tools:\n      refund_order: { constraints: { max_amount: 100 } }", "    tools: &small\n      refund_ordr: { constraints: { max_amount: 100 } }") +
+      "  asst_other:\n    tools: *small\n";
+    expect(aliased).toContain("*small");
+    await writeConfig(regoDir, aliased);
+    const err = (await compileBundle({ regoDir, out: path.join(dir, "b.tar.gz") }).catch((e: unknown) => e)) as PolicyBuildError;
+    expect(err).toBeInstanceOf(PolicyBuildError);
+    const at = where(aliased, "refund_ordr");
+    expect(err.diagnostics.map((d) => [d.code, d.message.split(" names")[0], d.location?.row, d.location?.col])).toEqual([
+      ["config_tool_not_declared", "assistants.asst_abc123.tools", at.row, at.col],
+      ["config_tool_not_declared", "assistants.asst_other.tools", at.row, at.col],
+    ]);
+  });
+
   it("warnings (build succeeds): tool_not_configured, override_without_tool, tools_not_checked, config_missing", async () => {
     const { dir, regoDir } = await copy();
     const out = path.join(dir, "b.tar.gz");
