@@ -232,11 +232,13 @@ async function buildOnce(
       ...files, dataFile,
     ];
     // The rule lint reads only what production compiles (no *_test.rego): tests never serve.
-    const productionPolicy = includeTests ? policyFiles.filter((f) => !f.endsWith("_test.rego")) : policyFiles;
-    const productionFramework = frameworkFiles.filter((f) => !f.endsWith("_test.rego"));
+    const isTestFile = (f: string) => f.endsWith("_test.rego");
+    const productionPolicy = policyFiles.filter((f) => !isTestFile(f));
+    const policyTests = (includeTests ? policyFiles : (await regoFiles(options.regoDir, true)).map(display)).filter(isTestFile);
+    const productionFramework = frameworkFiles.filter((f) => !isTestFile(f));
     const [build, ruleProblems] = await Promise.allSettled([
       run(opa, args, { maxBuffer: 64 * 1024 * 1024 }),
-      lintRules(opa, productionFramework, productionPolicy),
+      lintRules(opa, productionFramework, productionPolicy, policyTests),
     ]);
     if (build.status === "rejected") {
       const diagnostics = await locatedErrors(opa, ["--capabilities", capabilities, ...files]);

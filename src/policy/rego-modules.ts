@@ -15,6 +15,15 @@ export interface ParsedRule {
   location: SourceLocation;
 }
 
+/** A reference to data whose leading segments are constant, e.g. `data.lib.cards.luhn(x)`: ["lib", "cards", "luhn"]. */
+export interface DataRef {
+  /** The constant segments after `data` (up to the first non-constant one); [] for a bare `data` or `data[x]`. */
+  path: string[];
+  location: SourceLocation;
+  /** The ref reaches further than `path` (a variable or computed segment follows). */
+  open: boolean;
+}
+
 /** What the rule lint needs of one Rego module: its package, rules and every data reference. */
 export interface ParsedModule {
   file: string;
@@ -23,11 +32,11 @@ export interface ParsedModule {
   packageLocation: SourceLocation;
   rules: ParsedRule[];
   /**
-   * Constant prefixes (after `data`) of every reference to data in imports,
-   * heads and bodies: `data.lib.cards.luhn(x)` gives ["lib", "cards", "luhn"],
-   * `data.toolgate.rules[kind]` gives ["toolgate", "rules"], a bare `data` gives [].
+   * Every reference to data in imports, heads and bodies: `data.…` refs, and
+   * refs through an import (`import data.lib.cards` then `cards.luhn(x)`) unless
+   * the import's name is also a local variable somewhere in the module.
    */
-  dataRefs: string[][];
+  dataRefs: DataRef[];
 }
 
 interface AstTerm {
@@ -44,34 +53,57 @@ function locationOf(node: unknown, file: string): SourceLocation {
   return { file, row: loc?.row ?? 0, col: loc?.col ?? 0 };
 }
 
-/** Collects the data references anywhere in an AST node; a ref's head var is not itself a bare `data`. */
-function collectDataRefs(node: unknown, out: string[][]): void {
+/** The constant string segments of ref terms, up to the first other one. */
+function constantPrefix(terms: readonly AstTerm[]): { path: string[]; open: boolean } {
+  const path: string[] = [];
+  for (const part of terms) {
+    if (part.type !== "string" || typeof part.value !== "string") return { path, open: true };
+    path.push(part.value);
+  }
+  return { path, open: false };
+}
+
+/** Names used as plain variables anywhere (not as a ref's head): an import so named may be shadowed. */
+function plainVars(node: unknown, out: Set<string>): void {
   if (Array.isArray(node)) {
-    for (const item of node) collectDataRefs(item, out);
+    for (const item of node) plainVars(item, out);
+    return;
+  }
+  if (node === null || typeof node !== "object") return;
+  const term = node as AstTerm;
+  if (term.type === "var" && typeof term.value === "string") out.add(term.value);
+  if (term.type === "ref" && Array.isArray(term.value)) {
+    plainVars((term.value as unknown[]).slice(1), out);
+    return;
+  }
+  for (const value of Object.values(node)) plainVars(value, out);
+}
+
+/** Collects the data references anywhere in an AST node, following import names in `imports`. */
+function collectDataRefs(node: unknown, file: string, imports: ReadonlyMap<string, string[]>, out: DataRef[]): void {
+  if (Array.isArray(node)) {
+    for (const item of node) collectDataRefs(item, file, imports, out);
     return;
   }
   if (node === null || typeof node !== "object") return;
   const term = node as AstTerm;
   if (term.type === "ref" && Array.isArray(term.value)) {
     const [head, ...rest] = term.value as AstTerm[];
-    if (head?.type === "var" && head.value === "data") {
-      const prefix: string[] = [];
-      for (const part of rest) {
-        if (part.type !== "string" || typeof part.value !== "string") break;
-        prefix.push(part.value);
-      }
-      out.push(prefix);
+    const base = head?.type === "var" && typeof head.value === "string" ? (head.value === "data" ? [] : imports.get(head.value)) : undefined;
+    if (base) {
+      const { path, open } = constantPrefix(rest);
+      out.push({ path: [...base, ...path], location: locationOf(term, file), open });
     } else {
-      collectDataRefs(head, out);
+      collectDataRefs(head, file, imports, out);
     }
-    collectDataRefs(rest, out);
+    collectDataRefs(rest, file, imports, out);
     return;
   }
   if (term.type === "var" && term.value === "data") {
-    out.push([]);
+    out.push({ path: [], location: locationOf(term, file), open: true });
     return;
   }
-  for (const value of Object.values(node)) collectDataRefs(value, out);
+  for (const value of Object.values(node)) collectDataRefs(value, file, imports, out);
 }
 
 function toModule(ast: Record<string, unknown>, file: string): ParsedModule {
@@ -82,9 +114,19 @@ function toModule(ast: Record<string, unknown>, file: string): ParsedModule {
     const name = String(rule.head?.ref?.[0]?.value ?? rule.head?.name ?? "");
     rules.push({ name, isFunction: (rule.head?.args?.length ?? 0) > 0, location: locationOf(rule, file) });
   }
-  const dataRefs: string[][] = [];
-  collectDataRefs(ast.imports ?? [], dataRefs);
-  collectDataRefs(ast.rules ?? [], dataRefs);
+  const locals = new Set<string>();
+  plainVars(ast.rules ?? [], locals);
+  const imports = new Map<string, string[]>();
+  for (const imp of (ast.imports ?? []) as Array<{ path?: AstTerm; alias?: string }>) {
+    const terms = Array.isArray(imp.path?.value) ? (imp.path.value as AstTerm[]) : [];
+    if (terms[0]?.type !== "var" || terms[0].value !== "data") continue;
+    const { path, open } = constantPrefix(terms.slice(1));
+    const name = imp.alias ?? path.at(-1);
+    if (!open && name !== undefined && !locals.has(name)) imports.set(name, path);
+  }
+  const dataRefs: DataRef[] = [];
+  collectDataRefs(ast.imports ?? [], file, new Map(), dataRefs);
+  collectDataRefs(ast.rules ?? [], file, imports, dataRefs);
   return { file, packagePath, packageLocation: locationOf(pkg, file), rules, dataRefs };
 }
 

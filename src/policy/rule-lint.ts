@@ -1,11 +1,13 @@
 import type { PolicyDiagnostic } from "./errors.ts";
-import { parseRegoModule, type ParsedModule } from "./rego-modules.ts";
+import { parseRegoModule, type DataRef, type ParsedModule } from "./rego-modules.ts";
 
 /** The package of custom rules, and the rules of it framework/toolgate/decision.rego reads (`_custom_outputs`). */
 export const RULES_PACKAGE = ["toolgate", "rules"];
 export const CUSTOM_RULE_KINDS: readonly string[] = ["deny", "require_approval", "sanitize"];
 /** The package of the decision entrypoint: where reading starts. */
 const DECISION_PACKAGE = ["toolgate"];
+/** The only data a bundle carries besides its rules: toolgate.yaml (src/policy/compile.ts). */
+const CONFIG_DATA = ["toolgate", "config"];
 
 const dotted = (p: readonly string[]) => p.join(".");
 const startsWith = (a: readonly string[], prefix: readonly string[]) => prefix.every((s, i) => a[i] === s);
@@ -24,7 +26,7 @@ function readPackages(modules: readonly ParsedModule[]): Set<string> {
   const refs: string[][] = [];
   const visit = (key: string) => {
     read.add(key);
-    for (const m of packages.get(key) ?? []) refs.push(...m.dataRefs);
+    for (const m of packages.get(key) ?? []) refs.push(...m.dataRefs.map((r) => r.path));
   };
   visit(dotted(DECISION_PACKAGE));
   for (let grew = true; grew; ) {
@@ -79,14 +81,64 @@ function rulesPackageProblems(m: ParsedModule): PolicyDiagnostic[] {
 }
 
 /**
+ * Whether a data reference can ever be defined: a bundle's data is its rules
+ * plus toolgate.yaml, so a path no package or rule covers is always undefined
+ * (a typo there makes the rule using it silently never match).
+ */
+function defined(ref: DataRef, modules: readonly ParsedModule[]): boolean {
+  if (startsWith(ref.path, CONFIG_DATA)) return true;
+  return modules.some((m) => {
+    const p = m.packagePath;
+    if (startsWith(p, ref.path)) return true; // a namespace holding this package
+    if (!startsWith(ref.path, p)) return false;
+    return ref.path.length === p.length || m.rules.some((r) => r.name === ref.path[p.length]);
+  });
+}
+
+function undefinedRefs(refs: readonly DataRef[], modules: readonly ParsedModule[]): PolicyDiagnostic[] {
+  return refs
+    .filter((ref) => !defined(ref, modules))
+    .map((ref) => ({
+      code: "rule_ref_undefined",
+      message:
+        `data.${ref.path.join(".")}${ref.open ? "…" : ""} is defined by no rule or package of the policy, so it is always undefined ` +
+        `and what uses it never matches (a misspelt name, or a rule only in a *_test.rego file, which production leaves out)`,
+      location: ref.location,
+    }));
+}
+
+/** A *_test.rego file is left out of production builds: decision rules in it would never serve. */
+function testFileProblems(m: ParsedModule): PolicyDiagnostic[] {
+  if (isTestPackage(m.packagePath) || !startsWith(m.packagePath, RULES_PACKAGE)) return [];
+  const sub = m.packagePath[RULES_PACKAGE.length];
+  const decisionRules =
+    sub === undefined
+      ? m.rules.filter((r) => CUSTOM_RULE_KINDS.includes(r.name))
+      : CUSTOM_RULE_KINDS.includes(sub)
+        ? [{ name: sub, location: m.packageLocation }]
+        : [];
+  return decisionRules.map(({ name, location }) => ({
+    code: "rule_not_read",
+    message: `toolgate.rules.${name} is in a *_test.rego file, which policy builds leave out, so it never decides: move it to another file`,
+    location,
+  }));
+}
+
+/**
  * Refuses Rego that would be compiled but never read by the decision, so that
  * a rule meant to deny or require approval cannot silently become an allow:
  * packages the decision never reaches (other than `*_test` packages), rule
- * names in toolgate.rules it does not read (helpers must start with `_`), and
- * decision rules written as functions. Reads the modules with `opa parse`;
+ * names in toolgate.rules it does not read (helpers must start with `_`),
+ * decision rules written as functions or put in a *_test.rego file, and
+ * references to data no rule defines. Reads the modules with `opa parse`;
  * meant to run on sources opa builds (a file it cannot parse is refused too).
  */
-export async function lintRules(opa: string, frameworkFiles: readonly string[], userFiles: readonly string[]): Promise<PolicyDiagnostic[]> {
+export async function lintRules(
+  opa: string,
+  frameworkFiles: readonly string[],
+  userFiles: readonly string[],
+  userTestFiles: readonly string[] = [],
+): Promise<PolicyDiagnostic[]> {
   const parsed = await Promise.all(userFiles.map((f) => parseRegoModule(opa, f)));
   const user = parsed.filter((m) => m !== undefined);
   // Called once opa build succeeded: a file opa parse cannot read now would go unchecked, so it is refused.
@@ -94,11 +146,16 @@ export async function lintRules(opa: string, frameworkFiles: readonly string[], 
     .filter((_, i) => parsed[i] === undefined)
     .map((file) => ({ code: "rule_lint_failed", message: `opa parse could not read ${file}, so its rules were not checked`, location: { file, row: 1, col: 1 } }));
   const elsewhere = user.filter((m) => !isTestPackage(m.packagePath) && !startsWith(m.packagePath, RULES_PACKAGE));
+  const refs = user.filter((m) => !isTestPackage(m.packagePath)).flatMap((m) => m.dataRefs);
   let read = new Set<string>([dotted(RULES_PACKAGE)]);
-  if (elsewhere.length > 0) {
-    // Only then is the reference graph (which needs the framework parsed) worth building.
+  if (elsewhere.length > 0 || refs.some((r) => !defined(r, user))) {
+    // Only then is the framework (parsed by opa) needed: for the reference graph and the framework's rules.
     const framework = (await Promise.all(frameworkFiles.map((f) => parseRegoModule(opa, f)))).filter((m) => m !== undefined);
     read = readPackages([...framework, ...user]);
+    diagnostics.push(...undefinedRefs(refs, [...framework, ...user]));
+  }
+  for (const m of await Promise.all(userTestFiles.map((f) => parseRegoModule(opa, f)))) {
+    if (m) diagnostics.push(...testFileProblems(m));
   }
   for (const m of user) {
     if (isTestPackage(m.packagePath)) continue;

@@ -83,6 +83,31 @@ describe("rules the decision never reads are refused", () => {
     });
   });
 
+  it("a reference to data no rule defines, and a decision rule in a *_test.rego file, are refused, located", async () => {
+    const { dir, regoDir } = await copy();
+    await writeFile(path.join(regoDir, "lib.rego"), "package lib.refunds\n\nis_refund if input.tool.name == \"refund_order\"\n");
+    await writeFile(
+      path.join(regoDir, "approvals.rego"),
+      [
+        "package toolgate.rules",
+        "",
+        "import data.lib.refunds",
+        "",
+        'require_approval contains {"code": "a", "message": "m"} if refunds.is_refnd',
+        "",
+        'require_approval contains {"code": "b", "message": "m"} if data.lib.refunds.is_refund',
+        "",
+        'require_approval contains {"code": "c", "message": "m"} if data.toolgate.config.tools.refund_order.effect == "allow"',
+        "",
+      ].join("\n"),
+    );
+    await writeFile(path.join(regoDir, "refunds_test.rego"), 'package toolgate.rules\n\ndeny contains {"code": "d", "message": "m"} if true\n');
+    const err = await buildError(regoDir, path.join(dir, "b.tar.gz"));
+    expect(located(err)).toEqual(["approvals.rego:5:60 rule_ref_undefined", "refunds_test.rego:3:1 rule_not_read"]);
+    expect(err.message).toMatch(/data\.lib\.refunds\.is_refnd is defined by no rule or package/);
+    expect(err.message).toMatch(/toolgate\.rules\.deny is in a \*_test\.rego file/);
+  });
+
   it("every rule name the lint accepts changes decisions (the list matches decision.rego)", async () => {
     expect([...CUSTOM_RULE_KINDS].sort()).toEqual(["deny", "require_approval", "sanitize"]);
     const { dir, regoDir } = await copy();
