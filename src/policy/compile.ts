@@ -231,7 +231,8 @@ async function buildOnce(
       "-o", bundle,
       ...files, dataFile,
     ];
-    // The rule lint reads only what production compiles (no *_test.rego): tests never serve.
+    // The rule lint checks what production compiles (never *_test.rego files), and
+    // the policy's *_test.rego files only for decision rules that would be left out.
     const isTestFile = (f: string) => f.endsWith("_test.rego");
     const productionPolicy = policyFiles.filter((f) => !isTestFile(f));
     const policyTests = (includeTests ? policyFiles : (await regoFiles(options.regoDir, true)).map(display)).filter(isTestFile);
