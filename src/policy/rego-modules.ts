@@ -156,3 +156,17 @@ export async function parseRegoModule(opa: string, file: string): Promise<Parsed
   }
   return parsed;
 }
+
+/** Parses many files, a few opa processes at a time (the build runs opa alongside). */
+export async function parseRegoModules(opa: string, files: readonly string[], concurrency = 4): Promise<Array<ParsedModule | undefined>> {
+  const out: Array<ParsedModule | undefined> = new Array(files.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++;
+      out[i] = await parseRegoModule(opa, files[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  return out;
+}

@@ -1,5 +1,5 @@
 import type { PolicyDiagnostic } from "./errors.ts";
-import { parseRegoModule, type DataRef, type ParsedModule } from "./rego-modules.ts";
+import { parseRegoModules, type DataRef, type ParsedModule } from "./rego-modules.ts";
 
 /** The package of custom rules, and the rules of it framework/toolgate/decision.rego reads (`_custom_outputs`). */
 export const RULES_PACKAGE = ["toolgate", "rules"];
@@ -139,7 +139,7 @@ export async function lintRules(
   userFiles: readonly string[],
   userTestFiles: readonly string[] = [],
 ): Promise<PolicyDiagnostic[]> {
-  const parsed = await Promise.all(userFiles.map((f) => parseRegoModule(opa, f)));
+  const parsed = await parseRegoModules(opa, userFiles);
   const user = parsed.filter((m) => m !== undefined);
   // Called once opa build succeeded: a file opa parse cannot read now would go unchecked, so it is refused.
   const diagnostics: PolicyDiagnostic[] = userFiles
@@ -150,11 +150,11 @@ export async function lintRules(
   let read = new Set<string>([dotted(RULES_PACKAGE)]);
   if (elsewhere.length > 0 || refs.some((r) => !defined(r, user))) {
     // Only then is the framework (parsed by opa) needed: for the reference graph and the framework's rules.
-    const framework = (await Promise.all(frameworkFiles.map((f) => parseRegoModule(opa, f)))).filter((m) => m !== undefined);
+    const framework = (await parseRegoModules(opa, frameworkFiles)).filter((m) => m !== undefined);
     read = readPackages([...framework, ...user]);
     diagnostics.push(...undefinedRefs(refs, [...framework, ...user]));
   }
-  for (const m of await Promise.all(userTestFiles.map((f) => parseRegoModule(opa, f)))) {
+  for (const m of await parseRegoModules(opa, userTestFiles)) {
     if (m) diagnostics.push(...testFileProblems(m));
   }
   for (const m of user) {
