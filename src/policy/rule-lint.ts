@@ -125,10 +125,30 @@ function testFileProblems(m: ParsedModule): PolicyDiagnostic[] {
 }
 
 /**
+ * A policy module in one of the framework's own packages extends it: a rule
+ * there is read only if the framework defines that rule too, or something read
+ * references it (helpers starting with `_` are the author's business).
+ */
+function frameworkPackageProblems(m: ParsedModule, framework: readonly ParsedModule[], readRefs: readonly DataRef[]): PolicyDiagnostic[] {
+  const own = new Set(framework.filter((f) => dotted(f.packagePath) === dotted(m.packagePath)).flatMap((f) => f.rules.map((r) => r.name)));
+  return m.rules
+    .filter((rule) => !rule.name.startsWith("_") && !own.has(rule.name))
+    .filter((rule) => !readRefs.some((ref) => startsWith(ref.path, [...m.packagePath, rule.name])))
+    .map((rule) => ({
+      code: "rule_not_read",
+      message:
+        `${dotted(m.packagePath)}.${rule.name} is never read: ${dotted(m.packagePath)} is a framework package, which reads only the rules it defines ` +
+        `(${[...own].filter((n) => !n.startsWith("_")).sort().join(", ")}); custom rules go in package toolgate.rules (${kinds()})`,
+      location: rule.location,
+    }));
+}
+
+/**
  * Refuses Rego that would be compiled but never read by the decision, so that
  * a rule meant to deny or require approval cannot silently become an allow:
  * packages the decision never reaches (other than `*_test` packages), rule
- * names in toolgate.rules it does not read (helpers must start with `_`),
+ * names in toolgate.rules (or a framework package) it does not read (helpers
+ * must start with `_`),
  * decision rules written as functions or put in a *_test.rego file, and
  * references to data no rule defines. Reads the modules with `opa parse`;
  * meant to run on sources opa builds (a file it cannot parse is refused too).
@@ -148,12 +168,14 @@ export async function lintRules(
   const elsewhere = user.filter((m) => !isTestPackage(m.packagePath) && !startsWith(m.packagePath, RULES_PACKAGE));
   const refs = user.filter((m) => !isTestPackage(m.packagePath)).flatMap((m) => m.dataRefs);
   let read = new Set<string>([dotted(RULES_PACKAGE)]);
+  let framework: ParsedModule[] = [];
   if (elsewhere.length > 0 || refs.some((r) => !defined(r, user))) {
     // Only then is the framework (parsed by opa) needed: for the reference graph and the framework's rules.
-    const framework = (await parseRegoModules(opa, frameworkFiles)).filter((m) => m !== undefined);
+    framework = (await parseRegoModules(opa, frameworkFiles)).filter((m) => m !== undefined);
     read = readPackages([...framework, ...user]);
     diagnostics.push(...undefinedRefs(refs, [...framework, ...user]));
   }
+  const readRefs = [...framework, ...user].filter((m) => read.has(dotted(m.packagePath))).flatMap((m) => m.dataRefs);
   for (const m of await parseRegoModules(opa, userTestFiles)) {
     if (m) diagnostics.push(...testFileProblems(m));
   }
@@ -161,6 +183,8 @@ export async function lintRules(
     if (isTestPackage(m.packagePath)) continue;
     if (startsWith(m.packagePath, RULES_PACKAGE)) {
       diagnostics.push(...rulesPackageProblems(m));
+    } else if (framework.some((f) => dotted(f.packagePath) === dotted(m.packagePath))) {
+      diagnostics.push(...frameworkPackageProblems(m, framework, readRefs));
     } else if (!read.has(dotted(m.packagePath))) {
       diagnostics.push({
         code: "rule_package_not_read",

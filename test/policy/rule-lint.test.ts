@@ -108,6 +108,21 @@ describe("rules the decision never reads are refused", () => {
     expect(err.message).toMatch(/toolgate\.rules\.deny is in a \*_test\.rego file/);
   });
 
+  it("a rule added to a framework package is accepted only under a name the framework reads", async () => {
+    const { dir, regoDir } = await copy();
+    const rule = (name: string) =>
+      `package toolgate.constraints\n\n${name} contains {"code": "no_big_refunds", "message": "m"} if input.arguments.amount > 50\n`;
+    await writeFile(path.join(regoDir, "extra.rego"), rule("allow"));
+    const err = await buildError(regoDir, path.join(dir, "b.tar.gz"));
+    expect(located(err)).toEqual(["extra.rego:3:1 rule_not_read"]);
+    expect(err.message).toMatch(/toolgate\.constraints\.allow is never read: toolgate\.constraints is a framework package, which reads only the rules it defines \(.*deny.*\)/);
+
+    await writeFile(path.join(regoDir, "extra.rego"), rule("deny"));
+    const built = await compileBundle({ regoDir, out: path.join(dir, "ok.tar.gz") });
+    const gate = new Gate(await PolicyEngine.open(built.path), { tools: await shippedTools() });
+    expect(gate.evaluate(refundCall(60)).decision).toMatchObject({ effect: "deny", reasons: [{ code: "no_big_refunds" }] });
+  });
+
   it("every rule name the lint accepts changes decisions (the list matches decision.rego)", async () => {
     expect([...CUSTOM_RULE_KINDS].sort()).toEqual(["deny", "require_approval", "sanitize"]);
     const { dir, regoDir } = await copy();
