@@ -78,7 +78,11 @@ export async function loadPolicyConfig(file: string, displayName = file): Promis
 
 /** loadPolicyConfig, keeping the parsed document and its line index. */
 export async function readPolicyConfig(file: string, displayName = file): Promise<LoadedPolicyConfig> {
-  const source = await readFile(file, "utf8");
+  return parsePolicyConfig(await readFile(file, "utf8"), displayName);
+}
+
+/** Parses and validates toolgate.yaml's text (`file` names it in diagnostics). */
+export async function parsePolicyConfig(source: string, displayName: string): Promise<LoadedPolicyConfig> {
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
