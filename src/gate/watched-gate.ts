@@ -25,7 +25,10 @@ export class WatchedGate extends Gate {
 
   private constructor(options: WatchedGateOptions) {
     super(undefined, options);
-    this.watcher = new PolicyWatcher(this, options.policy, options);
+    // toolgate.yaml's tool names are checked against the tools this gate serves, unless the source names its own.
+    const policy: PolicySource =
+      "regoDir" in options.policy && options.policy.tools === undefined ? { ...options.policy, tools: options.tools } : options.policy;
+    this.watcher = new PolicyWatcher(this, policy, options);
   }
 
   /**

@@ -5,10 +5,14 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { CONFIG_FILE, loadPolicyConfig, type PolicyConfig } from "./config.ts";
+import { CONFIG_FILE, readPolicyConfig, type PolicyConfig } from "./config.ts";
+import { lintConfigTools } from "./config-lint.ts";
+import { declaredTools, readDeclaredTools, TOOLS_FILE, type NamedTool } from "./declared-tools.ts";
 import { DECISION_ENTRYPOINT } from "./engine.ts";
 import { PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
+import { sameStamps, settleInputs, stampInputs } from "./input-stamps.ts";
 import { opaBinary } from "./opa-binary.ts";
+import { lintRules } from "./rule-lint.ts";
 
 const run = promisify(execFile);
 const packageRoot = path.resolve(import.meta.dirname, "..", "..");
@@ -30,6 +34,14 @@ export interface CompileOptions {
   /** More Rego files to compile (policy test: the test files it was given). */
   extraFiles?: string[];
   capabilities?: string;
+  /**
+   * The tool declarations to check toolgate.yaml's tool names against: a
+   * tools.json path, or the declarations (e.g. a gate's tools). Default:
+   * <regoDir>/tools.json when it exists; without any, names are not checked (a warning).
+   */
+  tools?: string | readonly NamedTool[];
+  /** Build only once no input has changed for this long (default 0: build at once). */
+  settleMs?: number;
 }
 
 export interface CompiledBundle {
@@ -38,7 +50,12 @@ export interface CompiledBundle {
   config: PolicyConfig | undefined;
   /** The Rego files compiled, as given to opa (relative to cwd where possible). */
   files: string[];
+  /** What builds but may surprise: no toolgate.yaml, declared tools not configured, names not checked. */
+  warnings: PolicyDiagnostic[];
+  /** Build time, without the time spent waiting for the inputs to settle. */
   durationMs: number;
+  /** Time spent waiting for the inputs to hold still (settleMs). */
+  settleWaitMs: number;
 }
 
 async function regoFiles(dir: string, includeTests: boolean): Promise<string[]> {
@@ -101,27 +118,95 @@ function errorText(err: unknown): string {
   return `${stdout ?? ""}${stderr ?? ""}`.trim() || String(err);
 }
 
+/** Builds whose inputs keep changing under them are retried this many times, then refused. */
+const MAX_ATTEMPTS = 5;
+
+interface BuildResult {
+  work: string;
+  bundle: string;
+  revision: string;
+  config: PolicyConfig | undefined;
+  files: string[];
+  warnings: PolicyDiagnostic[];
+}
+
 /**
  * Compiles the framework plus a policy directory to a WASM bundle with the real
  * opa CLI. The revision is a content hash of everything that went in, so the
  * same sources always give the same revision.
+ *
+ * Every input (Rego, toolgate.yaml, tools.json, data files, the framework) is
+ * stamped (size, mtime, ctime, inode) once it has held still for `settleMs`,
+ * and again after the build: a build whose inputs changed under it is redone,
+ * so a bundle never mixes two versions of the sources. Before anything is
+ * written, rules the decision would never read and tool names tools.json does
+ * not declare are refused (located); what only makes the policy deny more is
+ * returned as `warnings`.
  */
 export async function compileBundle(options: CompileOptions): Promise<CompiledBundle> {
   const started = performance.now();
-  const opa = opaBinary();
   const capabilities = options.capabilities ?? CAPABILITIES_FILE;
   if (!existsSync(options.regoDir)) {
     throw new PolicyBuildError([{ code: "policy_dir_missing", message: `no policy directory at ${options.regoDir}` }]);
   }
+  const defaultTools = path.join(options.regoDir, TOOLS_FILE);
+  const tools = options.tools ?? (existsSync(defaultTools) ? defaultTools : undefined);
+  const stampDirs = [FRAMEWORK_DIR, options.regoDir];
+  const stampFiles = [capabilities, ...(options.extraFiles ?? []), ...(typeof tools === "string" ? [tools] : [])];
+  let settleWaitMs = 0;
+  for (let attempt = 1; ; attempt++) {
+    const waitStarted = performance.now();
+    const before = await settleInputs(stampDirs, stampFiles, options.settleMs ?? 0);
+    settleWaitMs += performance.now() - waitStarted;
+    let built: BuildResult | undefined;
+    let failure: unknown;
+    try {
+      built = await buildOnce(options, capabilities, tools);
+    } catch (err) {
+      failure = err;
+    }
+    const unchanged = sameStamps(before, await stampInputs(stampDirs, stampFiles));
+    try {
+      if (unchanged && built) {
+        await mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
+        // Rename within one filesystem is atomic: a watcher never sees half a bundle.
+        const staged = `${options.out}.${process.pid}.tmp`;
+        await writeFile(staged, await readFile(built.bundle));
+        await rename(staged, options.out);
+        const { revision, config, files, warnings } = built;
+        const durationMs = performance.now() - started - settleWaitMs;
+        return { path: options.out, revision, config, files, warnings, durationMs, settleWaitMs };
+      }
+    } finally {
+      if (built) await rm(built.work, { recursive: true, force: true });
+    }
+    if (unchanged) throw failure;
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new PolicyBuildError(
+        [{ code: "policy_inputs_changing", message: `the policy files changed during each of ${attempt} builds; nothing was built` }],
+        "policy inputs changing",
+      );
+    }
+  }
+}
+
+async function buildOnce(
+  options: CompileOptions,
+  capabilities: string,
+  tools: string | readonly NamedTool[] | undefined,
+): Promise<BuildResult> {
+  const opa = opaBinary();
   const includeTests = options.includeTests ?? false;
-  const files = [
-    ...(await regoFiles(FRAMEWORK_DIR, includeTests)),
-    ...(await regoFiles(options.regoDir, includeTests)),
-    ...(options.extraFiles ?? []),
-  ].map(display);
+  const frameworkFiles = (await regoFiles(FRAMEWORK_DIR, includeTests)).map(display);
+  const policyFiles = (await regoFiles(options.regoDir, includeTests)).map(display);
+  const files = [...frameworkFiles, ...policyFiles, ...(options.extraFiles ?? []).map(display)];
 
   const configPath = path.join(options.regoDir, CONFIG_FILE);
-  const config = existsSync(configPath) ? await loadPolicyConfig(configPath, display(configPath)) : undefined;
+  const loaded = existsSync(configPath) ? await readPolicyConfig(configPath, display(configPath)) : undefined;
+  const config = loaded?.config;
+  const declared =
+    tools === undefined ? undefined : typeof tools === "string" ? await readDeclaredTools(tools, display(tools)) : declaredTools(tools, "the gate's tools");
+  const configLint = lintConfigTools(loaded, declared, display(configPath));
 
   const hash = createHash("sha256");
   for (const file of [capabilities, ...files]) {
@@ -137,30 +222,39 @@ export async function compileBundle(options: CompileOptions): Promise<CompiledBu
     const dataFile = path.join(work, "data.json");
     await writeFile(dataFile, JSON.stringify({ toolgate: { config: config ?? {} } }));
     const entrypoints = [DECISION_ENTRYPOINT, ...(options.entrypoints ?? [])];
-    const tmpOut = path.join(work, "bundle.tar.gz");
+    const bundle = path.join(work, "bundle.tar.gz");
     const args = [
       "build", "-t", "wasm",
       ...entrypoints.flatMap((e) => ["-e", e]),
       "--capabilities", capabilities,
       "-r", revision,
-      "-o", tmpOut,
+      "-o", bundle,
       ...files, dataFile,
     ];
-    try {
-      await run(opa, args, { maxBuffer: 64 * 1024 * 1024 });
-    } catch (err) {
+    // The rule lint checks what production compiles (never *_test.rego files), and
+    // the policy's *_test.rego files only for decision rules that would be left out.
+    const isTestFile = (f: string) => f.endsWith("_test.rego");
+    const productionPolicy = policyFiles.filter((f) => !isTestFile(f));
+    const policyTests = (includeTests ? policyFiles : (await regoFiles(options.regoDir, true)).map(display)).filter(isTestFile);
+    const productionFramework = frameworkFiles.filter((f) => !isTestFile(f));
+    const [build, ruleProblems] = await Promise.allSettled([
+      run(opa, args, { maxBuffer: 64 * 1024 * 1024 }),
+      lintRules(opa, productionFramework, productionPolicy, policyTests),
+    ]);
+    if (build.status === "rejected") {
       const diagnostics = await locatedErrors(opa, ["--capabilities", capabilities, ...files]);
       throw new PolicyBuildError(
-        diagnostics.length > 0 ? diagnostics : [{ code: "opa_build_failed", message: errorText(err) }],
+        diagnostics.length > 0 ? diagnostics : [{ code: "opa_build_failed", message: errorText(build.reason) }],
       );
     }
-    await mkdir(path.dirname(path.resolve(options.out)), { recursive: true });
-    // Rename within one filesystem is atomic: a watcher never sees half a bundle.
-    const staged = `${options.out}.${process.pid}.tmp`;
-    await writeFile(staged, await readFile(tmpOut));
-    await rename(staged, options.out);
-  } finally {
+    if (ruleProblems.status === "rejected") throw ruleProblems.reason;
+    const refused = [...ruleProblems.value, ...configLint.errors];
+    if (refused.length > 0) {
+      throw new PolicyBuildError(refused, "policy refused: it would compile, but some of it would never apply");
+    }
+    return { work, bundle, revision, config, files, warnings: configLint.warnings };
+  } catch (err) {
     await rm(work, { recursive: true, force: true });
+    throw err;
   }
-  return { path: options.out, revision, config, files, durationMs: performance.now() - started };
 }

@@ -75,9 +75,27 @@ function describe(error: ErrorObject): string {
   return `${where}: ${error.message}`;
 }
 
+/** A validated toolgate.yaml with its YAML document, so that later checks can locate what they find. */
+export interface LoadedPolicyConfig {
+  config: PolicyConfig;
+  doc: Document;
+  lines: LineCounter;
+  /** The file name diagnostics use. */
+  file: string;
+}
+
 /** Reads and validates toolgate.yaml; every problem is a located diagnostic. */
 export async function loadPolicyConfig(file: string, displayName = file): Promise<PolicyConfig> {
-  const source = await readFile(file, "utf8");
+  return (await readPolicyConfig(file, displayName)).config;
+}
+
+/** loadPolicyConfig, keeping the parsed document and its line index. */
+export async function readPolicyConfig(file: string, displayName = file): Promise<LoadedPolicyConfig> {
+  return parsePolicyConfig(await readFile(file, "utf8"), displayName);
+}
+
+/** Parses and validates toolgate.yaml's text (`file` names it in diagnostics). */
+export async function parsePolicyConfig(source: string, displayName: string): Promise<LoadedPolicyConfig> {
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -102,5 +120,5 @@ export async function loadPolicyConfig(file: string, displayName = file): Promis
     });
     throw new PolicyBuildError(diagnostics, `${displayName} does not match the toolgate.yaml schema`);
   }
-  return config as PolicyConfig;
+  return { config: config as PolicyConfig, doc, lines, file: displayName };
 }

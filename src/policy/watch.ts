@@ -8,6 +8,7 @@ import { ToolgateError } from "../errors.ts";
 import { readBundle } from "./bundle.ts";
 import { compileBundle, FRAMEWORK_DIR } from "./compile.ts";
 import { CONFIG_FILE } from "./config.ts";
+import type { NamedTool } from "./declared-tools.ts";
 import { PolicyEngine } from "./engine.ts";
 import { BundleLoadError, describeThrown, formatDiagnostic, PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
 
@@ -30,6 +31,8 @@ export type PolicySource =
       capabilities?: string;
       /** Also watch the framework Rego shipped with toolgate (default true). */
       watchFramework?: boolean;
+      /** Tool declarations toolgate.yaml's tool names are checked against (compileBundle's `tools`). */
+      tools?: string | readonly NamedTool[];
     }
   | {
       /** A prebuilt bundle.tar.gz; read only once its size and mtime hold still. */
@@ -39,7 +42,11 @@ export type PolicySource =
 export interface WatchOptions {
   /** Quiet time after the last file event before a rebuild starts (default 150 ms). */
   debounceMs?: number;
-  /** Bundle mode: how long size and mtime must hold still before the bundle is read (default 100 ms). */
+  /**
+   * How long every input must hold still before it is built (Rego, toolgate.yaml,
+   * tools.json, data files) or, in bundle mode, read (default 1000 ms). A save
+   * that pauses for less than this between two halves is never built half-way.
+   */
   settleMs?: number;
   /** Where reloads and failures are logged (default: one line each on stderr); false for silence. */
   logger?: ReloadLogger | false;
@@ -56,13 +63,15 @@ export interface ReloadedEvent {
   /** The revision that served before ("" when none did). */
   from: string;
   to: string;
-  /** opa build (or bundle read) time. */
+  /** opa build (or bundle read) time; waiting for the inputs to settle is not counted. */
   buildMs: number;
   /** WASM compile + instantiate time. */
   loadMs: number;
   trigger: ReloadTrigger;
   /** The files whose changes led to this reload (watch trigger). */
   changed: string[];
+  /** The build's warnings (compileBundle's): the policy serves, but denies what may be expected to run. */
+  warnings: PolicyDiagnostic[];
 }
 
 export interface ReloadFailedEvent {
@@ -83,6 +92,7 @@ export interface ReloadUnchangedEvent {
   buildMs: number;
   trigger: ReloadTrigger;
   changed: string[];
+  warnings: PolicyDiagnostic[];
 }
 
 export type ReloadOutcome =
@@ -144,8 +154,9 @@ async function hasPolicyFiles(dir: string): Promise<{ config: boolean; rego: boo
  *
  * - Bursts of file events are debounced; one build runs at a time and changes
  *   during a build queue exactly one more.
- * - A build whose inputs changed while it ran is discarded (a half-written file
- *   that happened to compile never serves); the rebuild that follows decides.
+ * - A build starts only once every input has held still for settleMs, and one
+ *   whose inputs changed while it ran is discarded (a half-written file that
+ *   happened to compile never serves); the rebuild that follows decides.
  * - Anything that fails (opa errors, capabilities, toolgate.yaml, a corrupt
  *   bundle, the policy being deleted) leaves the previous revision serving and
  *   is reported through `reload_failed` and the logger.
@@ -174,7 +185,7 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
     this.target = target;
     this.source = source;
     this.debounceMs = options.debounceMs ?? 150;
-    this.settleMs = options.settleMs ?? 100;
+    this.settleMs = options.settleMs ?? 1000;
     this.logger = options.logger === false ? silentLogger : (options.logger ?? stderrLogger);
   }
 
@@ -314,6 +325,7 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
     let engine: PolicyEngine | undefined;
     let revision: string;
     let hadConfig = this.lastGoodHadConfig;
+    let warnings: PolicyDiagnostic[] = [];
     try {
       if ("bundle" in this.source) {
         const bundle = await this.readStableBundle(this.source.bundle);
@@ -329,9 +341,12 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
         const built = await compileBundle({
           regoDir,
           out,
+          settleMs: this.settleMs,
+          ...(this.source.tools ? { tools: this.source.tools } : {}),
           ...(this.source.capabilities ? { capabilities: this.source.capabilities } : {}),
         });
-        buildMs = performance.now() - started;
+        warnings = built.warnings;
+        buildMs = performance.now() - started - built.settleWaitMs;
         revision = built.revision;
         hadConfig = built.config !== undefined;
         if (revision !== from) engine = await PolicyEngine.open(out);
@@ -346,14 +361,15 @@ export class PolicyWatcher extends EventEmitter<PolicyWatcherEvents> {
     if (this.isClosed) return fail(closed(), true);
     this.changedPaths.clear();
     this.lastGoodHadConfig = hadConfig;
+    for (const warning of warnings) this.logger.error(`warning: ${formatDiagnostic(warning)}`);
     if (!engine) {
-      const event: ReloadUnchangedEvent = { revision, buildMs, trigger, changed };
+      const event: ReloadUnchangedEvent = { revision, buildMs, trigger, changed, warnings };
       this.logger.info(`policy rebuilt in ${Math.round(buildMs)} ms; revision ${revision} unchanged`);
       this.notify("unchanged", event);
       return { status: "unchanged", ...event };
     }
     this.target.use(engine);
-    const event: ReloadedEvent = { from, to: revision, buildMs, loadMs: performance.now() - started - buildMs, trigger, changed };
+    const event: ReloadedEvent = { from, to: revision, buildMs, loadMs: performance.now() - started - buildMs, trigger, changed, warnings };
     this.logger.info(
       `policy reloaded: revision ${from || "(none)"} -> ${revision} (build ${Math.round(buildMs)} ms, load ${Math.round(event.loadMs)} ms)`,
     );

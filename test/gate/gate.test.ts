@@ -101,9 +101,9 @@ describe("Gate fails closed", () => {
       path.join(dir, "rego", "conflict.rego"),
       [
         "package toolgate.rules", "", "import rego.v1", "",
-        'x := 1 if input.arguments.customer_id == "boom"', "",
-        'x := 2 if input.arguments.customer_id == "boom"', "",
-        'deny contains {"code": "never", "message": "never"} if x == 3', "",
+        '_x := 1 if input.arguments.customer_id == "boom"', "",
+        '_x := 2 if input.arguments.customer_id == "boom"', "",
+        'deny contains {"code": "never", "message": "never"} if _x == 3', "",
       ].join("\n"),
     );
     const built = await compileBundle({ regoDir: path.join(dir, "rego"), out: path.join(dir, "b.tar.gz") });

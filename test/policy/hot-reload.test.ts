@@ -23,6 +23,7 @@ describe("hot reload under continuous evaluation", () => {
       policy: { regoDir },
       logger: silent,
       debounceMs: 40,
+      settleMs: 30,
     });
     const reloaded: ReloadedEvent[] = [];
     const failed: ReloadFailedEvent[] = [];

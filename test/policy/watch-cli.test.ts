@@ -18,7 +18,7 @@ describe("policy watch", () => {
     cleanups.push(cleanup);
     const child = spawn(
       process.execPath,
-      [cliMain, "watch", "--rego", regoDir, "--out", path.join(dir, "bundle.tar.gz"), "--cases", seedCases, "--debounce", "50"],
+      [cliMain, "watch", "--rego", regoDir, "--out", path.join(dir, "bundle.tar.gz"), "--cases", seedCases, "--debounce", "50", "--settle", "50"],
       { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
     );
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));

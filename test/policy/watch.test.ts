@@ -31,6 +31,7 @@ async function setup(extra: { watch?: boolean; debounceMs?: number } = {}) {
     policy: { regoDir: copy.regoDir },
     logger: silent,
     debounceMs: extra.debounceMs ?? 50,
+    settleMs: 30,
     watch: extra.watch ?? true,
   });
   cleanups.push(copy.cleanup, () => gate.close());
@@ -138,7 +139,7 @@ describe("explicit reload()", () => {
     const copy = await policyCopy();
     cleanups.push(copy.cleanup);
     await writeConfig(copy.regoDir, BAD_YAML);
-    const err = await WatchedGate.start({ tools: await shippedTools(), policy: { regoDir: copy.regoDir }, logger: silent }).catch(
+    const err = await WatchedGate.start({ tools: await shippedTools(), policy: { regoDir: copy.regoDir }, logger: silent, settleMs: 30 }).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(PolicyBuildError);
@@ -291,7 +292,7 @@ describe("close()", () => {
     const before = process.getActiveResourcesInfo().length;
     const copy = await policyCopy();
     cleanups.push(copy.cleanup);
-    const gate = await WatchedGate.start({ tools: await shippedTools(), policy: { regoDir: copy.regoDir }, logger: silent, debounceMs: 20 });
+    const gate = await WatchedGate.start({ tools: await shippedTools(), policy: { regoDir: copy.regoDir }, logger: silent, debounceMs: 20, settleMs: 30 });
     expect(process.getActiveResourcesInfo().length).toBeGreaterThan(before);
     const outcome = nextOutcome(gate);
     await writeConfig(copy.regoDir, POLICY_B.config);

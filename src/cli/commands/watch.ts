@@ -26,6 +26,7 @@ interface WatchCliOptions {
   tools?: string;
   cases?: string[];
   debounce: number;
+  settle: number;
   once?: boolean;
 }
 
@@ -49,6 +50,7 @@ export function registerWatch(program: Command): void {
     )
     .option("--no-test", "do not run `policy test` after each build (only the JSON-lines cases)")
     .option("--debounce <ms>", "quiet time after a save before rebuilding", nonNegativeInt, 150)
+    .option("--settle <ms>", "how long every policy file must hold still before it is built (a half-written save is waited for)", nonNegativeInt, 1000)
     .option("--once", "build and run the cases once, then exit (1 when the build or a case fails)")
     .action(async (paths: string[], options: Omit<WatchCliOptions, "paths">) => {
       process.exitCode = await runWatch({ ...options, paths });
@@ -68,8 +70,10 @@ class Current {
 
 async function runWatch(options: WatchCliOptions): Promise<number> {
   const current = new Current();
-  const source: PolicySource = options.bundle ? { bundle: options.bundle } : { regoDir: options.rego, out: options.out };
-  const watcher = new PolicyWatcher(current, source, { debounceMs: options.debounce, logger: false });
+  const source: PolicySource = options.bundle
+    ? { bundle: options.bundle }
+    : { regoDir: options.rego, out: options.out, ...(options.tools ? { tools: options.tools } : {}) };
+  const watcher = new PolicyWatcher(current, source, { debounceMs: options.debounce, settleMs: options.settle, logger: false });
   const toolsFile = options.tools ?? defaultToolsFile(options.rego);
   let lastOk = true;
 
@@ -77,6 +81,9 @@ async function runWatch(options: WatchCliOptions): Promise<number> {
   let reporting: Promise<void> = Promise.resolve();
   const report = (outcome: ReloadOutcome | { status: "cases_changed" }) => {
     reporting = reporting.then(async () => {
+      if (outcome.status === "reloaded" || outcome.status === "unchanged") {
+        for (const warning of outcome.warnings) process.stderr.write(`policy: warning: ${formatDiagnostic(warning)}\n`);
+      }
       const { line, ok } = await describeOutcome(outcome, current, toolsFile, options);
       lastOk = ok;
       process.stdout.write(line);
