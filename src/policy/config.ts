@@ -13,7 +13,7 @@ export interface PolicyConfig {
 }
 
 export interface ToolRule {
-  effect: "allow" | "deny";
+  effect: "allow" | "deny" | "require_approval";
   reason?: string;
   constraints?: Record<string, unknown>;
 }
