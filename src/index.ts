@@ -5,7 +5,18 @@
 // the scripted OpenAI-compatible server for tests is "toolgate/testing".
 export { ToolgateError } from "./errors.ts";
 
-export type { ToolCall, ToolDeclaration, Surface } from "./gate/tool-call.ts";
+export type {
+  ToolCall,
+  ToolDeclaration,
+  AnyToolDeclaration,
+  ChatToolDeclaration,
+  FlatToolDeclaration,
+  CustomToolDeclaration,
+  HostedToolDeclaration,
+  FunctionDefinition,
+  Surface,
+} from "./gate/tool-call.ts";
+export { ToolDeclarationError } from "./gate/tool-declaration.ts";
 export type { InputDocument } from "./gate/input-document.ts";
 export type { Decision, Effect, Reason, ApprovalHint, PolicyDecision } from "./gate/decision.ts";
 export type { ApprovalOutcome, ApprovalStatus } from "./gate/approval-outcome.ts";
