@@ -27,7 +27,8 @@ export function toToolCall(value: unknown, where: string): ToolCall & { id: stri
   if (typeof c!.assistant_id !== "string") bad("assistant_id", "a string");
   if (typeof c!.tool !== "string") bad("tool", "a string (the tool name)");
   if (typeof c!.arguments !== "string") bad("arguments", "a string: the raw JSON text the model sent");
-  const id = c!.id ?? c!.call_id ?? "call";
+  // Unnamed calls are named by where they came from (file:line), so each is told apart in the output.
+  const id = c!.id ?? c!.call_id ?? where;
   return { id, ...caseToolCall({ ...(c as CaseCall), id }) };
 }
 

@@ -106,7 +106,7 @@ describe("engine load", () => {
   });
 
   it("a missing or corrupt bundle is a clear error", async () => {
-    const missing = await readBundle(path.join(work, "none.tar.gz")).catch((e: unknown) => e as Error);
+    const missing = (await readBundle(path.join(work, "none.tar.gz")).catch((e: unknown) => e)) as Error;
     // A library user has no --bundle flag: the message says what to build and with what.
     expect(missing.message).toMatch(/no policy bundle at .*`npx policy build` \(or compileBundle\(\)\)/);
     expect(missing.message).not.toContain("--");

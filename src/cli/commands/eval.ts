@@ -88,7 +88,8 @@ async function decideCalls(engine: PolicyEngine, source: string, options: EvalOp
     calls = (await loadCaseFile(source)).map((c) => ({ id: c.id, ...caseToolCall(c) }));
   } else {
     const documents = parseJsonDocuments(await readSource(source), source);
-    calls = documents.map((document, index) => toToolCall(document, documents.length > 1 ? `${source}:${index + 1}` : source));
+    const name = source === "-" ? "stdin" : source;
+    calls = documents.map((document, index) => toToolCall(document, documents.length > 1 ? `${name}:${index + 1}` : name));
   }
   return calls.map((call) => {
     const { decision } = gate.evaluate(call);
