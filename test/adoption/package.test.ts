@@ -41,35 +41,25 @@ function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...rest, PATH: [nodeBin, "/usr/bin", "/bin"].join(path.delimiter), TOOLGATE_OPA: opa, npm_config_update_notifier: "false", ...extra };
 }
 
-/** The README's TypeScript, as a user would write it in their project. */
-const APP = `import { readFileSync } from "node:fs";
-import OpenAI from "openai";
-import { Gate, ToolGuard, chatWithGate, type ToolDeclaration } from "toolgate";
-import { call, start } from "toolgate/testing";
-
-const tools = JSON.parse(readFileSync("policy/tools.json", "utf8")) as ToolDeclaration[];
-const gate = await Gate.open("build/bundle.tar.gz", { tools });
-const guard = new ToolGuard({
-  gate,
-  assistantId: "support",
-  tools: {
-    get_order: async ({ order_id }) => ({ order_id, status: "shipped" }),
-    delete_account: async () => "deleted",
-  },
-});
-
-// The scripted OpenAI-compatible server stands in for the API: the model asks for two calls, then answers.
-const server = await start({
-  script: { chat: [{ calls: [call("get_order", '{"order_id":"ord_1"}'), call("delete_account", '{"account_id":"a-1"}')] }, { text: "Done." }] },
-});
-const client = new OpenAI({ apiKey: "test", baseURL: \`\${server.url}/v1\` });
-const { completion, outcomes } = await chatWithGate(client, guard, { model: "gpt-4.1", messages: [{ role: "user", content: "Where is ord_1?" }] });
-console.log(JSON.stringify({ text: completion.choices[0]?.message.content, outcomes: outcomes.map((o) => [o.call.name, o.decision.effect, o.status]) }));
-await server.close();
-`;
+/** The README's "Use it in your project" section: its shell commands (after the install) and its TypeScript program. */
+async function readmeSection(): Promise<{ commands: string[]; program: string }> {
+  const readme = await readFile(path.join(repoRoot, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Use it in your project"), readme.indexOf("\n## ", readme.indexOf("## Use it in your project") + 3));
+  const block = (lang: string) => {
+    const match = new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(section);
+    if (!match) throw new Error(`README's "Use it in your project" has no \`\`\`${lang} block`);
+    return match[1]!;
+  };
+  const commands = block("sh")
+    .replace(/\\\n\s*/g, "")
+    .split("\n")
+    .map((line) => line.replace(/\s+#.*$/, "").trim())
+    .filter((line) => line !== "");
+  return { commands, program: block("ts") };
+}
 
 const TSCONFIG = {
-  compilerOptions: { target: "ES2024", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"], skipLibCheck: false },
+  compilerOptions: { target: "ES2024", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: ["node"], skipLibCheck: true },
   include: ["app.ts"],
 };
 
@@ -122,41 +112,49 @@ describe("adoption: npm pack -> install in a fresh project -> README commands", 
 
   it("runs the README's commands in the installed project: init, build, test (then a failing mutation), eval --fail-on deny", async () => {
     const npx = (args: string[], stdin?: string) => run("npx", ["--no-install", ...args], { cwd: project, ...(stdin === undefined ? {} : { stdin }) });
+    const sh = (command: string) => run("sh", ["-c", command], { cwd: project });
     expect((await npx(["policy", "--version"])).stdout.trim()).toBe("0.1.0");
 
-    // README: Use it in your project
-    const init = await npx(["policy", "init"]);
-    expect(init.code).toBe(0);
+    // The README's commands verbatim; its `npm install toolgate` is the offline install of the tarball above.
+    const { commands } = await readmeSection();
+    expect(commands[0]).toBe("npm install toolgate");
+    const [init, build, test, denied] = [commands[1]!, commands[2]!, commands[3]!, commands[4]!];
+    expect([init, build, test]).toEqual(["npx policy init", "npx policy build", "npx policy test"]);
+    expect(denied).toMatch(/^echo '.*' \| npx policy eval --call - --fail-on deny$/);
+    expect(commands).toHaveLength(5);
+
+    const initRun = await sh(init);
+    expect(initRun.code).toBe(0);
     const yaml = await readFile(path.join(project, "policy", "toolgate.yaml"), "utf8");
     // The editor schema is the one inside the installed package.
     expect(yaml.split("\n")[0]).toBe("# yaml-language-server: $schema=../node_modules/toolgate/schemas/toolgate-config.schema.json");
     expect(existsSync(path.join(project, "policy", "../node_modules/toolgate/schemas/toolgate-config.schema.json"))).toBe(true);
 
-    const build = await npx(["policy", "build"]);
-    expect(build.stdout).toMatch(/^built build\/bundle\.tar\.gz \(revision [0-9a-f]{16}\)/);
-    expect(build.code).toBe(0);
+    const buildRun = await sh(build);
+    expect(buildRun.stdout).toMatch(/^built build\/bundle\.tar\.gz \(revision [0-9a-f]{16}\)/);
+    expect(buildRun.code).toBe(0);
 
-    const test = await npx(["policy", "test"]);
-    expect(test.stdout).toContain("5 rego tests, 3 tool-call cases");
-    expect(test.stdout).toContain("8 passed, 0 failed");
-    expect(test.code).toBe(0);
+    const testRun = await sh(test);
+    expect(testRun.stdout).toContain("5 rego tests, 3 tool-call cases");
+    expect(testRun.stdout).toContain("8 passed, 0 failed");
+    expect(testRun.code).toBe(0);
 
-    const denied = await npx(["policy", "eval", "--call", "-", "--fail-on", "deny"], '{"assistant_id":"support","tool":"delete_account","arguments":"{\\"account_id\\":\\"a-1\\"}"}');
-    expect(denied.stdout).toMatch(/^deny +stdin: delete_account for support/);
-    expect(denied.code).toBe(1);
+    const deniedRun = await sh(denied);
+    expect(deniedRun.stdout).toMatch(/^deny +stdin: delete_account for support/);
+    expect(deniedRun.code).toBe(1);
     const allowed = await npx(["policy", "eval", "--call", "-", "--fail-on", "deny"], '{"assistant_id":"support","tool":"get_order","arguments":"{\\"order_id\\":\\"ord_1\\"}"}');
     expect(allowed.stdout).toMatch(/^allow +stdin: get_order for support/);
     expect(allowed.code).toBe(0);
 
     // A policy change the tests catch: refunds up to 1000 for everyone.
     await writeFile(path.join(project, "policy", "toolgate.yaml"), yaml.replace("constraints: { max_amount: 100 }", "constraints: { max_amount: 1000 }"));
-    const mutated = await npx(["policy", "test"]);
+    const mutated = await sh(test);
     expect(mutated.stdout).toMatch(/FAIL +data\.toolgate\.rules_test\.test_large_refund_denied/);
     expect(mutated.code).toBe(1);
   });
 
   it("type-checks and runs a TypeScript program that imports toolgate and gates a Chat Completions call", async () => {
-    await writeFile(path.join(project, "app.ts"), APP);
+    await writeFile(path.join(project, "app.ts"), (await readmeSection()).program);
     await writeFile(path.join(project, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
     const typecheck = await run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: project });
     expect(typecheck.stdout + typecheck.stderr).toBe("");
