@@ -59,6 +59,12 @@ export function gatedAgentTools(guard: ToolGuard, declarations: readonly AnyTool
 
 export interface GuardAgentToolsOptions extends AgentToolsOptions, Omit<ToolGuardOptions, "gate" | "tools"> {}
 
+/**
+ * Calls whose interruption a wrapped tool's own needsApproval asked for, per guard:
+ * resolveInterruptions must not let the policy's "no approval needed" approve them.
+ */
+const ownApprovalCalls = new WeakMap<ToolGuard, Set<string>>();
+
 /** What one execution of a wrapped tool needs to call the original: the SDK's run context and call details. */
 interface Invocation {
   runContext: RunContext<any>;
@@ -99,6 +105,7 @@ export function guardAgentTools<T extends Tool<any>>(
   );
   const { approvals, onOutcome, ...guardOptions } = options;
   const guard = new ToolGuard({ ...guardOptions, gate, tools: implementations });
+  ownApprovalCalls.set(guard, new Set());
   const wrapped = tools.map((t) => {
     const original = t.type === "function" ? originals.get(t.name) : undefined;
     if (!original) return t;
@@ -118,9 +125,13 @@ export function guardAgentTools<T extends Tool<any>>(
       },
       ...(approvals === "interrupt"
         ? {
-            needsApproval: async (runContext: RunContext<any>, input: unknown, callId?: string) =>
-              (await original.needsApproval(runContext, input, callId)) ||
-              guard.needsApproval(agentsCall(guard, original.name, callId ?? "", typeof input === "string" ? input : JSON.stringify(input))),
+            needsApproval: async (runContext: RunContext<any>, input: unknown, callId?: string) => {
+              if (await original.needsApproval(runContext, input, callId)) {
+                if (callId) ownApprovalCalls.get(guard)?.add(callId);
+                return true;
+              }
+              return guard.needsApproval(agentsCall(guard, original.name, callId ?? "", typeof input === "string" ? input : JSON.stringify(input)));
+            },
           }
         : {}),
     };
@@ -133,7 +144,10 @@ export function guardAgentTools<T extends Tool<any>>(
  * Resolves a paused run's interruptions for gated tools: asks the guard's
  * Approver about each, approves or rejects it on the run state, and records
  * each approval for exactly that call (id and arguments) so the resumed run
- * executes it once. Resume with `runner.run(agent, result.state)`.
+ * executes it once. Resume with `runner.run(agent, result.state)`. An
+ * interruption a guardAgentTools tool's own `needsApproval` raised, for a call
+ * the policy would not hold, is rejected (fail closed): approve those on the
+ * run state yourself instead of passing them here.
  */
 export async function resolveInterruptions(
   guard: ToolGuard,
@@ -147,7 +161,17 @@ export async function resolveInterruptions(
         result.state.reject(item, { message: guard.rejectionOutput(record) });
         return record;
       }
-      const record = await guard.preapprove(agentsCall(guard, raw.name, raw.callId, raw.arguments));
+      const call = agentsCall(guard, raw.name, raw.callId, raw.arguments);
+      // The tool itself asked for a person and the policy does not: nobody the guard knows has approved it.
+      if (ownApprovalCalls.get(guard)?.delete(raw.callId) && !(await guard.needsApproval(call))) {
+        const record: ApprovalOutcome = {
+          status: "rejected",
+          note: "the tool's own needsApproval asked for a person and the policy did not: resolveInterruptions approves only what the policy holds",
+        };
+        result.state.reject(item, { message: guard.rejectionOutput(record) });
+        return record;
+      }
+      const record = await guard.preapprove(call);
       if (record.status === "approved") result.state.approve(item);
       else result.state.reject(item, { message: guard.rejectionOutput(record) });
       return record;

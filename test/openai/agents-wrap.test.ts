@@ -109,6 +109,30 @@ describe("guardAgentTools: wrapping existing Agents SDK tools (real @openai/agen
     expect(r.ran.filter((x) => x.name === "send_email_blast")).toHaveLength(1);
   });
 
+  it("with approvals: interrupt, never approves on the policy's word a call the tool's own needsApproval held", async () => {
+    const server = await start({ script: { responses: [{ calls: [call("get_customer", '{"customer_id":"c-1"}', "call_get")] }, { text: "Done." }] } });
+    try {
+      const client = new OpenAI({ apiKey: "test", baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const runner = new Runner({ modelProvider: new OpenAIProvider({ openAIClient: client, useResponses: true }), tracingDisabled: true });
+      let ran = 0;
+      const careful = tool({ name: "get_customer", description: "Look up", parameters: z.object({ customer_id: z.string() }), needsApproval: true, execute: async () => (ran += 1, "found") });
+      const gate = await Gate.open(bundle, { tools: [careful] });
+      const asked: string[] = [];
+      const guarded = guardAgentTools([careful], gate, { approvals: "interrupt", assistantId: "asst_zzz", approver: callbackApprover((r) => (asked.push(r.call.name), { status: "approved" })) });
+      const agent = new Agent({ name: "support", model: "gpt-4.1", tools: guarded });
+      let result = await runner.run(agent, "Look up c-1");
+      expect(result.interruptions).toHaveLength(1);
+      const outcomes = await resolveInterruptions(guarded.guard, result);
+      expect(outcomes).toMatchObject([{ status: "rejected" }]);
+      result = await runner.run(agent, result.state);
+      expect(result.finalOutput).toBe("Done.");
+      expect(ran).toBe(0);
+      expect(asked).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("leaves hosted tools as they are and returns the guard", () => {
     const { tools } = appTools();
     const hosted = { type: "hosted_tool", name: "web_search", providerData: { type: "web_search" } } as const;
