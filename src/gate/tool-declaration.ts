@@ -91,6 +91,10 @@ function readOne(tool: AnyToolDeclaration, index: number): DeclaredTool | undefi
   const nested = raw.function;
   if (nested !== undefined && !isObject(nested)) throw new ToolDeclarationError(index, `${label(index, raw.name)}: "function" must be an object`);
   const definition = (nested ?? raw) as Partial<FunctionDefinition>;
+  // Both shapes at once with two names: which one the model calls depends on the API, so refuse to guess.
+  if (nested !== undefined && raw.name !== undefined && raw.name !== definition.name) {
+    throw new ToolDeclarationError(index, `${label(index, raw.name)}: names ${JSON.stringify(raw.name)} and function.name ${JSON.stringify(definition.name)} differ; use one shape`);
+  }
   if (typeof definition.name !== "string" || definition.name === "") {
     throw new ToolDeclarationError(index, `${label(index, undefined)}: a function tool needs a name: expected ${SHAPES}`);
   }

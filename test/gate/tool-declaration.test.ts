@@ -53,6 +53,7 @@ describe("tool declarations in every OpenAI shape", () => {
     [[{ name: "get_customer" }], /tool declaration \[0\] is not a tool declaration/],
     [[{ type: "function" }], /tool declaration \[0\]: a function tool needs a name/],
     [[{ type: "function", function: { parameters: {} } }], /tool declaration \[0\]: a function tool needs a name/],
+    [[{ type: "function", name: "a", function: { name: "b" } }], /tool declaration \[0\] \(a\): names "a" and function.name "b" differ/],
     [[mixed[0], { type: "fuction", name: "x" }], /tool declaration \[1\] \(x\): unknown tool type "fuction"/],
     [[mixed[0], { type: "function", name: "post", parameters: "string" }], /tool declaration \[1\] \(post\): parameters must be a JSON schema object/],
     [[mixed[0], { type: "function", name: "get_customer" }], /tool declaration \[1\] \(get_customer\): get_customer is already declared by tool declaration \[0\]/],
