@@ -15,6 +15,10 @@ const exec = promisify(execFile);
 // The project's pinned Node runs npm's scripts, npx and the installed bin (the system node may be older).
 const nodeBin = path.dirname(process.execPath);
 const opa = path.join(repoRoot, ".tools", "bin", "opa");
+// npm and npx as the user has them (the system's), found on this process's PATH outside this repo.
+const npmDir = (process.env.PATH ?? "")
+  .split(path.delimiter)
+  .find((dir) => dir !== "" && !path.resolve(dir).startsWith(repoRoot) && existsSync(path.join(dir, "npm")));
 const tsc = path.join(repoRoot, "node_modules", "typescript", "bin", "tsc");
 
 interface Run {
@@ -38,7 +42,8 @@ async function run(command: string, args: string[], options: { cwd: string; env?
 /** What a user's shell has: Node on PATH, opa named by TOOLGATE_OPA (the README's way), nothing of this repo's PATH. */
 function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const { TOOLGATE_POLICY_DIR: _dir, TOOLGATE_OPA: _opa, ...rest } = process.env;
-  return { ...rest, PATH: [nodeBin, "/usr/bin", "/bin"].join(path.delimiter), TOOLGATE_OPA: opa, npm_config_update_notifier: "false", ...extra };
+  const PATH = [nodeBin, ...(npmDir ? [npmDir] : []), "/usr/bin", "/bin"].join(path.delimiter);
+  return { ...rest, PATH, TOOLGATE_OPA: opa, npm_config_update_notifier: "false", ...extra };
 }
 
 /** The README's "Use it in your project" section: its shell commands (after the install) and its TypeScript program. */
