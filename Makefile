@@ -25,7 +25,7 @@ typecheck: setup
 	npm run typecheck
 
 lint-rego: setup
-	opa fmt --list --fail framework rego
+	opa fmt --list --fail framework rego templates
 	opa check --strict --ignore tools.json --ignore toolgate.yaml framework rego
 
 # The import graph of src/: no cycles, audit a leaf, data flowing one way (.dependency-cruiser.cjs).

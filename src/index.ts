@@ -5,7 +5,19 @@
 // the scripted OpenAI-compatible server for tests is "toolgate/testing".
 export { ToolgateError } from "./errors.ts";
 
-export type { ToolCall, ToolDeclaration, Surface, ToolType } from "./gate/tool-call.ts";
+export type {
+  ToolCall,
+  ToolDeclaration,
+  AnyToolDeclaration,
+  ChatToolDeclaration,
+  FlatToolDeclaration,
+  CustomToolDeclaration,
+  HostedToolDeclaration,
+  FunctionDefinition,
+  Surface,
+  ToolType,
+} from "./gate/tool-call.ts";
+export { ToolDeclarationError } from "./gate/tool-declaration.ts";
 export type { ToolRef } from "./gate/tool-ref.ts";
 export type { InputDocument } from "./gate/input-document.ts";
 export type { Decision, Effect, Reason, ApprovalHint, PolicyDecision } from "./gate/decision.ts";

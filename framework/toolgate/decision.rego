@@ -46,7 +46,7 @@ decision := {
 
 deny_reasons := (((_base_deny | _reasons(constraints.deny)) | _reasons(_valid_custom("deny"))) | _rule_errors) | _sanitize_conflicts
 
-approval_reasons := (_reasons(constraints.require_approval) | _reasons(_valid_custom("require_approval"))) | _mcp_approval
+approval_reasons := (_base_approval | _reasons(constraints.require_approval)) | _reasons(_valid_custom("require_approval"))
 
 sanitize_reasons := _reasons(_sanitizations)
 
@@ -85,6 +85,7 @@ _base_deny contains {
 	not _is_mcp
 	not _allowed
 	not _denied
+	not _requires_approval
 }
 
 _base_deny contains {"code": "tool_denied", "message": _denied_message} if _denied
@@ -95,6 +96,16 @@ _base_deny contains {"code": "tool_denied", "message": _denied_message} if _deni
 _allowed if _configured.effect == "allow"
 
 _denied if _configured.effect == "deny"
+
+# effect: require_approval holds every call of the tool for a human; constraints
+# and custom rules still apply (a deny among them wins, deny > require_approval).
+_requires_approval if _configured.effect == "require_approval"
+
+_base_approval contains {"code": "tool_requires_approval", "message": _approval_message} if _requires_approval
+
+_approval_message := _configured.reason if {
+	is_string(_configured.reason)
+} else := sprintf("every call of %s needs approval", [_tool_display])
 
 _denied_message := _configured.reason if {
 	is_string(_configured.reason)

@@ -296,3 +296,69 @@ test_malformed_custom_output_denies if {
 		with data.toolgate.rules as {"sanitize": {{"code": "x", "message": "m", "field": "f"}}}
 	_codes(d5) == ["invalid_rule_output"]
 }
+
+# effect: require_approval
+
+_approval_config := {
+	"version": 1,
+	"tools": {
+		"wire_money": {"effect": "require_approval", "reason": "Wires are approved by finance.", "approval": {"approvers": ["finance"]}},
+		"close_account": {"effect": "require_approval", "constraints": {"max_amount": 10}},
+		"get_customer": {"effect": "allow"},
+	},
+	"assistants": {
+		"asst_trusted": {"tools": {"wire_money": {"effect": "allow"}}},
+		"asst_cautious": {"tools": {"get_customer": {"effect": "require_approval"}}},
+		"asst_locked": {"tools": {"wire_money": {"effect": "deny"}}},
+	},
+}
+
+test_require_approval_effect_holds_every_call if {
+	d := data.toolgate.decision with input as _input("asst_x", "wire_money", {"amount": 1}, {})
+		with data.toolgate.config as _approval_config
+		with data.toolgate.rules as {}
+	d == {
+		"effect": "require_approval",
+		"reasons": [{"code": "tool_requires_approval", "message": "Wires are approved by finance."}],
+		"arguments": {"amount": 1},
+		"approval": {"approvers": ["finance"], "summary": "wire_money for assistant asst_x: Wires are approved by finance."},
+	}
+}
+
+test_require_approval_default_message if {
+	d := data.toolgate.decision with input as _input("asst_x", "close_account", {"amount": 1}, {"max_amount": 10})
+		with data.toolgate.config as _approval_config
+		with data.toolgate.rules as {}
+	d.reasons == [{"code": "tool_requires_approval", "message": "every call of close_account needs approval"}]
+}
+
+# Constraints still apply: a deny among them wins over the approval.
+test_require_approval_effect_constraint_deny_wins if {
+	d := data.toolgate.decision with input as _input("asst_x", "close_account", {"amount": 11}, {"max_amount": 10})
+		with data.toolgate.config as _approval_config
+		with data.toolgate.rules as {}
+	d.effect == "deny"
+	_codes(d) == ["max_amount_exceeded"]
+}
+
+test_require_approval_effect_custom_deny_wins if {
+	d := data.toolgate.decision with input as _input("asst_x", "wire_money", {"amount": 1}, {})
+		with data.toolgate.config as _approval_config
+		with data.toolgate.rules as {"deny": {{"code": "no_wires", "message": "no"}}}
+	_codes(d) == ["no_wires"]
+}
+
+test_assistant_override_changes_require_approval_effect if {
+	allowed := data.toolgate.decision with input as _input("asst_trusted", "wire_money", {"amount": 1}, {})
+		with data.toolgate.config as _approval_config
+		with data.toolgate.rules as {}
+	allowed.effect == "allow"
+	denied := data.toolgate.decision with input as _input("asst_locked", "wire_money", {"amount": 1}, {})
+		with data.toolgate.config as _approval_config
+		with data.toolgate.rules as {}
+	_codes(denied) == ["tool_denied"]
+	held := data.toolgate.decision with input as _input("asst_cautious", "get_customer", {}, {})
+		with data.toolgate.config as _approval_config
+		with data.toolgate.rules as {}
+	_codes(held) == ["tool_requires_approval"]
+}

@@ -25,8 +25,6 @@ _mcp_server_named if is_object(data.toolgate.config.mcp_servers[input.tool.serve
 
 _mcp_server_named if is_object(data.toolgate.config.assistants[input.assistant_id].mcp_servers[input.tool.server_label])
 
-_mcp_requires_approval if _configured.effect == "require_approval"
-
 _base_deny contains {
 	"code": "mcp_server_not_allowed",
 	"message": sprintf("MCP server %s is not allowed for assistant %s", [_server_label, _assistant_id]),
@@ -43,15 +41,5 @@ _base_deny contains {
 	_mcp_server_named
 	not _allowed
 	not _denied
-	not _mcp_requires_approval
+	not _requires_approval
 }
-
-_mcp_approval contains {"code": "tool_requires_approval", "message": _mcp_approval_message} if {
-	_is_mcp
-	_mcp_server_named
-	_mcp_requires_approval
-}
-
-_mcp_approval_message := _configured.reason if {
-	is_string(_configured.reason)
-} else := sprintf("MCP tool %s on server %s requires approval", [_tool_name, _server_label])

@@ -106,10 +106,10 @@ test_mcp_require_approval if {
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
 	d.effect == "require_approval"
-	d.reasons == [{"code": "tool_requires_approval", "message": "MCP tool update_customer on server crm requires approval"}]
+	d.reasons == [{"code": "tool_requires_approval", "message": "every call of MCP tool update_customer on server crm needs approval"}]
 	d.approval == {
 		"timeout_seconds": 600,
-		"summary": "MCP tool update_customer on server crm for assistant asst_x: MCP tool update_customer on server crm requires approval",
+		"summary": "MCP tool update_customer on server crm for assistant asst_x: every call of MCP tool update_customer on server crm needs approval",
 	}
 }
 

@@ -3,7 +3,7 @@ import { ToolgateError } from "../errors.ts";
 /** No log file (current or rotated) exists at the given path. */
 export class AuditLogNotFoundError extends ToolgateError {
   constructor(path: string) {
-    super("audit_log_not_found", `no decision log at ${path}: pass --log FILE or set TOOLGATE_AUDIT_LOG`);
+    super("audit_log_not_found", `no decision log at ${path} (the path given to DecisionLog.open; for the CLI: --log FILE or TOOLGATE_AUDIT_LOG)`);
   }
 }
 

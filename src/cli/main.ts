@@ -1,9 +1,13 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerCommands } from "./commands/index.ts";
 import { reportFailure } from "./report-failure.ts";
 
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
 const program = new Command("policy")
+  .version(version, "-V, --version", "print the toolgate version")
   .description("Build, test, evaluate, watch and replay toolgate policies (Rego compiled to WASM).")
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();

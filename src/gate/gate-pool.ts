@@ -7,12 +7,13 @@ import type { ArgumentLimits } from "./parse-arguments.ts";
 import { refusal, type Evaluation } from "./pipeline.ts";
 import { GateReason } from "./reason-codes.ts";
 import type { DecisionRecorder } from "./recorder.ts";
-import type { ToolCall, ToolDeclaration } from "./tool-call.ts";
+import type { ToolCall, AnyToolDeclaration } from "./tool-call.ts";
+import { declaredTools } from "./tool-declaration.ts";
 
 export interface GatePoolOptions {
   /** The bundle every worker loads (build/bundle.tar.gz). */
   bundlePath: string;
-  tools: readonly ToolDeclaration[];
+  tools: readonly AnyToolDeclaration[];
   limits?: Partial<ArgumentLimits>;
   /** Decisions are recorded on the calling thread, in completion order. */
   recorder?: DecisionRecorder;
@@ -23,7 +24,7 @@ export interface GatePoolOptions {
 /** @internal messages between the pool and its workers */
 export interface WorkerInit {
   bundlePath: string;
-  tools: readonly ToolDeclaration[];
+  tools: readonly AnyToolDeclaration[];
   limits?: Partial<ArgumentLimits>;
 }
 /** @internal */
@@ -66,7 +67,10 @@ export class GatePool implements Decider {
   private closed = false;
 
   private constructor(options: GatePoolOptions) {
-    this.options = options;
+    // Workers get plain declarations (an Agents SDK tool() holds functions, which do not cross threads);
+    // reading them here also makes a bad declaration a ToolDeclarationError before any worker starts.
+    const tools: AnyToolDeclaration[] = declaredTools(options.tools).map(({ name, parameters }) => ({ type: "function", name, parameters }));
+    this.options = { ...options, tools };
     this.bundlePath = options.bundlePath;
   }
 

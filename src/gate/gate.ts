@@ -6,11 +6,11 @@ import { knownInputDocument } from "./input-document.ts";
 import type { ArgumentLimits } from "./parse-arguments.ts";
 import { DecisionPipeline, LoadedRevision, type Evaluation } from "./pipeline.ts";
 import type { DecisionRecorder } from "./recorder.ts";
-import type { ToolCall, ToolDeclaration } from "./tool-call.ts";
+import type { ToolCall, AnyToolDeclaration } from "./tool-call.ts";
 
 export interface GateOptions {
   /** The tools the app offers the model, in OpenAI function-tool format. */
-  tools: readonly ToolDeclaration[];
+  tools: readonly AnyToolDeclaration[];
   limits?: Partial<ArgumentLimits>;
   recorder?: DecisionRecorder;
 }

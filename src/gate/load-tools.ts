@@ -1,14 +1,15 @@
 import { readFile } from "node:fs/promises";
-import type { ToolDeclaration } from "../gate/tool-call.ts";
+import type { AnyToolDeclaration } from "../gate/tool-call.ts";
 import { ToolgateError } from "../errors.ts";
+import { declaredTools, ToolDeclarationError } from "./tool-declaration.ts";
 
-/** Reads tool declarations: a JSON array in OpenAI's function-tool format. */
-export async function loadToolDeclarations(file: string): Promise<ToolDeclaration[]> {
+/** Reads tool declarations: a JSON array of OpenAI tool declarations, in any shape the gate accepts (ToolDeclaration). */
+export async function loadToolDeclarations(file: string): Promise<AnyToolDeclaration[]> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch {
-    throw new ToolgateError("tools_file_missing", `no tool declarations at ${file}: pass --tools FILE (a JSON array of function tools)`);
+    throw new ToolgateError("tools_file_missing", `no tool declarations at ${file} (a JSON array of the tools you pass OpenAI)`);
   }
   let tools: unknown;
   try {
@@ -17,11 +18,11 @@ export async function loadToolDeclarations(file: string): Promise<ToolDeclaratio
     throw new ToolgateError("tools_file_invalid", `${file} is not valid JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(tools)) throw new ToolgateError("tools_file_invalid", `${file} must hold a JSON array of tools`);
-  tools.forEach((tool: unknown, i) => {
-    const fn = (tool as { type?: unknown; function?: { name?: unknown } } | null)?.function;
-    if ((tool as { type?: unknown })?.type !== "function" || typeof fn?.name !== "string") {
-      throw new ToolgateError("tools_file_invalid", `${file}: tool [${i}] must be {"type":"function","function":{"name":...}}`);
-    }
-  });
-  return tools as ToolDeclaration[];
+  try {
+    declaredTools(tools);
+  } catch (err) {
+    if (err instanceof ToolDeclarationError) throw new ToolgateError("tools_file_invalid", `${file}: ${err.message}`);
+    throw err;
+  }
+  return tools as AnyToolDeclaration[];
 }

@@ -7,7 +7,7 @@ import { inputDocumentJson, type InputDocument } from "./input-document.ts";
 import { DEFAULT_ARGUMENT_LIMITS, parseArguments, type ArgumentLimits } from "./parse-arguments.ts";
 import { GateReason } from "./reason-codes.ts";
 import { ConstraintResolver, overlayConstraints } from "./resolve-constraints.ts";
-import { SURFACES, type ToolCall, type ToolDeclaration } from "./tool-call.ts";
+import { SURFACES, type ToolCall, type AnyToolDeclaration } from "./tool-call.ts";
 import { toolRef } from "./tool-ref.ts";
 import { ToolSchemas } from "./tool-schemas.ts";
 
@@ -64,7 +64,7 @@ export function refusal(reason: Reason, revision: string, started: number, args:
 
 export interface PipelineOptions {
   /** The tools the app offers the model; without them (replay without --tools) no schema is checked. */
-  tools?: readonly ToolDeclaration[];
+  tools?: readonly AnyToolDeclaration[];
   limits?: Partial<ArgumentLimits>;
 }
 

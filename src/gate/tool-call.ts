@@ -26,13 +26,47 @@ export interface ToolCall {
   context?: Record<string, unknown>;
 }
 
-/** A tool declaration in OpenAI's function-tool format (what the app passes the model). */
-export interface ToolDeclaration {
+/**
+ * A tool declaration as the app passes it to OpenAI, in any shape the
+ * adapters serve (src/gate/tool-declaration.ts reads them all):
+ * - Chat Completions and Assistants: `{type: "function", function: {name, parameters}}`;
+ * - Responses and the Agents SDK (a `tool()` is one): `{type: "function", name, parameters}`;
+ * - Responses custom tools: `{type: "custom", name}` (free-form input, decided as `{"input": text}`);
+ * - hosted tools (`{type: "code_interpreter"}`, `file_search`, `web_search`, `mcp`, ...):
+ *   accepted and ignored, the gate decides no function call for them.
+ */
+export type AnyToolDeclaration = ChatToolDeclaration | FlatToolDeclaration | CustomToolDeclaration | HostedToolDeclaration;
+
+/** A function tool in the Chat Completions / Assistants shape (what tools.json files hold). */
+export type ToolDeclaration = ChatToolDeclaration;
+
+/** The function-tool parts every function declaration shape carries. */
+export interface FunctionDefinition {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown> | null;
+  strict?: boolean | null;
+}
+
+/** Chat Completions / Assistants: the definition under `function`. */
+export interface ChatToolDeclaration {
   type: "function";
-  function: {
-    name: string;
-    description?: string;
-    parameters?: Record<string, unknown>;
-    strict?: boolean;
-  };
+  function: FunctionDefinition;
+}
+
+/** Responses / Agents SDK: the definition at the top level. */
+export interface FlatToolDeclaration extends FunctionDefinition {
+  type: "function";
+}
+
+/** Responses custom tool: free-form text input. */
+export interface CustomToolDeclaration {
+  type: "custom";
+  name: string;
+  description?: string;
+}
+
+/** A tool OpenAI runs itself (code_interpreter, file_search, web_search, mcp, ...). */
+export interface HostedToolDeclaration {
+  type: string;
 }

@@ -2,7 +2,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import type { Reason } from "./decision.ts";
 import { GateReason } from "./reason-codes.ts";
-import type { ToolDeclaration } from "./tool-call.ts";
+import type { AnyToolDeclaration } from "./tool-call.ts";
+import { declaredTools, ToolDeclarationError } from "./tool-declaration.ts";
 
 // ajv-formats ships CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -27,14 +28,18 @@ function describe(errors: ErrorObject[]): string {
 export class ToolSchemas {
   private readonly validators = new Map<string, ValidateFunction>();
 
-  constructor(tools: readonly ToolDeclaration[]) {
+  /** Throws ToolDeclarationError for a declaration it cannot read or a schema ajv cannot compile. */
+  constructor(tools: readonly AnyToolDeclaration[]) {
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormats(ajv);
-    for (const tool of tools) {
-      const name = tool.function.name;
-      if (this.validators.has(name)) throw new Error(`tool ${name} is declared twice`);
-      this.validators.set(name, ajv.compile(tool.function.parameters ?? { type: "object" }));
-    }
+    declaredTools(tools).forEach(({ name, parameters }) => {
+      try {
+        this.validators.set(name, ajv.compile(parameters));
+      } catch (err) {
+        const index = tools.findIndex((t) => (t as { name?: unknown }).name === name || (t as { function?: { name?: unknown } }).function?.name === name);
+        throw new ToolDeclarationError(index, `tool declaration [${index}] (${name}): its parameters are not a JSON schema ajv can compile: ${(err as Error).message}`);
+      }
+    });
   }
 
   has(name: string): boolean {

@@ -1,8 +1,11 @@
 // The only module that imports @openai/agents: it is an optional dependency.
-import { tool, type FunctionTool, type RunState, type RunToolApprovalItem } from "@openai/agents";
-import type { ToolCall, ToolDeclaration } from "../gate/tool-call.ts";
+import { randomUUID } from "node:crypto";
+import { tool, type FunctionTool, type RunContext, type RunState, type RunToolApprovalItem, type Tool } from "@openai/agents";
+import type { AnyToolDeclaration, ToolCall } from "../gate/tool-call.ts";
+import { declaredTools } from "../gate/tool-declaration.ts";
 import type { ApprovalOutcome } from "../gate/approval-outcome.ts";
-import type { CallOutcome, ToolGuard } from "../guard/tool-guard.ts";
+import type { Decider } from "../gate/decider.ts";
+import { ToolGuard, type CallOutcome, type ToolGuardOptions } from "../guard/tool-guard.ts";
 
 export interface AgentToolsOptions {
   /**
@@ -32,8 +35,8 @@ function agentsCall(guard: ToolGuard, name: string, callId: string, args: string
  * guard's tool map) with the effective arguments. Denials, rejections and tool
  * errors come back to the model as the tool's output.
  */
-export function gatedAgentTools(guard: ToolGuard, declarations: readonly ToolDeclaration[], options: AgentToolsOptions = {}): FunctionTool[] {
-  return declarations.map(({ function: fn }) =>
+export function gatedAgentTools(guard: ToolGuard, declarations: readonly AnyToolDeclaration[], options: AgentToolsOptions = {}): FunctionTool[] {
+  return declaredTools(declarations).map((fn) =>
     tool({
       name: fn.name,
       description: fn.description ?? fn.name,
@@ -54,11 +57,97 @@ export function gatedAgentTools(guard: ToolGuard, declarations: readonly ToolDec
   );
 }
 
+export interface GuardAgentToolsOptions extends AgentToolsOptions, Omit<ToolGuardOptions, "gate" | "tools"> {}
+
+/**
+ * Calls whose interruption a wrapped tool's own needsApproval asked for, per guard:
+ * resolveInterruptions must not let the policy's "no approval needed" approve them.
+ */
+const ownApprovalCalls = new WeakMap<ToolGuard, Set<string>>();
+
+/** What one execution of a wrapped tool needs to call the original: the SDK's run context and call details. */
+interface Invocation {
+  runContext: RunContext<any>;
+  details: Parameters<FunctionTool["invoke"]>[2];
+}
+
+/**
+ * Gates the Agents SDK tools you already have (`tool({...})` definitions):
+ * one line, `tools: guardAgentTools([getCustomer, refundOrder], gate, { approver })`.
+ * Each function tool is returned as a copy whose `invoke` first has the gate
+ * decide the model's raw arguments, then runs your tool's own `invoke` with the
+ * decision's effective arguments (sanitized ones for sanitize), or answers the
+ * model with the denial. Hosted tools are returned unchanged (the gate decides
+ * only function calls). Options are the ToolGuard's (approver, assistantId,
+ * context, ...) plus `approvals` and `onOutcome`; the returned array carries the
+ * ToolGuard behind it as `.guard`, for resolveInterruptions when
+ * `approvals: "interrupt"` pauses runs instead of asking inline.
+ */
+export function guardAgentTools<T extends Tool<any>>(
+  tools: readonly T[],
+  gate: Decider,
+  options: GuardAgentToolsOptions = {},
+): T[] & { guard: ToolGuard } {
+  const invocations = new Map<string, Invocation>();
+  const originals = new Map<string, FunctionTool<any, any, any>>();
+  for (const t of tools) if (t.type === "function") originals.set(t.name, t as unknown as FunctionTool<any, any, any>);
+  const implementations = Object.fromEntries(
+    [...originals].map(([name, original]) => [
+      name,
+      async (args: Record<string, unknown>, context: { call: ToolCall }) => {
+        const invocation = invocations.get(context.call.call_id);
+        if (!invocation) throw new Error(`no pending Agents SDK invocation for call ${context.call.call_id}`);
+        // A fresh details object: the SDK caches the model's parsed input per details object,
+        // and the tool must parse the effective (possibly sanitized) arguments instead.
+        return original.invoke(invocation.runContext, JSON.stringify(args), invocation.details ? { ...invocation.details } : undefined);
+      },
+    ]),
+  );
+  const { approvals, onOutcome, ...guardOptions } = options;
+  const guard = new ToolGuard({ ...guardOptions, gate, tools: implementations });
+  ownApprovalCalls.set(guard, new Set());
+  const wrapped = tools.map((t) => {
+    const original = t.type === "function" ? originals.get(t.name) : undefined;
+    if (!original) return t;
+    const copy: FunctionTool<any, any, any> = {
+      ...original,
+      invoke: async (runContext, input, details) => {
+        const raw = details?.toolCall;
+        const callId = raw?.callId || `toolgate_${randomUUID()}`;
+        invocations.set(callId, { runContext, details });
+        try {
+          const outcome = await guard.handle(agentsCall(guard, original.name, callId, raw?.arguments ?? input));
+          onOutcome?.(outcome);
+          return outcome.output;
+        } finally {
+          invocations.delete(callId);
+        }
+      },
+      ...(approvals === "interrupt"
+        ? {
+            needsApproval: async (runContext: RunContext<any>, input: unknown, callId?: string) => {
+              if (await original.needsApproval(runContext, input, callId)) {
+                if (callId) ownApprovalCalls.get(guard)?.add(callId);
+                return true;
+              }
+              return guard.needsApproval(agentsCall(guard, original.name, callId ?? "", typeof input === "string" ? input : JSON.stringify(input)));
+            },
+          }
+        : {}),
+    };
+    return copy as unknown as T;
+  });
+  return Object.assign(wrapped, { guard });
+}
+
 /**
  * Resolves a paused run's interruptions for gated tools: asks the guard's
  * Approver about each, approves or rejects it on the run state, and records
  * each approval for exactly that call (id and arguments) so the resumed run
- * executes it once. Resume with `runner.run(agent, result.state)`.
+ * executes it once. Resume with `runner.run(agent, result.state)`. An
+ * interruption a guardAgentTools tool's own `needsApproval` raised, for a call
+ * the policy would not hold, is rejected (fail closed): approve those on the
+ * run state yourself instead of passing them here.
  */
 export async function resolveInterruptions(
   guard: ToolGuard,
@@ -72,7 +161,17 @@ export async function resolveInterruptions(
         result.state.reject(item, { message: guard.rejectionOutput(record) });
         return record;
       }
-      const record = await guard.preapprove(agentsCall(guard, raw.name, raw.callId, raw.arguments));
+      const call = agentsCall(guard, raw.name, raw.callId, raw.arguments);
+      // The tool itself asked for a person and the policy does not: nobody the guard knows has approved it.
+      if (ownApprovalCalls.get(guard)?.delete(raw.callId) && !(await guard.needsApproval(call))) {
+        const record: ApprovalOutcome = {
+          status: "rejected",
+          note: "the tool's own needsApproval asked for a person and the policy did not: resolveInterruptions approves only what the policy holds",
+        };
+        result.state.reject(item, { message: guard.rejectionOutput(record) });
+        return record;
+      }
+      const record = await guard.preapprove(call);
       if (record.status === "approved") result.state.approve(item);
       else result.state.reject(item, { message: guard.rejectionOutput(record) });
       return record;

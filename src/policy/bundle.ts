@@ -43,7 +43,7 @@ export async function readBundle(file: string): Promise<Bundle> {
   try {
     await access(file);
   } catch {
-    throw new BundleLoadError(`no policy bundle at ${file}: run \`policy build\` first (or pass --bundle)`);
+    throw new BundleLoadError(`no policy bundle at ${file}: build one with \`npx policy build\` (or compileBundle()) and give its path`);
   }
   let entries: Map<string, Buffer>;
   try {

@@ -13,14 +13,10 @@ import { PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
 import { sameStamps, settleInputs, stampInputs } from "./input-stamps.ts";
 import { opaBinary } from "./opa-binary.ts";
 import { lintRules } from "./rule-lint.ts";
+import { CAPABILITIES_FILE, FRAMEWORK_DIR } from "./package-files.ts";
 
 const run = promisify(execFile);
-const packageRoot = path.resolve(import.meta.dirname, "..", "..");
-
-/** The framework Rego that every bundle is compiled with (package toolgate). */
-export const FRAMEWORK_DIR = path.join(packageRoot, "framework");
-/** Exactly the builtins the runtime provides (scripts/generate-capabilities.ts). */
-export const CAPABILITIES_FILE = path.join(packageRoot, "build", "capabilities.json");
+export { CAPABILITIES_FILE, FRAMEWORK_DIR } from "./package-files.ts";
 
 export interface CompileOptions {
   /** The user's policy directory: *.rego and toolgate.yaml. */
@@ -88,7 +84,7 @@ interface OpaCheckError {
 }
 
 /** opa check gives structured, located errors (opa build only prints text). */
-async function locatedErrors(opa: string, args: string[]): Promise<PolicyDiagnostic[]> {
+async function locatedErrors(opa: string, args: string[], capabilities: string): Promise<PolicyDiagnostic[]> {
   try {
     await run(opa, ["check", "--format", "json", ...args], { maxBuffer: 64 * 1024 * 1024 });
     return [];
@@ -101,7 +97,7 @@ async function locatedErrors(opa: string, args: string[]): Promise<PolicyDiagnos
       return (parsed.errors ?? []).map((e) => ({
         code: e.code,
         message: e.message.startsWith("undefined function")
-          ? `${e.message} (not a builtin the toolgate WASM runtime provides: see build/capabilities.json)`
+          ? `${e.message} (not a builtin the toolgate WASM runtime provides; the ones it does are listed in ${capabilities})`
           : e.message,
         ...(e.location
           ? { location: { file: e.location.file, row: e.location.row, col: e.location.col || (e.details?.idx ?? 0) + 1 } }
@@ -242,7 +238,7 @@ async function buildOnce(
       lintRules(opa, productionFramework, productionPolicy, policyTests),
     ]);
     if (build.status === "rejected") {
-      const diagnostics = await locatedErrors(opa, ["--capabilities", capabilities, ...files]);
+      const diagnostics = await locatedErrors(opa, ["--capabilities", capabilities, ...files], capabilities);
       throw new PolicyBuildError(
         diagnostics.length > 0 ? diagnostics : [{ code: "opa_build_failed", message: errorText(build.reason) }],
       );

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { didYouMean } from "./did-you-mean.ts";
 import { PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
 
 /** The declarative policy (toolgate.yaml); schemas/toolgate-config.schema.json is its contract. */
@@ -15,7 +16,7 @@ export interface PolicyConfig {
 }
 
 export interface ToolRule {
-  effect: "allow" | "deny";
+  effect: "allow" | "deny" | "require_approval";
   reason?: string;
   constraints?: Record<string, unknown>;
 }
@@ -38,7 +39,7 @@ let validator: ValidateFunction | undefined;
 async function configValidator(): Promise<ValidateFunction> {
   if (!validator) {
     const schema = JSON.parse(await readFile(schemaPath, "utf8")) as Record<string, unknown>;
-    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    validator = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   }
   return validator;
 }
@@ -69,7 +70,11 @@ function locate(doc: Document, lines: LineCounter, error: ErrorObject): { row: n
 function describe(error: ErrorObject): string {
   const where = error.instancePath === "" ? "the document" : error.instancePath.slice(1).replace(/\//g, ".");
   const extra = (error.params as { additionalProperty?: string }).additionalProperty;
-  if (extra !== undefined) return `${where}: unknown field "${extra}"`;
+  if (extra !== undefined) {
+    const known = Object.keys((error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+    const suggestion = didYouMean(extra, known);
+    return `${where}: unknown field "${extra}"${suggestion ? ` (did you mean "${suggestion}"?)` : known.length > 0 ? ` (known: ${known.join(", ")})` : ""}`;
+  }
   const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
   if (allowed) return `${where}: ${error.message} (${allowed.map((v) => JSON.stringify(v)).join(", ")})`;
   return `${where}: ${error.message}`;

@@ -4,10 +4,12 @@ import { PolicyBuildError } from "./errors.ts";
 /** The tool declarations that go with a policy directory: <dir>/tools.json. */
 export const TOOLS_FILE = "tools.json";
 
-/** What the build needs of a tool declaration (OpenAI function-tool format): its name. */
-export interface NamedTool {
-  function: { name: string };
-}
+/**
+ * What the build needs of a tool declaration: its name, in any shape the gate
+ * accepts (Chat/Assistants `{function: {name}}`, Responses/Agents `{type: "function", name}`,
+ * `{type: "custom", name}`). Hosted tools (other types) have no name to check and are skipped.
+ */
+export type NamedTool = { readonly type?: string; readonly name?: string; readonly function?: { readonly name?: string } } | object;
 
 /** Where the build takes the declared tool names from, for messages. */
 export interface DeclaredTools {
@@ -40,8 +42,11 @@ export function declaredTools(
 ): DeclaredTools {
   const names = new Set<string>();
   tools.forEach((tool, i) => {
-    const name = (tool as { function?: { name?: unknown } } | null)?.function?.name;
-    if (typeof name !== "string") fail(`${source}: tool [${i}] has no function.name`);
+    const t = tool as { type?: unknown; name?: unknown; function?: { name?: unknown } } | null;
+    if (t === null || typeof t !== "object") return fail(`${source}: tool [${i}] is not a tool declaration`);
+    if (t.type !== undefined && t.type !== "function" && t.type !== "custom") return;
+    const name = t.function?.name ?? t.name;
+    if (typeof name !== "string") fail(`${source}: tool [${i}] has no name (function.name or name)`);
     names.add(name as string);
   });
   return { names, source };

@@ -4,6 +4,7 @@ import type { PolicyConfig } from "./config.ts";
 import { hostBuiltins, providedBuiltinNames } from "./builtins/index.ts";
 import { BundleLoadError, PolicyEvaluationError, describeThrown } from "./errors.ts";
 import { importedBuiltins } from "./imported-builtins.ts";
+import { CAPABILITIES_FILE } from "./package-files.ts";
 
 export const DECISION_ENTRYPOINT = "toolgate/decision";
 
@@ -71,7 +72,7 @@ export class PolicyEngine {
     if (missing.length > 0) {
       throw new BundleLoadError(
         `${bundle.source}: the policy calls builtins this runtime does not provide: ${missing.join(", ")}. ` +
-          "Rebuild with `policy build`, which checks builtins against build/capabilities.json.",
+          `Rebuild it with \`npx policy build\` (or compileBundle()), which checks builtins against toolgate's list (${CAPABILITIES_FILE}).`,
       );
     }
     try {

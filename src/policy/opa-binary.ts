@@ -2,11 +2,14 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { OpaNotFoundError } from "./errors.ts";
 
+/** The opa release toolgate is built and tested with (tools/opa/go.mod). */
+export const OPA_VERSION = "1.22.2";
+
 const packageRoot = path.resolve(import.meta.dirname, "..", "..");
 
 /**
  * The opa CLI to compile with: $TOOLGATE_OPA, else the project's pinned copy
- * (.tools/bin/opa, installed by scripts/install-opa.sh), else `opa` on PATH.
+ * in a checkout of toolgate (.tools/bin/opa), else `opa` on PATH.
  */
 export function opaBinary(): string {
   const fromEnv = process.env.TOOLGATE_OPA;
@@ -21,7 +24,7 @@ export function opaBinary(): string {
     if (dir && existsSync(candidate)) return candidate;
   }
   throw new OpaNotFoundError(
-    "the opa CLI was not found: run `make setup` (builds the pinned opa with Go), " +
-      "or install opa v1 and put it on PATH, or set TOOLGATE_OPA to its path",
+    `the opa CLI was not found: install opa ${OPA_VERSION} (https://www.openpolicyagent.org/docs/latest/#running-opa, ` +
+      `or \`go install github.com/open-policy-agent/opa@v${OPA_VERSION}\`) and put it on PATH, or set TOOLGATE_OPA to its path`,
   );
 }

@@ -2,7 +2,7 @@ import type { Effect, Reason } from "../gate/decision.ts";
 import type { InputDocument } from "../gate/input-document.ts";
 import { DecisionPipeline, LoadedRevision } from "../gate/pipeline.ts";
 import { GateReason } from "../gate/reason-codes.ts";
-import type { ToolCall, ToolDeclaration, ToolType } from "../gate/tool-call.ts";
+import type { ToolCall, AnyToolDeclaration, ToolType } from "../gate/tool-call.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { argumentsWithheld, type DecisionRecord } from "../audit/decision-record.ts";
 import { readLog } from "../audit/read-log.ts";
@@ -69,7 +69,7 @@ export interface ReplayerOptions {
    * each record through the gate's checks after parsing (schema, tool declared,
    * sanitized arguments re-checked), so schema denies are re-evaluated too.
    */
-  tools?: readonly ToolDeclaration[];
+  tools?: readonly AnyToolDeclaration[];
 }
 
 /** Reason codes as a comparable key: order is not significant. */

@@ -57,7 +57,8 @@ export function toToolCall(value: unknown, where: string): ToolCall & { id: stri
   const tool = caseTool(written);
   if (typeof tool === "string") return bad("tool", `a string (the tool name) or {type, name, server_label?}: it ${tool}`);
   if (typeof c.arguments !== "string") return bad("arguments", "a string: the raw JSON text the model sent");
-  const id = c.id ?? c.call_id ?? "call";
+  // Unnamed calls are named by where they came from (file:line), so each is told apart in the output.
+  const id = c.id ?? c.call_id ?? where;
   const { name, ...ref } = tool;
   return { id, ...caseToolCall({ ...c, assistant_id: c.assistant_id, arguments: c.arguments, ...ref, tool: name, id }) };
 }

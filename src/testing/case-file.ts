@@ -54,16 +54,38 @@ const EXPECT_KEYS = new Set(["effect", "reasons", "arguments", "redacted", "appr
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export class CaseFileError extends ToolgateError {
-  constructor(message: string) {
-    super("case_file_invalid", message);
+  /** Every problem found, each `file:line: ...`; the message lists them all. */
+  readonly problems: string[];
+
+  constructor(problems: string | string[]) {
+    const list = typeof problems === "string" ? [problems] : problems;
+    super("case_file_invalid", list.length === 1 ? list[0]! : `${list.length} problems in case files:\n${list.map((p) => `  ${p}`).join("\n")}`);
+    this.problems = list;
   }
+}
+
+/** Runs `parse` on each item; a bad item is collected, not fatal, so one run reports every bad case. */
+function parseEach<T, R>(items: readonly T[], parse: (item: T, index: number) => R | undefined): R[] {
+  const problems: string[] = [];
+  const out: R[] = [];
+  items.forEach((item, index) => {
+    try {
+      const parsed = parse(item, index);
+      if (parsed !== undefined) out.push(parsed);
+    } catch (err) {
+      if (!(err instanceof CaseFileError)) throw err;
+      problems.push(...err.problems);
+    }
+  });
+  if (problems.length > 0) throw new CaseFileError(problems);
+  return out;
 }
 
 /**
  * Reads a case file: YAML or JSON (`{cases: [...]}` or a bare list), or JSON
  * lines (`.jsonl`, one case per line, the seeds' cases.jsonl format, where
  * `expect` is an effect and `redacted` may sit beside it). Every case is
- * checked the same way; errors name file:line.
+ * checked the same way; errors name file:line, and every bad case is reported at once.
  */
 export async function loadCaseFile(file: string): Promise<ToolCallCase[]> {
   let text: string;
@@ -79,9 +101,12 @@ function casesFromDocument(text: string, file: string): ToolCallCase[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = e.linePos?.[0];
-    throw new CaseFileError(`${file}${pos ? `:${pos.line}:${pos.col}` : ""}: not valid YAML/JSON: ${e.message.split("\n")[0]}`);
+    throw new CaseFileError(
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${file}${pos ? `:${pos.line}:${pos.col}` : ""}: not valid YAML/JSON: ${e.message.split("\n")[0]}`;
+      }),
+    );
   }
   /** The line of the deepest node along `path` that exists (a missing field: its case's line). */
   const lineOf = (path: Array<string | number>): number => {
@@ -101,23 +126,23 @@ function casesFromDocument(text: string, file: string): ToolCallCase[] {
   }
   if (!Array.isArray(list)) throw new CaseFileError(`${file}: a case file holds "cases": a list of tool-call cases`);
   const ids = new Map<string, number>();
-  return list.map((raw: unknown, index) => parseCase(raw, index, file, (field) => lineOf([...listPath, index, ...field]), ids));
+  return parseEach(list as unknown[], (raw, index) => parseCase(raw, index, file, (field) => lineOf([...listPath, index, ...field]), ids));
 }
 
 function casesFromJsonLines(text: string, file: string): ToolCallCase[] {
   const ids = new Map<string, number>();
-  const cases: ToolCallCase[] = [];
-  text.split("\n").forEach((line, index) => {
-    if (line.trim() === "") return;
+  let count = 0;
+  return parseEach(text.split("\n"), (line, index) => {
+    if (line.trim() === "") return undefined;
+    count += 1;
     let raw: unknown;
     try {
       raw = JSON.parse(line);
     } catch (err) {
       throw new CaseFileError(`${file}:${index + 1}: not valid JSON: ${(err as Error).message}`);
     }
-    cases.push(parseCase(seedFormat(raw), cases.length, file, () => index + 1, ids));
+    return parseCase(seedFormat(raw), count - 1, file, () => index + 1, ids);
   });
-  return cases;
 }
 
 /** The seeds' JSON-lines format keeps `redacted` beside `expect`; as a case it is part of the expectation. */

@@ -1,6 +1,6 @@
 import type { Decision } from "../gate/decision.ts";
 import { DecisionPipeline, LoadedRevision } from "../gate/pipeline.ts";
-import type { ToolDeclaration } from "../gate/tool-call.ts";
+import type { AnyToolDeclaration } from "../gate/tool-call.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { caseToolCall } from "./case-call.ts";
 import type { CaseExpectation, ToolCallCase } from "./case-file.ts";
@@ -16,7 +16,7 @@ export class CaseRunner {
   private readonly pipeline: DecisionPipeline;
   private readonly loaded: LoadedRevision;
 
-  constructor(engine: PolicyEngine, tools: readonly ToolDeclaration[]) {
+  constructor(engine: PolicyEngine, tools: readonly AnyToolDeclaration[]) {
     this.pipeline = new DecisionPipeline({ tools });
     this.loaded = new LoadedRevision(engine);
   }

@@ -3,6 +3,7 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { ToolgateError } from "../errors.ts";
 import { CONFIG_FILE } from "../policy/config.ts";
+import { findPolicyDir } from "../policy/policy-dir.ts";
 
 /**
  * What `policy test [paths...]` runs, found from the paths given:
@@ -10,7 +11,8 @@ import { CONFIG_FILE } from "../policy/config.ts";
  * - `.yaml`/`.yml`/`.json` files inside a directory named `cases` (at any depth),
  *   or named directly on the command line: tool-call case files.
  * The policy directory (compiled with the framework, and whose tools.json the
- * cases use) is --rego, else the first path holding a toolgate.yaml, else `rego`.
+ * cases use) is --rego, else the first path holding a toolgate.yaml, else the
+ * one every command finds (findPolicyDir: $TOOLGATE_POLICY_DIR, ./, policy/, rego/).
  * With no paths: the policy directory and `test/cases` (when it exists).
  */
 export interface Discovered {
@@ -44,11 +46,11 @@ async function walk(dir: string, underCases: boolean, out: Discovered): Promise<
 }
 
 export async function discover(paths: readonly string[], regoOption: string | undefined): Promise<Discovered> {
-  const given = paths.length > 0 ? [...paths] : [regoOption ?? "rego", ...(existsSync(DEFAULT_CASES_DIR) ? [DEFAULT_CASES_DIR] : [])];
+  const given = paths.length > 0 ? [...paths] : [findPolicyDir(regoOption), ...(existsSync(DEFAULT_CASES_DIR) ? [DEFAULT_CASES_DIR] : [])];
   const policyDir =
     regoOption ??
     given.find((p) => existsSync(path.join(p, CONFIG_FILE)) && statSync(p).isDirectory()) ??
-    "rego";
+    findPolicyDir();
   const out: Discovered = { policyDir, regoTestFiles: [], caseFiles: [] };
   for (const p of given) {
     if (!existsSync(p)) throw new ToolgateError("usage", `no such file or directory: ${p}`);

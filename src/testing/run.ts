@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadToolDeclarations } from "../gate/load-tools.ts";
-import type { ToolDeclaration } from "../gate/tool-call.ts";
-import { loadCaseFile, type ToolCallCase } from "./case-file.ts";
+import type { AnyToolDeclaration } from "../gate/tool-call.ts";
+import { CaseFileError, loadCaseFile, type ToolCallCase } from "./case-file.ts";
 import { CaseRunner } from "./case-runner.ts";
 import { compareWithOpa } from "./compare-opa.ts";
 import { discover } from "./discovery.ts";
@@ -38,8 +38,17 @@ export async function runPolicyTests(options: RunOptions): Promise<TestReport> {
   const { tests: allTests, files: testFiles } = await readRegoTests(found.regoTestFiles);
   const tests = allTests.filter((t) => selected(t.name));
   const cases: ToolCallCase[] = [];
-  for (const file of found.caseFiles) cases.push(...(await loadCaseFile(file)).filter((c) => selected(`${c.file}#${c.id}`)));
-  let tools: ToolDeclaration[] = [];
+  const caseProblems: string[] = [];
+  for (const file of found.caseFiles) {
+    try {
+      cases.push(...(await loadCaseFile(file)).filter((c) => selected(`${c.file}#${c.id}`)));
+    } catch (err) {
+      if (!(err instanceof CaseFileError)) throw err;
+      caseProblems.push(...err.problems);
+    }
+  }
+  if (caseProblems.length > 0) throw new CaseFileError(caseProblems);
+  let tools: AnyToolDeclaration[] = [];
   if (cases.length > 0) tools = await loadToolDeclarations(options.tools ?? path.join(found.policyDir, "tools.json"));
 
   const workDir = await mkdtemp(path.join(tmpdir(), "toolgate-test-"));

@@ -36,7 +36,10 @@ export function surfaceSuite(name: string, driver: Driver, open: () => Promise<{
       await Promise.all(servers.splice(0).map((s) => s.close()));
     });
 
-    async function converse(calls: FunctionCall[], options: { approver?: Approver; approvalTimeoutMs?: number; overrides?: Record<string, ToolFunction> } = {}) {
+    async function converse(
+      calls: FunctionCall[],
+      options: { approver?: Approver; approvalTimeoutMs?: number; overrides?: Record<string, ToolFunction>; assistantId?: string } = {},
+    ) {
       const turns: Turn<FunctionCall>[] = [{ calls }, { text: "Done." }];
       const server = await start({ script: { [driver.surface]: turns } });
       servers.push(server);
@@ -46,7 +49,7 @@ export function surfaceSuite(name: string, driver: Driver, open: () => Promise<{
       const guard = new ToolGuard({
         gate,
         tools,
-        assistantId: "asst_zzz",
+        assistantId: options.assistantId ?? "asst_zzz",
         onEvent: (e) => events.push(e),
         ...(options.approver ? { approver: options.approver } : {}),
         ...(options.approvalTimeoutMs ? { approvalTimeoutMs: options.approvalTimeoutMs } : {}),
@@ -144,6 +147,30 @@ export function surfaceSuite(name: string, driver: Driver, open: () => Promise<{
       const r2 = await converse([call("send_email_blast", BLAST, "call_blast")], { approver: smaller });
       expect(r2.ran).toEqual([{ name: "send_email_blast", args: { ...BLAST_ARGS, recipient_count: 80 } }]);
       expect(r2.outcomes[0]).toMatchObject({ recheck: { effect: "allow" } });
+    });
+
+    it("holds every call of a tool toolgate.yaml marks `effect: require_approval` (asst_cautious's refunds) for the approver", async () => {
+      const refund = '{"order_id":"o-1","amount":5}';
+      const asked: ApprovalRequest[] = [];
+      const approver = callbackApprover((request): ApprovalResponse => {
+        asked.push(request);
+        return request.call.call_id === "call_r1" ? { status: "approved", approver: "ann" } : { status: "rejected", approver: "ann" };
+      });
+      const r = await converse([call("refund_order", refund, "call_r1"), call("refund_order", refund, "call_r2")], { approver, assistantId: "asst_cautious" });
+      expect(asked.map((a) => a.reasons)).toEqual([
+        [{ code: "tool_requires_approval", message: "Refunds by this assistant are approved by a person." }],
+        [{ code: "tool_requires_approval", message: "Refunds by this assistant are approved by a person." }],
+      ]);
+      expect(r.ran).toEqual([{ name: "refund_order", args: { order_id: "o-1", amount: 5 } }]);
+      const byCall = [...r.outcomes].sort((a, b) => a.call.call_id.localeCompare(b.call.call_id));
+      expect(byCall.map((o) => [o.call.call_id, o.decision.effect, o.status])).toEqual([
+        ["call_r1", "require_approval", "ran"],
+        ["call_r2", "require_approval", "denied"],
+      ]);
+      expect(r.told("call_r2")).toMatchObject({ status: "denied", reasons: ["approval_rejected"] });
+      // The same tool for an assistant without the override runs without asking anyone.
+      const plain = await converse([call("refund_order", refund, "call_r3")], { approver: callbackApprover(() => ({ status: "rejected" })) });
+      expect(plain.outcomes).toMatchObject([{ status: "ran", decision: { effect: "allow" } }]);
     });
 
     it("decides every call of one turn and answers them together", async () => {

@@ -75,6 +75,7 @@ describe("policy build", () => {
     const err = await buildError();
     const unknown = err.diagnostics.find((d) => d.message.includes('unknown field "efect"'));
     expect(unknown?.code).toBe("config_invalid");
+    expect(unknown?.message).toContain('(did you mean "effect"?)');
     const line = text.split("\n").findIndex((l) => /^ +effect: allow/.test(l)) + 1;
     expect(unknown?.location).toEqual(expect.objectContaining({ row: line, col: expect.any(Number) }));
   });
@@ -105,7 +106,10 @@ describe("engine load", () => {
   });
 
   it("a missing or corrupt bundle is a clear error", async () => {
-    await expect(readBundle(path.join(work, "none.tar.gz"))).rejects.toThrow(/no policy bundle at .*run `policy build`/);
+    const missing = (await readBundle(path.join(work, "none.tar.gz")).catch((e: unknown) => e)) as Error;
+    // A library user has no --bundle flag: the message says what to build and with what.
+    expect(missing.message).toMatch(/no policy bundle at .*`npx policy build` \(or compileBundle\(\)\)/);
+    expect(missing.message).not.toContain("--");
     const junk = path.join(work, "junk.tar.gz");
     await writeFile(junk, "not a tarball");
     await expect(readBundle(junk)).rejects.toBeInstanceOf(BundleLoadError);

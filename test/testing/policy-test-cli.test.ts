@@ -136,6 +136,15 @@ describe("errors and options", () => {
     expect(typo.stderr).toContain('test/cases/more.yaml:5: case "typo": argument is not a case field');
   });
 
+  it("--coverage explains the alternative (opa test --coverage) instead of an unknown-option error", async () => {
+    const c = await copy();
+    const run = await policy(["test", "--coverage"], c.dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).not.toContain("unknown option");
+    expect(run.stderr).toContain("policy test has no --coverage");
+    expect(run.stderr).toContain("opa test --coverage <framework dir> <policy dir> --ignore tools.json --ignore toolgate.yaml");
+  });
+
   it("a test that cannot compile to WASM is an error with the reason; the other tests still run", async () => {
     const c = await copy();
     await c.write(

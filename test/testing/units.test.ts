@@ -93,6 +93,25 @@ describe("case files", () => {
   ])("rejects %s with file:line, case and field", async (_label, text, message) => {
     await expect(load("bad.yaml", text)).rejects.toThrow(message);
   });
+
+  it("reports every bad case of a file at once, not only the first", async () => {
+    const text = [
+      "cases:",
+      "  - {id: a, assistant_id: x, tool: t, arguments: 5, expect: allow}",
+      "  - {id: b, assistant_id: x, tool: t, arguments: '{}', expect: allow}",
+      "  - {id: c, assistant_id: x, tool: t, arguments: '{}', expect: maybe}",
+      "  - {id: d, assistant_id: x, tool: t, arguments: '{}', expecct: allow}",
+      "",
+    ].join("\n");
+    const err = (await load("many.yaml", text).catch((e: unknown) => e)) as { code: string; problems: string[]; message: string };
+    expect(err.code).toBe("case_file_invalid");
+    expect(err.problems).toEqual([
+      expect.stringMatching(/many\.yaml:2: case "a": arguments must be/),
+      expect.stringMatching(/many\.yaml:4: case "c": expect must be one of/),
+      expect.stringMatching(/many\.yaml:5: case "d": expecct is not a case field/),
+    ]);
+    expect(err.message).toMatch(/^3 problems in case files:/);
+  });
 });
 
 describe("keyedDiff", () => {

@@ -2,12 +2,14 @@ import type { Command } from "commander";
 import { registerAudit } from "./audit.ts";
 import { registerBuild } from "./build.ts";
 import { registerEval } from "./eval.ts";
+import { registerInit } from "./init.ts";
 import { registerReplay } from "./replay.ts";
 import { registerTest } from "./test.ts";
 import { registerWatch } from "./watch.ts";
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
+  registerInit(program);
   registerBuild(program);
   registerEval(program);
   registerAudit(program);

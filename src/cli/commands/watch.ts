@@ -11,7 +11,8 @@ import { CaseRunner } from "../../testing/case-runner.ts";
 import { DEFAULT_CASES_DIR } from "../../testing/discovery.ts";
 import { runPolicyTests } from "../../testing/run.ts";
 import { summaryLine } from "../../testing/types.ts";
-import { DEFAULT_BUNDLE, DEFAULT_REGO_DIR, defaultToolsFile } from "../defaults.ts";
+import { findPolicyDir } from "../../policy/policy-dir.ts";
+import { DEFAULT_BUNDLE, REGO_OPTION_HELP, defaultToolsFile } from "../defaults.ts";
 import { loadToolDeclarations } from "../../gate/load-tools.ts";
 
 /** Seed-format JSON-lines cases `policy watch` also runs when --cases is not given. */
@@ -39,7 +40,7 @@ export function registerWatch(program: Command): void {
         "(the located error when it fails). Ctrl-C stops.",
     )
     .argument("[paths...]", "what `policy test` runs (default: the policy dir and test/cases)")
-    .option("--rego <dir>", "policy directory: *.rego and toolgate.yaml", DEFAULT_REGO_DIR)
+    .option("--rego <dir>", REGO_OPTION_HELP)
     .option("--out <file>", "where each good build's bundle is written", DEFAULT_BUNDLE)
     .option("--bundle <file>", "watch a prebuilt bundle.tar.gz instead of building (reloaded when it is replaced)")
     .option("--tools <file>", "tool declarations (default: <rego>/tools.json)")
@@ -52,8 +53,8 @@ export function registerWatch(program: Command): void {
     .option("--debounce <ms>", "quiet time after a save before rebuilding", nonNegativeInt, 150)
     .option("--settle <ms>", "how long every policy file must hold still before it is built (a half-written save is waited for)", nonNegativeInt, 1000)
     .option("--once", "build and run the cases once, then exit (1 when the build or a case fails)")
-    .action(async (paths: string[], options: Omit<WatchCliOptions, "paths">) => {
-      process.exitCode = await runWatch({ ...options, paths });
+    .action(async (paths: string[], options: Omit<WatchCliOptions, "paths" | "rego"> & { rego?: string }) => {
+      process.exitCode = await runWatch({ ...options, rego: findPolicyDir(options.rego), paths });
     });
 }
 
