@@ -9,6 +9,7 @@ import { CONFIG_FILE, loadPolicyConfig, type PolicyConfig } from "./config.ts";
 import { DECISION_ENTRYPOINT } from "./engine.ts";
 import { PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
 import { opaBinary } from "./opa-binary.ts";
+import { readSecretRules, SECRET_RULES_FILE, type SecretRules } from "./secret-rules.ts";
 
 const run = promisify(execFile);
 const packageRoot = path.resolve(import.meta.dirname, "..", "..");
@@ -39,6 +40,15 @@ export interface CompiledBundle {
   /** The Rego files compiled, as given to opa (relative to cwd where possible). */
   files: string[];
   durationMs: number;
+}
+
+/**
+ * The bundle's base data: the config at data.toolgate.config and the secret
+ * rules at data.toolgate.secret_rules (left out when the rules file is missing
+ * or unusable, so that redact_secrets denies with secret_rules_missing).
+ */
+export function policyData(config: PolicyConfig | undefined, secretRules: SecretRules | undefined = readSecretRules()): Record<string, unknown> {
+  return { toolgate: { config: config ?? {}, ...(secretRules ? { secret_rules: secretRules } : {}) } };
 }
 
 async function regoFiles(dir: string, includeTests: boolean): Promise<string[]> {
@@ -123,19 +133,20 @@ export async function compileBundle(options: CompileOptions): Promise<CompiledBu
   const configPath = path.join(options.regoDir, CONFIG_FILE);
   const config = existsSync(configPath) ? await loadPolicyConfig(configPath, display(configPath)) : undefined;
 
+  const data = policyData(config, readSecretRules(SECRET_RULES_FILE));
   const hash = createHash("sha256");
   for (const file of [capabilities, ...files]) {
     hash.update(display(file)).update("\0").update(await readFile(file)).update("\0");
   }
-  hash.update(JSON.stringify(config ?? null));
+  hash.update(JSON.stringify(data));
   const revision = hash.digest("hex").slice(0, 16);
 
   const work = await mkdtemp(path.join(tmpdir(), "toolgate-build-"));
   try {
-    // The config becomes bundle data at data.toolgate.config; a file given to
-    // opa directly is merged at the data root.
+    // The config and the secret rules become bundle data under data.toolgate;
+    // a file given to opa directly is merged at the data root.
     const dataFile = path.join(work, "data.json");
-    await writeFile(dataFile, JSON.stringify({ toolgate: { config: config ?? {} } }));
+    await writeFile(dataFile, JSON.stringify(data));
     const entrypoints = [DECISION_ENTRYPOINT, ...(options.entrypoints ?? [])];
     const tmpOut = path.join(work, "bundle.tar.gz");
     const args = [
