@@ -64,6 +64,12 @@ export interface DecisionEntry {
   call_id: string;
   tool: string;
   approval?: LoggedApproval;
+  /**
+   * Secrets were redacted from this record's strings (input arguments and
+   * context, result arguments, reason messages, approval hints and note)
+   * because its tool has redact_secrets: replay sees the redacted input.
+   */
+  secrets_redacted?: true;
 }
 
 /** One line of the log. */
@@ -110,7 +116,7 @@ export function redactInput(
 export function toDecisionEntry(
   input: InputDocument,
   decision: Decision,
-  options: { approval?: LoggedApproval; now?: Date } = {},
+  options: { approval?: LoggedApproval; secretsRedacted?: boolean; now?: Date } = {},
 ): DecisionEntry {
   const result: DecisionResult = {
     effect: decision.effect,
@@ -134,6 +140,7 @@ export function toDecisionEntry(
   if (input.thread_id !== undefined) entry.thread_id = input.thread_id;
   if (input.run_id !== undefined) entry.run_id = input.run_id;
   if (options.approval !== undefined) entry.approval = options.approval;
+  if (options.secretsRedacted) entry.secrets_redacted = true;
   return entry;
 }
 
