@@ -113,7 +113,7 @@ test_stripe_near_miss if {
 
 test_aws_access_key_ids if {
 	_out("AKIA90RIC7PHKQDLMTT7") == "[REDACTED]"
-	_out("id ASIANS26LRWBQCAB69M6.") == "id [REDACTED]."
+	_out("id ASIANS26LRWBQCAB69M6, ok") == "id [REDACTED], ok"
 }
 
 test_aws_access_key_id_near_miss if {
@@ -167,6 +167,14 @@ test_tokens_glued_to_word_characters if {
 	_out("tokenxoxb-1-abc") == "token[REDACTED]"
 	_out(`"sk_live_lrWi0B26R08qzjI6GKFSufrd"`) == `"[REDACTED]"`
 	_out("a\nglpat-kTBGzvAmwufUxbvJDCTb\nb") == "a\n[REDACTED]\nb"
+}
+
+# Tokens run together: the first takes the second along, and a private key
+# whose BEGIN line was taken is still found from its PRIVATE KEY----- on.
+test_tokens_run_together if {
+	_out("xoxb-1-abc-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----") == "[REDACTED] [REDACTED]"
+	_out("ghp_Gb3CXlMaXZjljENUhJduRHHJEYXg4JdpmrcXeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln") == "[REDACTED]"
+	_out("AKIA90RIC7PHKQDLMTT7glpat-kTBGzvAmwufUxbvJDCTb") == "[REDACTED]"
 }
 
 test_several_formats_in_one_text if {

@@ -1,0 +1,163 @@
+// redact_secrets against the real detector: generated tokens of every format
+// the rules cover, embedded in random text with random glue on either side
+// (word characters, punctuation, quotes, newlines), go through the gate (the
+// compiled framework in the real WASM). Property: the sanitized text holds no
+// generated secret, and secretlint (@secretlint/core with the recommend
+// preset, the upstream the rules come from, AWS id scan on) finds nothing in
+// it. The log's redactor (src/gate/secret-redactor.ts) must produce the same text.
+import { lintSource } from "@secretlint/core";
+import { creator as recommend } from "@secretlint/secretlint-rule-preset-recommend";
+import type { SecretLintCoreConfig } from "@secretlint/types";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Gate } from "../../src/gate/gate.ts";
+import { SecretRedactor, shippedSecretRules } from "../../src/gate/secret-redactor.ts";
+import type { ToolCall } from "../../src/gate/tool-call.ts";
+import { PolicyEngine } from "../../src/policy/engine.ts";
+import { fuzzRuns, fuzzTimeout } from "../helpers/fuzz.ts";
+import { buildSeedBundle, seedTools } from "../helpers/seed-bundle.ts";
+
+const ORACLE: SecretLintCoreConfig = {
+  rules: [{
+    id: "@secretlint/secretlint-rule-preset-recommend",
+    rule: recommend,
+    rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }],
+  }],
+};
+
+async function oracle(content: string): Promise<Array<{ ruleId: string; range: readonly [number, number] }>> {
+  const result = await lintSource({ source: { content, filePath: "/args.txt", ext: ".txt", contentType: "text" }, options: { config: ORACLE } });
+  return result.messages.map((m) => ({ ruleId: m.ruleId, range: m.range }));
+}
+
+const chars = (set: string) => fc.constantFrom(...set);
+const str = (set: string, min: number, max: number) => fc.string({ unit: chars(set), minLength: min, maxLength: max });
+const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const ALNUM = `${UPPER}abcdefghijklmnopqrstuvwxyz0123456789`;
+const B64URL = `${ALNUM}_-`;
+const B64 = `${ALNUM}+/`;
+
+/** One generated secret: the text as written (`written`) and what must never survive (`secrets`). */
+interface Sample {
+  format: string;
+  written: string;
+  secrets: string[];
+}
+const token = (format: string, written: fc.Arbitrary<string>): fc.Arbitrary<Sample> => written.map((w) => ({ format, written: w, secrets: [w] }));
+
+const FORMATS: fc.Arbitrary<Sample>[] = [
+  token("openai-legacy", fc.tuple(str(ALNUM, 20, 20), str(ALNUM, 20, 20)).map(([a, b]) => `sk-${a}T3BlbkFJ${b}`)),
+  token("openai-project", fc.tuple(fc.constantFrom("proj", "svcacct", "admin"), fc.constantFrom(58, 74)).chain(([kind, n]) =>
+    fc.tuple(str(B64URL, n, n), str(B64URL, n, n)).map(([a, b]) => `sk-${kind}-${a}T3BlbkFJ${b}`))),
+  token("anthropic", fc.tuple(fc.constantFrom("api03", "api04", "admin01"), str(B64URL, 93, 93)).map(([k, s]) => `sk-ant-${k}-${s}AA`)),
+  token("github-classic", fc.tuple(fc.constantFrom("ghp", "gho", "ghu", "ghs", "ghr"), str(`${ALNUM}_`, 36, 36)).map(([p, s]) => `${p}_${s}`)),
+  token("github-fine-grained", str(`${ALNUM}_`, 82, 82).map((s) => `github_pat_${s}`)),
+  token("github-app", fc.tuple(fc.integer({ min: 1, max: 99999999 }), str(B64URL, 10, 60), str(B64URL, 10, 200), str(B64URL, 10, 60))
+    .map(([id, a, b, c]) => `ghs_${id}_${a}.${b}.${c}`)),
+  token("gitlab", fc.tuple(fc.constantFrom("glpat", "gloas", "gldt", "glrt", "glcbt", "glptt", "glft", "glimt", "glagent", "glsoat", "glffct"), str(B64URL, 20, 60))
+    .map(([p, s]) => `${p}-${s}`)),
+  token("slack", fc.tuple(fc.constantFrom("xoxb", "xoxp", "xoxa", "xoxo", "xoxr", "xoxs", "xoxe", "xapp"), fc.array(str(ALNUM, 1, 24), { minLength: 2, maxLength: 4 }))
+    .map(([p, parts]) => `${p}-${parts.join("-")}`)),
+  fc.tuple(str(ALNUM, 1, 12), str(ALNUM, 1, 12), str(ALNUM, 8, 30))
+    .map(([t, b, x]) => ({ format: "slack-webhook", written: `https://hooks.slack.com/services/T${t}/B${b}/${x}`, secrets: [`/B${b}/${x}`] })),
+  token("stripe", fc.tuple(fc.constantFrom("sk_live", "sk_test", "rk_live", "rk_test"), str(ALNUM, 24, 60)).map(([p, s]) => `${p}_${s}`)),
+  token("aws-access-key-id", fc.tuple(fc.constantFrom("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA"), str(`${UPPER}0123456789`, 16, 16)).map(([p, s]) => `${p}${s}`)),
+  fc.tuple(
+    // A key = value form is found by its key name, so the name must not run on from a preceding token (see the threat model).
+    fc.constantFrom(" ", "\n", "\"", "'", ",", ";", "(", "{"),
+    fc.constantFrom("aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "secret_access_key", "SecretAccessKey", "\"aws_secret_access_key"),
+    fc.constantFrom("=", " = ", ": ", "=>", "\": \"", "='", ":\t"),
+    str(`${B64}=`, 40, 40),
+  ).map(([separator, name, connect, value]) => ({ format: "aws-secret-access-key", written: `${separator}${name}${connect}${value}`, secrets: [value] })),
+  token("google-api-key", str(B64URL, 35, 35).map((s) => `AIza${s}`)),
+  token("jwt", fc.tuple(fc.dictionary(str(ALNUM, 1, 6), str(ALNUM, 0, 12), { minKeys: 1, maxKeys: 4 }), fc.dictionary(str(ALNUM, 1, 6), fc.oneof(str(ALNUM, 0, 16), fc.integer()), { minKeys: 1, maxKeys: 6 }), str(B64URL, 16, 86))
+    .map(([h, p, sig]) => `${Buffer.from(JSON.stringify(h)).toString("base64url")}.${Buffer.from(JSON.stringify(p)).toString("base64url")}.${sig}`)
+    .filter((jwt) => jwt.startsWith("eyJ"))),
+  fc.tuple(fc.constantFrom("RSA ", "EC ", "OPENSSH ", "DSA ", "ENCRYPTED ", ""), fc.array(str(B64, 64, 64), { minLength: 2, maxLength: 6 }), fc.constantFrom("\n", "\r\n"))
+    .map(([kind, lines, nl]) => {
+      const body = `MI${lines.join(nl)}`;
+      return { format: "private-key", written: `-----BEGIN ${kind}PRIVATE KEY-----${nl}${body}${nl}-----END ${kind}PRIVATE KEY-----`, secrets: [body] };
+    }),
+  fc.tuple(
+    fc.constantFrom("postgres", "postgresql", "mysql", "mongodb", "mongodb+srv", "https", "http", "ftp", "redis", "amqp"),
+    str(`${ALNUM}_-`, 3, 12), str(`${ALNUM}_-`, 12, 24), str("abcdefghijklmnopqrstuvwxyz", 2, 10), fc.constantFrom(".com", ".net", ".internal", ":5432", ""),
+  ).map(([scheme, user, password, host, tld]) => ({
+    format: "url-userinfo", written: `${scheme}://${user}:${password}@${host}${tld}/db`, secrets: [`${user}:${password}`, password],
+  })),
+];
+
+// Glue stuck to a token on either side, and the text around it.
+const GLUE = `${ALNUM}_.,;:!?-/+=()[]{}<>@#$%^&*~|\`"' \n\t\r`;
+const TEXT = `${GLUE}\u00e9\u00a0\u2028\u4e2d`;
+
+const embedded = fc.tuple(
+  str(TEXT, 0, 30),
+  fc.array(fc.tuple(str(GLUE, 0, 3), fc.oneof(...FORMATS), str(GLUE, 0, 3), str(TEXT, 0, 20)), { minLength: 1, maxLength: 3 }),
+).map(([lead, parts]) => ({
+  text: lead + parts.map(([before, sample, after, gap]) => `${before}${sample.written}${after}${gap}`).join(""),
+  samples: parts.map(([, sample]) => sample),
+}));
+
+let gate: Gate;
+let logRedactor: SecretRedactor;
+
+beforeAll(async () => {
+  gate = new Gate(await PolicyEngine.open(await buildSeedBundle()), { tools: await seedTools() });
+  logRedactor = new SecretRedactor(shippedSecretRules());
+});
+
+let seq = 0;
+function sanitized(text: string): { effect: string; out: string } {
+  const call: ToolCall = { surface: "chat", assistant_id: "asst_abc123", call_id: `c${seq++}`, name: "post_message", arguments: JSON.stringify({ channel: "#ops", text }) };
+  const { decision } = gate.evaluate(call);
+  return { effect: decision.effect, out: String(decision.arguments.text) };
+}
+
+describe("redact_secrets against secretlint", () => {
+  it("leaves no generated secret and nothing secretlint detects, wherever the token is glued", async () => {
+    const outputs: Array<{ text: string; out: string }> = [];
+    const seen = new Map<string, number>();
+    fc.assert(
+      fc.property(embedded, ({ text, samples }) => {
+        const { effect, out } = sanitized(text);
+        expect(effect).toBe("sanitize");
+        for (const sample of samples) {
+          seen.set(sample.format, (seen.get(sample.format) ?? 0) + 1);
+          for (const secret of sample.secrets) expect(out.includes(secret), `${sample.format} ${JSON.stringify(secret)} left in ${JSON.stringify(out)}`).toBe(false);
+        }
+        expect(logRedactor.redactText(text)).toBe(out);
+        outputs.push({ text, out });
+      }),
+      { numRuns: fuzzRuns() },
+    );
+    expect(outputs.length).toBeGreaterThanOrEqual(fuzzRuns());
+    for (const format of ["openai-legacy", "anthropic", "github-classic", "slack", "aws-secret-access-key", "jwt", "private-key", "url-userinfo"]) {
+      expect(seen.get(format) ?? 0).toBeGreaterThan(fuzzRuns() / 40);
+    }
+
+    // The oracle, batched: outputs joined by a separator no detector reads across,
+    // and any finding re-checked on its own output.
+    const SEPARATOR = "\n\n#####\n\n";
+    const BATCH = 250;
+    const findings: string[] = [];
+    for (let i = 0; i < outputs.length; i += BATCH) {
+      const batch = outputs.slice(i, i + BATCH);
+      const content = batch.map((o) => o.out).join(SEPARATOR);
+      if ((await oracle(content)).length === 0) continue;
+      for (const o of batch) {
+        const found = await oracle(o.out);
+        if (found.length > 0) findings.push(`${JSON.stringify(o.text)} -> ${JSON.stringify(o.out)}: ${found.map((f) => `${f.ruleId}@${f.range.join("-")}`).join(", ")}`);
+      }
+    }
+    expect(findings.slice(0, 5)).toEqual([]);
+    console.log(`secrets property: ${outputs.length} inputs; per format ${JSON.stringify(Object.fromEntries(seen))}`);
+  }, fuzzTimeout());
+
+  it("the oracle does see the secrets before redaction", async () => {
+    const samples = fc.sample(fc.oneof(...FORMATS), 300);
+    let detected = 0;
+    for (const s of samples) if ((await oracle(` ${s.written} `)).length > 0) detected++;
+    // Formats secretlint has no rule for (Google keys, JWTs, other schemes' userinfo, some GitLab prefixes) are the rest.
+    expect(detected).toBeGreaterThan(samples.length / 2);
+  });
+});
