@@ -97,3 +97,25 @@ _may_hold_secret(text) if {
 	some keyword in rule.keywords
 	contains(lowered, keyword)
 }
+
+# Only string arguments are rewritten: a listed argument of another type (a
+# list, an object) that holds a secret, or cannot be searched, is denied
+# rather than passed on with the secret in it.
+deny contains {
+	"code": "secret_in_structured_argument",
+	"message": sprintf("argument %s is not a string and holds what looks like a secret; redact_secrets rewrites string arguments only", [field]),
+} if {
+	_secret_rules
+	some field in input.constraints.redact_secrets
+	value := input.arguments[field]
+	not is_string(value)
+	text := json.marshal(value)
+	_may_hold_secret(text)
+	_holds_secret(text)
+}
+
+_holds_secret(text) if regex.replace(text, _secret_pattern, _secret_replacement) != text
+
+_holds_secret(text) if not _searchable(text)
+
+_searchable(text) if regex.replace(text, _secret_pattern, _secret_replacement)

@@ -205,3 +205,14 @@ test_pattern_that_cannot_run_denies if {
 	_denied(constraints, "AKIA90RIC7PHKQDLMTT7") == {"secret_redaction_failed"}
 	count(_sanitized(constraints, "AKIA90RIC7PHKQDLMTT7")) == 0
 }
+
+test_secret_in_a_list_or_object_argument_denied if {
+	args := {"text": ["hi", {"k": "ghp_Gb3CXlMaXZjljENUhJduRHHJEYXg4JdpmrcX"}]}
+	{r.code | some r in data.toolgate.constraints.deny with input as {"arguments": args, "constraints": _redact}} == {"secret_in_structured_argument"}
+	count(data.toolgate.constraints.sanitize) == 0 with input as {"arguments": args, "constraints": _redact}
+}
+
+test_list_argument_without_secret_passes if {
+	args := {"text": ["hi", {"k": "ghp_short"}, 42]}
+	count(data.toolgate.constraints.deny) == 0 with input as {"arguments": args, "constraints": _redact}
+}
