@@ -73,6 +73,25 @@ const FORMATS: fc.Arbitrary<Sample>[] = [
   token("jwt", fc.tuple(fc.dictionary(str(ALNUM, 1, 6), str(ALNUM, 0, 12), { minKeys: 1, maxKeys: 4 }), fc.dictionary(str(ALNUM, 1, 6), fc.oneof(str(ALNUM, 0, 16), fc.integer()), { minKeys: 1, maxKeys: 6 }), str(B64URL, 16, 86))
     .map(([h, p, sig]) => `${Buffer.from(JSON.stringify(h)).toString("base64url")}.${Buffer.from(JSON.stringify(p)).toString("base64url")}.${sig}`)
     .filter((jwt) => jwt.startsWith("eyJ"))),
+  // The other formats of secretlint's recommend preset.
+  token("npm", str(`${ALNUM}_`, 36, 36).map((s) => `npm_${s}`)),
+  fc.tuple(fc.constantFrom("\n", " ", ""), str(`${ALNUM}-_`, 12, 40))
+    .map(([lead, value]) => ({ format: "npmrc-auth-token", written: `${lead}//registry.npmjs.org/:_authToken=${value}\n`, secrets: [value] })),
+  token("sendgrid", fc.tuple(str(`${ALNUM}_`, 16, 22), str(`${ALNUM}_`, 30, 43)).map(([a, b]) => `SG.${a}.${b}`)),
+  token("shopify", fc.tuple(fc.constantFrom("shppa", "shpca", "shpat", "shpss"), str(ALNUM, 32, 64)).map(([p, s]) => `${p}_${s}`)),
+  token("vault", fc.tuple(fc.constantFrom("hvs", "hvr"), str(B64URL, 90, 120)).map(([p, s]) => `${p}.${s}`)),
+  token("groq", str(ALNUM, 52, 52).map((s) => `gsk_${s}`)),
+  token("huggingface", str(`${UPPER}abcdefghijklmnopqrstuvwxyz`, 34, 34).map((s) => `hf_${s}`)),
+  token("linear", str(`${ALNUM}_`, 32, 64).map((s) => `lin_api_${s}`)),
+  token("notion", fc.tuple(str("0123456789", 11, 11), str(ALNUM, 35, 35)).map(([a, b]) => `ntn_${a}${b}`)),
+  token("1password", str(B64, 100, 300).map((s) => `ops_ey${s}fQ==`)),
+  token("vercel", fc.tuple(fc.constantFrom("vcp", "vci", "vca", "vcr", "vck"), str(ALNUM, 20, 60)).map(([p, s]) => `${p}_${s}`)),
+  token("databricks", str("0123456789abcdef", 32, 32).map((s) => `dapi${s}`)),
+  token("docker", str(B64URL, 27, 27).map((s) => `dckr_pat_${s}`)),
+  token("figma", str(B64URL, 40, 80).map((s) => `figd_${s}`)),
+  token("cloudflare", fc.tuple(fc.constantFrom("cfk", "cfut", "cfat"), str(ALNUM, 40, 40), str("0123456789abcdef", 8, 8)).map(([p, a, b]) => `${p}_${a}${b}`)),
+  token("tailscale", fc.tuple(fc.constantFrom("auth", "api", "client"), str(`${ALNUM}_`, 8, 40), str(`${ALNUM}_`, 16, 60)).map(([t, a, b]) => `tskey-${t}-${a}-${b}`)),
+  token("grafana", fc.oneof(str(B64, 32, 120).map((s) => `glc_${s}`), fc.tuple(str(ALNUM, 32, 32), str("0123456789abcdef", 8, 8)).map(([a, b]) => `glsa_${a}_${b}`))),
   fc.tuple(fc.constantFrom("RSA ", "EC ", "OPENSSH ", "DSA ", "ENCRYPTED ", ""), fc.array(str(B64, 64, 64), { minLength: 2, maxLength: 6 }), fc.constantFrom("\n", "\r\n"))
     .map(([kind, lines, nl]) => {
       const body = `MI${lines.join(nl)}`;
