@@ -10,7 +10,8 @@ package toolgate.constraints
 
 _redaction_configured if "redact_secrets" in object.keys(input.constraints)
 
-# The rules as the gate's compiler checked them (src/policy/secret-rules.ts);
+# The rules as the gate's compiler checked them (src/policy/secret-rules.ts),
+# with their combined pattern built by the compiler (combinedSecretPattern):
 # anything else here means the bundle was built without usable rules.
 _secret_rules := rules if {
 	rules := data.toolgate.secret_rules.rules
@@ -21,6 +22,8 @@ _secret_rules := rules if {
 		is_array(rule.keywords)
 	}
 	is_string(data.toolgate.secret_rules.replacement)
+	is_string(data.toolgate.secret_rules.combined.pattern)
+	is_string(data.toolgate.secret_rules.combined.substitution)
 }
 
 deny contains {
@@ -31,26 +34,17 @@ deny contains {
 	not _secret_rules
 }
 
-# Each rule becomes (?:(prefix)(?:regex)(suffix)): rule i's prefix is group
-# 2i+1 and its suffix group 2i+2, so the replacement puts back whichever pair
-# matched (the others are empty). The user's patterns come last, with no
-# groups of their own in the replacement, so groups inside them shift nothing.
-_secret_alternatives := [sprintf("(?:(%s)(?:%s)(%s))", [object.get(rule, "prefix", ""), rule.regex, object.get(rule, "suffix", "")]) |
-	some rule in _secret_rules
-]
-
+# The rules as one alternation (rule i keeps its prefix and suffix as groups
+# 2i+1 and 2i+2, which the substitution puts back). The user's patterns come
+# last, and no group of theirs is named in the substitution, so groups inside
+# them shift nothing.
 _custom_secret_patterns := [concat("", ["(?:", p, ")"]) |
 	some p in object.get(input.constraints, "secret_patterns", [])
 ]
 
-# One alternation, replaced in one pass: leftmost matches win, so overlapping
-# patterns cannot leave part of a secret behind.
-_secret_pattern := concat("|", array.concat(_secret_alternatives, _custom_secret_patterns))
+_secret_pattern := concat("|", array.concat([data.toolgate.secret_rules.combined.pattern], _custom_secret_patterns)) if _secret_rules
 
-_secret_replacement := concat("", array.concat(
-	array.concat([sprintf("$%d", [(2 * i) + 1]) | some i, _ in _secret_rules], [data.toolgate.secret_rules.replacement]),
-	[sprintf("$%d", [(2 * i) + 2]) | some i, _ in _secret_rules],
-))
+_secret_replacement := data.toolgate.secret_rules.combined.substitution
 
 # One replace doubles as the search: a text with no secret comes back
 # unchanged. It runs in the JS host with a cached RegExp (far cheaper per call
@@ -87,11 +81,16 @@ deny contains {
 }
 
 # Every built-in match contains one of its rule's keywords (lower-cased): a
-# text holding none cannot match, so the host call (which copies the text out
-# of WASM memory and back) is skipped. Custom patterns are always applied.
+# short text holding none cannot match, so the host call (which copies the
+# text out of WASM memory and back) is skipped. A long text goes to the host
+# directly: there one pass of the regex costs less than scanning the text for
+# every keyword in WASM. Custom patterns are always applied.
 _may_hold_secret(_) if count(object.get(input.constraints, "secret_patterns", [])) > 0
 
+_may_hold_secret(text) if count(text) > 512
+
 _may_hold_secret(text) if {
+	count(text) <= 512
 	lowered := lower(text)
 	some rule in _secret_rules
 	some keyword in rule.keywords

@@ -1,4 +1,4 @@
-import { readSecretRules, type SecretRules } from "../policy/secret-rules.ts";
+import { combinedSecretPattern, readSecretRules, type SecretRules } from "../policy/secret-rules.ts";
 
 const FALLBACK_REPLACEMENT = "[REDACTED]";
 
@@ -18,14 +18,13 @@ export class SecretRedactor {
 
   constructor(rules: SecretRules | undefined, customPatterns: readonly string[] = []) {
     this.replacement = rules?.replacement ?? FALLBACK_REPLACEMENT;
-    const alternatives = (rules?.rules ?? []).map((r) => `(?:(${r.prefix ?? ""})(?:${r.regex})(${r.suffix ?? ""}))`);
-    const groups = (offset: number) => alternatives.map((_, i) => `$${2 * i + offset}`).join("");
-    this.substitution = `${groups(1)}${this.replacement}${groups(2)}`;
+    const combined = rules ? combinedSecretPattern(rules) : undefined;
+    this.substitution = combined?.substitution ?? this.replacement;
     this.keywords = customPatterns.length > 0 ? undefined : (rules?.rules ?? []).flatMap((r) => r.keywords);
     let pattern: RegExp | undefined;
-    if (rules) {
+    if (combined) {
       try {
-        pattern = new RegExp([...alternatives, ...customPatterns.map((p) => `(?:${p})`)].join("|"), "gu");
+        pattern = new RegExp([combined.pattern, ...customPatterns.map((p) => `(?:${p})`)].join("|"), "gu");
       } catch {
         pattern = undefined;
       }

@@ -9,7 +9,7 @@ import { CONFIG_FILE, loadPolicyConfig, type PolicyConfig } from "./config.ts";
 import { DECISION_ENTRYPOINT } from "./engine.ts";
 import { PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
 import { opaBinary } from "./opa-binary.ts";
-import { readSecretRules, SECRET_RULES_FILE, type SecretRules } from "./secret-rules.ts";
+import { combinedSecretPattern, readSecretRules, SECRET_RULES_FILE, type SecretRules } from "./secret-rules.ts";
 
 const run = promisify(execFile);
 const packageRoot = path.resolve(import.meta.dirname, "..", "..");
@@ -44,11 +44,13 @@ export interface CompiledBundle {
 
 /**
  * The bundle's base data: the config at data.toolgate.config and the secret
- * rules at data.toolgate.secret_rules (left out when the rules file is missing
- * or unusable, so that redact_secrets denies with secret_rules_missing).
+ * rules at data.toolgate.secret_rules, with their combined pattern built once
+ * here rather than on every evaluation (left out when the rules file is
+ * missing or unusable, so that redact_secrets denies with secret_rules_missing).
  */
 export function policyData(config: PolicyConfig | undefined, secretRules: SecretRules | undefined = readSecretRules()): Record<string, unknown> {
-  return { toolgate: { config: config ?? {}, ...(secretRules ? { secret_rules: secretRules } : {}) } };
+  const rules = secretRules ? { secret_rules: { ...secretRules, combined: combinedSecretPattern(secretRules) } } : {};
+  return { toolgate: { config: config ?? {}, ...rules } };
 }
 
 async function regoFiles(dir: string, includeTests: boolean): Promise<string[]> {

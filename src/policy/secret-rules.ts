@@ -26,6 +26,25 @@ export interface SecretRules {
 }
 
 /**
+ * All rules as one alternation, replaced in one pass (leftmost matches win, so
+ * overlapping rules cannot leave part of a secret behind). Rule i becomes
+ * (?:(prefix)(?:regex)(suffix)): its prefix is group 2i+1 and its suffix group
+ * 2i+2, so `substitution` ($1$3...[REDACTED]$2$4...) puts back whichever pair
+ * matched (unmatched groups are empty, in RE2 and JavaScript alike).
+ */
+export interface CombinedSecretPattern {
+  pattern: string;
+  substitution: string;
+}
+
+/** The one builder of the combined pattern: the bundle data (for Rego) and the log's redactor use it. */
+export function combinedSecretPattern(rules: SecretRules): CombinedSecretPattern {
+  const alternatives = rules.rules.map((r) => `(?:(${r.prefix ?? ""})(?:${r.regex})(${r.suffix ?? ""}))`);
+  const groups = (offset: number) => alternatives.map((_, i) => `$${2 * i + offset}`).join("");
+  return { pattern: alternatives.join("|"), substitution: `${groups(1)}${rules.replacement}${groups(2)}` };
+}
+
+/**
  * The combined pattern puts each rule's prefix and suffix in a group of its
  * own and refers to them as `$1`..`$98` in the replacement (two digits at most
  * in JavaScript), so there is room for 49 rules.

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Gate } from "../../src/gate/gate.ts";
 import { readBundle, type Bundle } from "../../src/policy/bundle.ts";
 import { PolicyEngine } from "../../src/policy/engine.ts";
-import { readSecretRules, SECRET_RULES_FILE, secretRulesProblem } from "../../src/policy/secret-rules.ts";
+import { combinedSecretPattern, readSecretRules, SECRET_RULES_FILE, secretRulesProblem, type SecretRules } from "../../src/policy/secret-rules.ts";
 import { buildSeedBundle, seedTools } from "../helpers/seed-bundle.ts";
 
 let bundle: Bundle;
@@ -22,7 +22,7 @@ describe("secret rules", () => {
     const doc = await shipped();
     expect(secretRulesProblem(doc)).toBeUndefined();
     expect(doc.upstream).toMatchObject({ package: "@secretlint/secretlint-rule-preset-recommend", version: "13.0.7", license: "MIT" });
-    expect((bundle.data.toolgate as { secret_rules?: unknown }).secret_rules).toEqual(doc);
+    expect((bundle.data.toolgate as { secret_rules?: unknown }).secret_rules).toEqual({ ...doc, combined: combinedSecretPattern(doc as unknown as SecretRules) });
     expect(readSecretRules()).toEqual(doc);
   });
 
