@@ -277,9 +277,9 @@ test_only_configured_string_fields_redacted if {
 	count(_out("sanitize", _redact, {"text": ["sk-abcdefghijklmnopqrstuvwx"]})) == 0
 }
 
-test_custom_secret_patterns_replace_builtins if {
-	constraints := {"redact_secrets": ["text"], "secret_patterns": [`ghp_[A-Za-z0-9]{36}`]}
-	[s.value | some s in _out("sanitize", constraints, {"text": "t ghp_abcdefghijklmnopqrstuvwxyz0123456789 sk-abcdefghijklmnopqrstuvwx"})] == ["t [REDACTED] sk-abcdefghijklmnopqrstuvwx"]
+test_custom_secret_patterns_add_to_builtins if {
+	constraints := {"redact_secrets": ["text"], "secret_patterns": [`pin-[0-9]{4}`]}
+	[s.value | some s in _out("sanitize", constraints, {"text": "t pin-1234 sk-abcdefghijklmnopqrstuvwx"})] == ["t [REDACTED] [REDACTED]"]
 }
 
 # Parsing edge cases of the one-pattern URL and address parsers (see also

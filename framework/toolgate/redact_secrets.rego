@@ -1,45 +1,120 @@
 package toolgate.constraints
 
 # redact_secrets: [fields]; secrets in these top-level string arguments are
-# replaced by [REDACTED] in the effective arguments. secret_patterns replaces
-# the built-in patterns; they must mean the same in RE2 (opa) and JavaScript
-# (the WASM host), so keep to plain classes, repetitions and \b.
-_default_secret_patterns := [
-	`\bsk-[A-Za-z0-9_-]{16,}`, # OpenAI-style API keys, incl. sk-proj-...
-	`\bxox[abposr]-[A-Za-z0-9-]{10,}`, # Slack tokens
-	`\bAKIA[0-9A-Z]{16}\b`, # AWS access key ids
+# replaced by the rules' replacement ([REDACTED]) in the effective arguments.
+# The formats are data (framework/secret_rules.json, at
+# data.toolgate.secret_rules): each rule's prefix and suffix are kept, what its
+# regex matches is replaced. secret_patterns adds patterns of the user's own;
+# they must mean the same in RE2 (opa) and JavaScript (the WASM host), so keep
+# to plain classes, repetitions and non-capturing groups.
+
+_redaction_configured if "redact_secrets" in object.keys(input.constraints)
+
+# The rules as the gate's compiler checked them (src/policy/secret-rules.ts),
+# with their combined pattern built by the compiler (combinedSecretPattern):
+# anything else here means the bundle was built without usable rules.
+_secret_rules := rules if {
+	rules := data.toolgate.secret_rules.rules
+	is_array(rules)
+	count(rules) > 0
+	every rule in rules {
+		is_string(rule.regex)
+		is_array(rule.keywords)
+	}
+	is_string(data.toolgate.secret_rules.replacement)
+	is_string(data.toolgate.secret_rules.combined.pattern)
+	is_string(data.toolgate.secret_rules.combined.substitution)
+}
+
+deny contains {
+	"code": "secret_rules_missing",
+	"message": "redact_secrets is configured but the bundle has no usable secret rules (data.toolgate.secret_rules); rebuild it with `policy build`",
+} if {
+	_redaction_configured
+	not _secret_rules
+}
+
+# The rules as one alternation (rule i keeps its prefix and suffix as groups
+# 2i+1 and 2i+2, which the substitution puts back). The user's patterns come
+# last, and no group of theirs is named in the substitution, so groups inside
+# them shift nothing.
+_custom_secret_patterns := [concat("", ["(?:", p, ")"]) |
+	some p in object.get(input.constraints, "secret_patterns", [])
 ]
 
-# One alternation, replaced in one pass: leftmost matches win, so overlapping
-# patterns cannot leave part of a secret behind.
-_secret_pattern := concat("|", [concat("", ["(?:", p, ")"]) |
-	some p in object.get(input.constraints, "secret_patterns", _default_secret_patterns)
-])
+_secret_pattern := concat("|", array.concat([data.toolgate.secret_rules.combined.pattern], _custom_secret_patterns)) if _secret_rules
 
-# One replace doubles as the search: a text with no secret comes back unchanged.
-# (It runs in the JS host with a cached RegExp, far cheaper per call than the
-# WASM target's regex builtins, which recompile the pattern on every evaluation.)
-sanitize contains {
-	"code": "secret_redacted",
-	"message": sprintf("secrets in %s replaced by [REDACTED]", [field]),
-	"field": field,
-	"value": redacted,
-} if {
+_secret_replacement := data.toolgate.secret_rules.combined.substitution
+
+# One replace doubles as the search: a text with no secret comes back
+# unchanged. It runs in the JS host with a cached RegExp (far cheaper per call
+# than the WASM target's regex builtins, which recompile on every evaluation);
+# computed once per field, so sanitize and the failure check share it.
+_redacted[field] := regex.replace(text, _secret_pattern, _secret_replacement) if {
 	some field in input.constraints.redact_secrets
 	text := input.arguments[field]
 	is_string(text)
 	_may_hold_secret(text)
-	redacted := regex.replace(text, _secret_pattern, "[REDACTED]")
-	redacted != text
 }
 
-# Each built-in pattern starts with a literal ("sk-", "xox", "AKIA"): a text
-# holding none of them cannot match, so the host call (which copies the text
-# out of WASM memory and back) is skipped. Custom patterns are always applied.
-_may_hold_secret(_) if input.constraints.secret_patterns
+sanitize contains {
+	"code": "secret_redacted",
+	"message": sprintf("secrets in %s replaced by %s", [field, data.toolgate.secret_rules.replacement]),
+	"field": field,
+	"value": redacted,
+} if {
+	some field, redacted in _redacted
+	redacted != input.arguments[field]
+}
+
+# A replace that fails (a custom pattern RE2 or JavaScript rejects) must not
+# let the text through unredacted.
+deny contains {
+	"code": "secret_redaction_failed",
+	"message": sprintf("secrets in %s could not be redacted (check secret_patterns)", [field]),
+} if {
+	_secret_rules
+	some field in input.constraints.redact_secrets
+	is_string(input.arguments[field])
+	_may_hold_secret(input.arguments[field])
+	not _redacted[field]
+}
+
+# Every built-in match contains one of its rule's keywords (lower-cased): a
+# short text holding none cannot match, so the host call (which copies the
+# text out of WASM memory and back) is skipped. A long text goes to the host
+# directly: there one pass of the regex costs less than scanning the text for
+# every keyword in WASM. Custom patterns are always applied.
+_may_hold_secret(_) if count(object.get(input.constraints, "secret_patterns", [])) > 0
+
+_may_hold_secret(text) if count(text) > 512
 
 _may_hold_secret(text) if {
-	not input.constraints.secret_patterns
-	some literal in ["sk-", "xox", "AKIA"]
-	contains(text, literal)
+	count(text) <= 512
+	lowered := lower(text)
+	some rule in _secret_rules
+	some keyword in rule.keywords
+	contains(lowered, keyword)
 }
+
+# Only string arguments are rewritten: a listed argument of another type (a
+# list, an object) that holds a secret, or cannot be searched, is denied
+# rather than passed on with the secret in it.
+deny contains {
+	"code": "secret_in_structured_argument",
+	"message": sprintf("argument %s is not a string and holds what looks like a secret; redact_secrets rewrites string arguments only", [field]),
+} if {
+	_secret_rules
+	some field in input.constraints.redact_secrets
+	value := input.arguments[field]
+	not is_string(value)
+	text := json.marshal(value)
+	_may_hold_secret(text)
+	_holds_secret(text)
+}
+
+_holds_secret(text) if regex.replace(text, _secret_pattern, _secret_replacement) != text
+
+_holds_secret(text) if not _searchable(text)
+
+_searchable(text) if regex.replace(text, _secret_pattern, _secret_replacement)

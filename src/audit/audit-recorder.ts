@@ -11,7 +11,10 @@ export class AuditRecorder implements DecisionRecorder {
   }
 
   async record(recorded: RecordedDecision): Promise<void> {
-    const options = recorded.approval ? { approval: approvalRecord(recorded.approval) } : {};
+    const options = {
+      ...(recorded.approval ? { approval: approvalRecord(recorded.approval) } : {}),
+      ...(recorded.secretsRedacted ? { secretsRedacted: true } : {}),
+    };
     await this.log.append(toDecisionEntry(recorded.input, recorded.decision, options));
   }
 }

@@ -66,6 +66,12 @@ export interface DecisionEntry {
   /** For a hosted MCP tool: its server's label (`input.tool.server_label`); `tool` is then the MCP tool's name. */
   mcp_server_label?: string;
   approval?: LoggedApproval;
+  /**
+   * Secrets were redacted from this record's strings (input arguments and
+   * context, result arguments, reason messages, approval hints and note)
+   * because its tool has redact_secrets: replay sees the redacted input.
+   */
+  secrets_redacted?: true;
 }
 
 /** One line of the log. */
@@ -112,7 +118,7 @@ export function redactInput(
 export function toDecisionEntry(
   input: InputDocument,
   decision: Decision,
-  options: { approval?: LoggedApproval; now?: Date } = {},
+  options: { approval?: LoggedApproval; secretsRedacted?: boolean; now?: Date } = {},
 ): DecisionEntry {
   const result: DecisionResult = {
     effect: decision.effect,
@@ -137,6 +143,7 @@ export function toDecisionEntry(
   if (input.run_id !== undefined) entry.run_id = input.run_id;
   if (input.tool.type === "mcp") entry.mcp_server_label = input.tool.server_label;
   if (options.approval !== undefined) entry.approval = options.approval;
+  if (options.secretsRedacted) entry.secrets_redacted = true;
   return entry;
 }
 

@@ -1,4 +1,6 @@
 import { Worker } from "node:worker_threads";
+import { readBundle } from "../policy/bundle.ts";
+import type { PolicyConfig } from "../policy/config.ts";
 import type { ApprovalOutcome } from "./approval-outcome.ts";
 import type { Decider } from "./decider.ts";
 import type { Decision } from "./decision.ts";
@@ -6,7 +8,10 @@ import { knownInputDocument, type InputDocument } from "./input-document.ts";
 import type { ArgumentLimits } from "./parse-arguments.ts";
 import { refusal, type Evaluation } from "./pipeline.ts";
 import { GateReason } from "./reason-codes.ts";
-import type { DecisionRecorder } from "./recorder.ts";
+import { redactForLog } from "./log-redaction.ts";
+import { describedToolRef } from "./tool-ref.ts";
+import type { DecisionRecorder, RecordedDecision } from "./recorder.ts";
+import { ConstraintResolver } from "./resolve-constraints.ts";
 import type { ToolCall, AnyToolDeclaration } from "./tool-call.ts";
 import { declaredTools } from "./tool-declaration.ts";
 
@@ -50,6 +55,11 @@ interface Slot {
   revision: string;
 }
 
+async function readConstraints(bundlePath: string): Promise<ConstraintResolver> {
+  const bundle = await readBundle(bundlePath);
+  return new ConstraintResolver((bundle.data.toolgate as { config?: PolicyConfig } | undefined)?.config);
+}
+
 const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./gate-worker.ts" : "./gate-worker.js", import.meta.url);
 
 /**
@@ -65,6 +75,10 @@ export class GatePool implements Decider {
   private bundlePath: string;
   private nextId = 1;
   private closed = false;
+  /** The bundle's constraints, read on this thread: which tools' records the log must redact. */
+  private constraints: ConstraintResolver | undefined;
+  /** While a reload runs, the incoming bundle's: a record is redacted when either revision says so. */
+  private incoming: ConstraintResolver | undefined;
 
   private constructor(options: GatePoolOptions) {
     // Workers get plain declarations (an Agents SDK tool() holds functions, which do not cross threads);
@@ -79,6 +93,7 @@ export class GatePool implements Decider {
     const pool = new GatePool(options);
     const count = Math.max(1, options.workers ?? 2);
     try {
+      pool.constraints = await readConstraints(options.bundlePath);
       await Promise.all(Array.from({ length: count }, (_, i) => pool.start(i)));
     } catch (err) {
       await pool.close();
@@ -165,7 +180,7 @@ export class GatePool implements Decider {
   async decide(call: ToolCall): Promise<Decision> {
     const recorder = this.options.recorder;
     const { decision, input } = await this.ask(call, recorder !== undefined);
-    if (recorder) await recorder.record({ call, input: input ?? knownInputDocument(call, decision.arguments), decision });
+    if (recorder) await recorder.record(this.loggable({ call, input: input ?? knownInputDocument(call, decision.arguments), decision }));
     return decision;
   }
 
@@ -175,7 +190,16 @@ export class GatePool implements Decider {
   }
 
   async recordApproval(call: ToolCall, decision: Decision, approval: ApprovalOutcome): Promise<void> {
-    await this.options.recorder?.record({ call, input: knownInputDocument(call, decision.arguments), decision, approval });
+    await this.options.recorder?.record(this.loggable({ call, input: knownInputDocument(call, decision.arguments), decision, approval }));
+  }
+
+  /** Secrets redacted as the in-process Gate does (every record of a tool with redact_secrets). */
+  private loggable(recorded: RecordedDecision): RecordedDecision {
+    const resolve = (r: ConstraintResolver | undefined) => r?.resolve(String(recorded.call.assistant_id), describedToolRef(recorded.call));
+    const current = resolve(this.constraints);
+    const incoming = resolve(this.incoming);
+    const constraints = incoming && Object.hasOwn(incoming, "redact_secrets") ? incoming : (current ?? { redact_secrets: [] });
+    return redactForLog(recorded, constraints);
   }
 
   private async ask(call: ToolCall, withInput: boolean): Promise<Evaluation> {
@@ -190,6 +214,7 @@ export class GatePool implements Decider {
 
   /** Loads another bundle into every worker (each swaps after its in-flight calls); rejects if one cannot load it. */
   async reload(bundlePath: string): Promise<void> {
+    this.incoming = await readConstraints(bundlePath);
     this.bundlePath = bundlePath;
     const replies = await Promise.all(
       this.slots.filter((s) => s.alive).map((slot) => {
@@ -199,6 +224,8 @@ export class GatePool implements Decider {
     );
     const failed = replies.find((r) => r.kind === "load_failed");
     if (failed && failed.kind === "load_failed") throw new Error(failed.message);
+    this.constraints = this.incoming;
+    this.incoming = undefined;
   }
 
   /** Terminates the workers; calls still in flight are denied. */

@@ -5,8 +5,13 @@ import type { Decision } from "./decision.ts";
 import { knownInputDocument } from "./input-document.ts";
 import type { ArgumentLimits } from "./parse-arguments.ts";
 import { DecisionPipeline, LoadedRevision, type Evaluation } from "./pipeline.ts";
-import type { DecisionRecorder } from "./recorder.ts";
+import { redactForLog } from "./log-redaction.ts";
+import { describedToolRef } from "./tool-ref.ts";
+import type { DecisionRecorder, RecordedDecision } from "./recorder.ts";
 import type { ToolCall, AnyToolDeclaration } from "./tool-call.ts";
+
+/** The constraints assumed for logging when no policy says what a tool's are. */
+const UNKNOWN_TOOL: Readonly<Record<string, unknown>> = Object.freeze({ redact_secrets: [] });
 
 export interface GateOptions {
   /** The tools the app offers the model, in OpenAI function-tool format. */
@@ -51,12 +56,22 @@ export class Gate implements Decider {
   async decide(call: ToolCall): Promise<Decision> {
     const evaluated = this.evaluate(call);
     const { decision } = evaluated;
-    if (this.recorder) await this.recorder.record({ call, input: evaluated.input ?? knownInputDocument(call, decision.arguments), decision });
+    if (this.recorder) await this.recorder.record(this.loggable({ call, input: evaluated.input ?? knownInputDocument(call, decision.arguments), decision }));
     return decision;
   }
 
   async recordApproval(call: ToolCall, decision: Decision, approval: ApprovalOutcome): Promise<void> {
-    if (this.recorder) await this.recorder.record({ call, input: knownInputDocument(call, decision.arguments), decision, approval });
+    if (this.recorder) await this.recorder.record(this.loggable({ call, input: knownInputDocument(call, decision.arguments), decision, approval }));
+  }
+
+  /**
+   * The record as the log may keep it: secrets redacted when the tool has
+   * redact_secrets, whatever the effect (and always while no policy is loaded,
+   * since then nothing says the tool has none).
+   */
+  private loggable(recorded: RecordedDecision): RecordedDecision {
+    const constraints = this.loaded ? this.loaded.constraints.resolve(String(recorded.call.assistant_id), describedToolRef(recorded.call)) : UNKNOWN_TOOL;
+    return redactForLog(recorded, constraints);
   }
 
   /** Decides one tool call synchronously, without recording it. */

@@ -10,6 +10,8 @@ export interface RecordedDecision {
   decision: Decision;
   /** Set when the guard records the approval that followed a require_approval decision. */
   approval?: ApprovalOutcome;
+  /** Set when secrets were redacted from this record (the tool has redact_secrets; see log-redaction.ts). */
+  secretsRedacted?: boolean;
 }
 
 /** Receives every decision a gate makes, with the input it was made on (implemented by the audit log). */

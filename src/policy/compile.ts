@@ -14,6 +14,7 @@ import { sameStamps, settleInputs, stampInputs } from "./input-stamps.ts";
 import { opaBinary } from "./opa-binary.ts";
 import { lintRules } from "./rule-lint.ts";
 import { CAPABILITIES_FILE, FRAMEWORK_DIR } from "./package-files.ts";
+import { combinedSecretPattern, readSecretRules, SECRET_RULES_FILE, type SecretRules } from "./secret-rules.ts";
 
 const run = promisify(execFile);
 export { CAPABILITIES_FILE, FRAMEWORK_DIR } from "./package-files.ts";
@@ -52,6 +53,17 @@ export interface CompiledBundle {
   durationMs: number;
   /** Time spent waiting for the inputs to hold still (settleMs). */
   settleWaitMs: number;
+}
+
+/**
+ * The bundle's base data: the config at data.toolgate.config and the secret
+ * rules at data.toolgate.secret_rules, with their combined pattern built once
+ * here rather than on every evaluation (left out when the rules file is
+ * missing or unusable, so that redact_secrets denies with secret_rules_missing).
+ */
+export function policyData(config: PolicyConfig | undefined, secretRules: SecretRules | undefined = readSecretRules()): Record<string, unknown> {
+  const rules = secretRules ? { secret_rules: { ...secretRules, combined: combinedSecretPattern(secretRules) } } : {};
+  return { toolgate: { config: config ?? {}, ...rules } };
 }
 
 async function regoFiles(dir: string, includeTests: boolean): Promise<string[]> {
@@ -204,19 +216,20 @@ async function buildOnce(
     tools === undefined ? undefined : typeof tools === "string" ? await readDeclaredTools(tools, display(tools)) : declaredTools(tools, "the gate's tools");
   const configLint = lintConfigTools(loaded, declared, display(configPath));
 
+  const data = policyData(config, readSecretRules(SECRET_RULES_FILE));
   const hash = createHash("sha256");
   for (const file of [capabilities, ...files]) {
     hash.update(display(file)).update("\0").update(await readFile(file)).update("\0");
   }
-  hash.update(JSON.stringify(config ?? null));
+  hash.update(JSON.stringify(data));
   const revision = hash.digest("hex").slice(0, 16);
 
   const work = await mkdtemp(path.join(tmpdir(), "toolgate-build-"));
   try {
-    // The config becomes bundle data at data.toolgate.config; a file given to
-    // opa directly is merged at the data root.
+    // The config and the secret rules become bundle data under data.toolgate;
+    // a file given to opa directly is merged at the data root.
     const dataFile = path.join(work, "data.json");
-    await writeFile(dataFile, JSON.stringify({ toolgate: { config: config ?? {} } }));
+    await writeFile(dataFile, JSON.stringify(data));
     const entrypoints = [DECISION_ENTRYPOINT, ...(options.entrypoints ?? [])];
     const bundle = path.join(work, "bundle.tar.gz");
     const args = [

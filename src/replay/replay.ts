@@ -37,9 +37,10 @@ export type ReplayOutcome =
   /** Denied by the gate before the policy ran and not re-evaluable (see `ReplayedRecord.why`): unchanged by the policy. */
   | "pre_policy"
   /**
-   * A `sanitize` record, whose logged arguments are the sanitized ones, that the
-   * candidate allows: it may well still sanitize the raw arguments, which were
-   * never logged, so replay cannot tell.
+   * A `sanitize` record, whose logged arguments are the sanitized ones, or a
+   * record whose secrets were redacted (`secrets_redacted`), that the candidate
+   * now allows: the raw arguments, never logged, may well still be sanitized
+   * or denied, so replay cannot tell.
    */
   | "inconclusive"
   /**
@@ -136,7 +137,8 @@ export class Replayer {
     const decision = this.decide(input);
     const same = decision.effect === old.effect && codesKey(decision.reasons) === codesKey(old.reasons);
     if (same) return { outcome: "unchanged", decision };
-    if (old.effect === "sanitize" && decision.effect === "allow") return { outcome: "inconclusive", decision };
+    // Both logged inputs hold redacted arguments: allowing them says nothing of the raw ones.
+    if (decision.effect === "allow" && (old.effect === "sanitize" || record.secrets_redacted === true)) return { outcome: "inconclusive", decision };
     return { outcome: "changed", decision };
   }
 

@@ -3,6 +3,8 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ToolgateError } from "../errors.ts";
+import { policyData } from "../policy/compile.ts";
+import type { PolicyConfig } from "../policy/config.ts";
 import { opaBinary } from "../policy/opa-binary.ts";
 import type { TestResult, TestStatus } from "./types.ts";
 
@@ -35,12 +37,12 @@ function opaVerdict(r: OpaTestResult): Verdict {
  */
 export async function compareWithOpa(options: {
   regoFiles: readonly string[];
-  config: unknown;
+  config: PolicyConfig | undefined;
   wasmResults: readonly TestResult[];
   workDir: string;
 }): Promise<{ results: TestResult[]; notes: string[] }> {
   const dataFile = path.join(options.workDir, "opa-test-data.json");
-  await writeFile(dataFile, JSON.stringify({ toolgate: { config: options.config ?? {} } }));
+  await writeFile(dataFile, JSON.stringify(policyData(options.config)));
   const started = performance.now();
   let stdout: string;
   try {

@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadPolicyConfig } from "../../src/policy/config.ts";
-import { FRAMEWORK_DIR } from "../../src/policy/compile.ts";
+import { FRAMEWORK_DIR, policyData } from "../../src/policy/compile.ts";
 import { opaBinary } from "../../src/policy/opa-binary.ts";
 
 export interface OpaServer {
@@ -41,9 +41,9 @@ async function regoFiles(dir: string): Promise<string[]> {
 export async function startOpaServer(regoDir: string): Promise<OpaServer> {
   const work = await mkdtemp(path.join(tmpdir(), "toolgate-opa-server-"));
   const config = await loadPolicyConfig(path.join(regoDir, "toolgate.yaml"));
-  // A data file given to opa is merged at the data root: nest the config as compile.ts does.
+  // A data file given to opa is merged at the data root: nest the config and secret rules as compile.ts does.
   const dataFile = path.join(work, "data.json");
-  await writeFile(dataFile, JSON.stringify({ toolgate: { config } }));
+  await writeFile(dataFile, JSON.stringify(policyData(config)));
   const files = [...(await regoFiles(FRAMEWORK_DIR)), ...(await regoFiles(regoDir)), dataFile];
   const port = await freePort();
   const child: ChildProcess = spawn(

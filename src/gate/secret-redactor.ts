@@ -1,0 +1,72 @@
+import { combinedSecretPattern, readSecretRules, type SecretRules } from "../policy/secret-rules.ts";
+
+const FALLBACK_REPLACEMENT = "[REDACTED]";
+
+/**
+ * Redacts secrets in text and JSON values with the same rules, the same
+ * combined pattern and the same replacement as the framework's redact_secrets
+ * (framework/toolgate/redact_secrets.rego), for what the gate writes to the
+ * decision log. Fail closed: without usable rules, or with a custom pattern
+ * JavaScript rejects, every string is replaced whole.
+ */
+export class SecretRedactor {
+  readonly replacement: string;
+  private readonly pattern: RegExp | undefined;
+  private readonly substitution: string;
+  /** Lower-case literals one of which every built-in match contains; undefined: always search. */
+  private readonly keywords: readonly string[] | undefined;
+
+  constructor(rules: SecretRules | undefined, customPatterns: readonly string[] = []) {
+    this.replacement = rules?.replacement ?? FALLBACK_REPLACEMENT;
+    const combined = rules ? combinedSecretPattern(rules) : undefined;
+    this.substitution = combined?.substitution ?? this.replacement;
+    this.keywords = customPatterns.length > 0 ? undefined : (rules?.rules ?? []).flatMap((r) => r.keywords);
+    let pattern: RegExp | undefined;
+    if (combined) {
+      try {
+        pattern = new RegExp([combined.pattern, ...customPatterns.map((p) => `(?:${p})`)].join("|"), "gu");
+      } catch {
+        pattern = undefined;
+      }
+    }
+    this.pattern = pattern;
+  }
+
+  /** The text with every secret replaced; the whole text replaced when redaction cannot run. */
+  redactText(text: string): string {
+    if (!this.pattern) return text === "" ? text : this.replacement;
+    if (this.keywords) {
+      const lowered = text.toLowerCase();
+      if (!this.keywords.some((k) => lowered.includes(k))) return text;
+    }
+    this.pattern.lastIndex = 0;
+    return text.replace(this.pattern, this.substitution);
+  }
+
+  /** A copy of a JSON value with every string (object keys included) redacted. */
+  redactValue<T>(value: T): T {
+    return this.walk(value) as T;
+  }
+
+  private walk(value: unknown): unknown {
+    if (typeof value === "string") return this.redactText(value);
+    if (Array.isArray(value)) return value.map((v) => this.walk(v));
+    if (value === null || typeof value !== "object") return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      let name = this.redactText(key);
+      // Two keys redacted alike must not overwrite each other in the log.
+      for (let n = 2; Object.hasOwn(out, name); n++) name = `${this.redactText(key)}#${n}`;
+      out[name] = this.walk(v);
+    }
+    return out;
+  }
+}
+
+let shipped: SecretRules | undefined | null = null;
+
+/** framework/secret_rules.json, read once; undefined when it is missing or unusable. */
+export function shippedSecretRules(): SecretRules | undefined {
+  if (shipped === null) shipped = readSecretRules();
+  return shipped;
+}
