@@ -15,20 +15,26 @@ _address_lists[field] := list if {
 }
 
 # Per field, each address's domain (lower-cased), or "" for what is not a plain address.
-_address_domains[field] := [_address_domain(a) | some a in list] if {
+_address_domains[field] := _domains_of(list) if {
 	some field, list in _address_lists
 }
 
-_invalid_addresses[field] := [list[i] | some i, domain in _address_domains[field]; domain == ""] if {
+# Each rule and the allowed set are bound once, outside the comprehension: a
+# rule referenced inside it is looked up again (a memo lookup) per element.
+_invalid_addresses[field] := [x | some i, x in list; parsed[i] == ""] if {
 	some field, list in _address_lists
+	parsed := _address_domains[field]
 }
 
-_foreign_addresses[field] := [list[i] |
-	some i, domain in _address_domains[field]
+_foreign_addresses[field] := [x |
+	some i, x in list
+	domain := parsed[i]
 	domain != ""
-	not domain in _allowed_domains
+	not domain in allowed
 ] if {
 	some field, list in _address_lists
+	parsed := _address_domains[field]
+	allowed := _allowed_domains
 }
 
 deny contains {
@@ -51,47 +57,44 @@ deny contains {
 }
 
 # A plain address is what every mail library reads as one recipient at the
-# domain after its one "@": a dot-atom local part of A-Z a-z 0-9 _ + - (no
-# quotes, comments, display names, groups, lists, routes or second "@") and a
-# domain of LDH labels (1-63 characters, no leading or trailing hyphen, at most
-# 253 in all, no trailing dot). Characters are checked before anything is
-# lower-cased (lower() maps some non-ASCII letters to ASCII ones). Native
-# string builtins only: no host call, linear in the address.
-_address_domain(address) := lower(parts[1]) if {
-	is_string(address)
-	count(address) <= 318
-	parts := split(address, "@")
-	count(parts) == 2
-	_plain_local_part(parts[0])
-	_ldh_domain(parts[1])
+# domain after its one "@": a dot-atom local part of A-Z a-z 0-9 _ + - and
+# single interior dots, at most 64 characters (no quotes, comments, display
+# names, groups, lists, routes or second "@"), and a domain of LDH labels (1-63
+# characters, no leading or trailing hyphen, no trailing dot); at most 254
+# characters in all (the SMTP path limit), so the domain has at most 252.
+# Characters are checked before anything is lower-cased (lower() maps some
+# non-ASCII letters to ASCII ones): only the parsed domains are.
+#
+# The whole list is parsed by one host regex.replace (a host call copies its
+# arguments out of WASM memory and back, ~10 us for a short string, so a call
+# per element would dominate a long list), one value per line. Each
+# alternative of the pattern matches exactly one whole line and its newline,
+# so a match never spans two values: a line over 254 characters becomes empty,
+# a plain address becomes its domain, anything else becomes empty. A value that
+# is not a string, holds a newline (it would be two lines) or ".." (never
+# plain) is an empty line from the start. The pattern means the same in RE2
+# (opa) and JavaScript (the WASM host): explicit classes only. If the result
+# does not have one line per value, every value counts as invalid.
+_domains_of(list) := domains if {
+	text := concat("", [concat("\n", [_address_line(x) | some x in list]), "\n"])
+	domains := split(lower(regex.replace(text, _address_line_pattern, "$1\n")), "\n")
+	count(domains) == count(list) + 1
+} else := ["" | some _ in list]
+
+_address_line(x) := x if {
+	is_string(x)
+	not contains(x, "\n")
+	not contains(x, "..")
 } else := ""
 
-_letters_digits := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_ldh_label := `[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?`
 
-# trim(s, set) == "" holds when every character of s is in set.
-_plain_local_part(local) if {
-	count(local) > 0
-	count(local) <= 64
-	trim(local, concat("", [_letters_digits, "_+-."])) == ""
-	not startswith(local, ".")
-	not endswith(local, ".")
-	not contains(local, "..")
-}
-
-_ldh_domain(domain) if {
-	count(domain) <= 253
-	trim(domain, concat("", [_letters_digits, "-."])) == ""
-	every label in split(domain, ".") {
-		_ldh_label(label)
-	}
-}
-
-_ldh_label(label) if {
-	count(label) > 0
-	count(label) <= 63
-	not startswith(label, "-")
-	not endswith(label, "-")
-}
+_address_line_pattern := concat("", [
+	`[^\n]{255,}\n`,
+	`|(?:[A-Za-z0-9_+-](?:[A-Za-z0-9_+.-]{0,62}[A-Za-z0-9_+-])?@(`,
+	_ldh_label, `(?:\.`, _ldh_label, `)*`,
+	`)|[^\n]*)\n`,
+])
 
 # A configured domain may be written with a trailing dot; it names the same domain.
 _normalize_domain(domain) := trim_suffix(lower(domain), ".")

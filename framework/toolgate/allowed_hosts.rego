@@ -13,21 +13,27 @@ _url_lists[field] := list if {
 	list := _capped_list(input.arguments[field])
 }
 
-# Per field, each URL's host (lower-cased, IPv6 without brackets), or "" for what does not parse.
-_url_host_lists[field] := [_url_host(u) | some u in list] if {
+# Per field, each URL's host (lower-cased, IPv6 in brackets), or "" for what does not parse.
+_url_hosts[field] := _hosts_of(list) if {
 	some field, list in _url_lists
 }
 
-_invalid_urls[field] := [list[i] | some i, host in _url_host_lists[field]; host == ""] if {
+# Each rule and the allowed set are bound once, outside the comprehension: a
+# rule referenced inside it is looked up again (a memo lookup) per element.
+_invalid_urls[field] := [x | some i, x in list; parsed[i] == ""] if {
 	some field, list in _url_lists
+	parsed := _url_hosts[field]
 }
 
-_foreign_urls[field] := [list[i] |
-	some i, host in _url_host_lists[field]
+_foreign_urls[field] := [x |
+	some i, x in list
+	host := parsed[i]
 	host != ""
-	not host in _allowed_hosts
+	not host in allowed
 ] if {
 	some field, list in _url_lists
+	parsed := _url_hosts[field]
+	allowed := _allowed_hosts
 }
 
 deny contains {
@@ -55,90 +61,51 @@ deny contains {
 # DEL and backslash (WHATWG reads "\" as "/"). The host is ASCII letters,
 # digits, "." and "-" (no percent-encoding, no IDN: write punycode) or a
 # bracketed IPv6 address; userinfo up to the last "@" of the authority is
-# skipped, as WHATWG does. The port, if any, is at most 65535.
+# skipped, as WHATWG does. A port (leading zeros allowed) is at most 65535.
+# WHATWG reads a host whose last label is a number (all digits, or 0x and hex
+# digits) as IPv4, in decimal, octal or hex, 1 to 4 parts (0x7f.1, 2130706433
+# and 127.1 are all 127.0.0.1), trailing dot or not: only the canonical dotted
+# quad, which WHATWG leaves as written, is accepted. A name keeps its text,
+# trailing dot included (a different Host header than the name without it).
 #
-# One pattern does the parse: regex.replace (a host builtin with a cached
-# pattern, unlike the WASM target's regex builtins, which recompile theirs on
-# every evaluation) turns a URL that matches into "host port"; one that does
-# not comes back unchanged, and a URL (it has "://") never equals that. The
-# pattern means the same in RE2 (opa) and JavaScript (the WASM host): explicit
-# classes only, no "." and no "\s", which differ between them.
-_url_pattern := concat("", [
-	`^[Hh][Tt][Tt][Pp][Ss]?://`,
-	`(?:[^/?#\x00-\x20\x7f\\]*@)?`,
-	`(?:([A-Za-z0-9.-]+)|\[([0-9A-Fa-f:.]+)\])`,
-	`(?::([0-9]*))?`,
-	`(?:[/?#][^\x00-\x20\x7f\\]*)?$`,
-])
+# The whole list is parsed by one host regex.replace (a host call per element
+# would dominate a long list), one value per line; each alternative of the
+# pattern matches exactly one whole line and its newline, so a match never
+# spans two values. An accepted URL becomes its host, anything else an empty
+# line. The host alternatives, in order: a canonical dotted quad; a host ending
+# in a number (dropped: the line becomes empty); any other name; a bracketed
+# IPv6 address. Since the character after a host can never be a host
+# character, each alternative sees the same whole host. A value that is not a
+# string or holds a newline is an empty line from the start. The pattern means
+# the same in RE2 (opa) and JavaScript (the WASM host): explicit classes only,
+# no "." and no "\s". If the result does not have one line per value, every
+# value counts as invalid.
+_hosts_of(list) := hosts if {
+	text := concat("", [concat("\n", [_url_line(x) | some x in list]), "\n"])
+	hosts := split(lower(regex.replace(text, _url_line_pattern, "$1$3$4\n")), "\n")
+	count(hosts) == count(list) + 1
+} else := ["" | some _ in list]
 
-_url_host(url) := host if {
-	is_string(url)
-	parsed := regex.replace(url, _url_pattern, "$1$2 $3")
-	parsed != url
-	parts := split(parsed, " ")
-	_valid_port(parts[1])
-	_whatwg_host(parts[0])
-	host := lower(parts[0])
+_url_line(x) := x if {
+	is_string(x)
+	not contains(x, "\n")
 } else := ""
 
-_valid_port("")
+_octet := `(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])`
 
-# WHATWG allows leading zeros in a port; what remains must be at most 65535.
-_valid_port(port) if {
-	digits := trim_left(port, "0")
-	count(digits) <= 5
-	to_number(concat("", ["0", digits])) <= 65535
-}
+_url_line_pattern := concat("", [
+	`(?:[Hh][Tt][Tt][Pp][Ss]?://`,
+	`(?:[^/?#\x00-\x20\x7f\\]*@)?`,
+	`(?:(`, _octet, `(?:\.`, _octet, `){3})`,
+	`|((?:[A-Za-z0-9-]*\.)*(?:[0-9]+|0[xX][0-9A-Fa-f]*)\.?)`,
+	`|([A-Za-z0-9.-]+)`,
+	`|(\[[0-9A-Fa-f:.]+\]))`,
+	`(?::0*(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])?)?`,
+	`(?:[/?#][^\x00-\x20\x7f\\]*)?`,
+	`|[^\n]*)\n`,
+])
 
-# WHATWG reads a host whose last label is a number (all digits, or 0x and hex
-# digits) as IPv4, in decimal, octal or hex, 1 to 4 parts (0x7f.1, 2130706433,
-# 127.1 are all 127.0.0.1), with or without a trailing dot. Only the canonical
-# dotted quad, which WHATWG leaves as written, is accepted; other numeric forms
-# are refused. A name keeps its text (lower-cased), trailing dot included.
-_whatwg_host(host) if {
-	not _ends_in_number(host)
-	host != "."
-}
-
-_whatwg_host(host) if {
-	_ends_in_number(host)
-	octets := split(host, ".")
-	count(octets) == 4
-	every octet in octets {
-		_canonical_octet(octet)
-	}
-}
-
-# An IPv6 address (matched without brackets) has a ":" and is left to the allowlist.
-_whatwg_host(host) if contains(host, ":")
-
-_ends_in_number(host) if {
-	labels := split(trim_suffix(host, "."), ".")
-	last := labels[count(labels) - 1]
-	_numeric_label(last)
-}
-
-_numeric_label(label) if {
-	label != ""
-	trim(label, "0123456789") == ""
-}
-
-_numeric_label(label) if {
-	lower(substring(label, 0, 2)) == "0x"
-	trim(substring(label, 2, -1), "0123456789abcdefABCDEF") == ""
-}
-
-_canonical_octet(octet) if {
-	count(octet) > 0
-	count(octet) <= 3
-	trim(octet, "0123456789") == ""
-	_no_leading_zero(octet)
-	to_number(octet) <= 255
-}
-
-_no_leading_zero("0")
-
-_no_leading_zero(octet) if not startswith(octet, "0")
-
-# IPv6 hosts are compared without brackets, so "[::1]" and "::1" both work in the config.
-_normalize_host(host) := lower(trim_suffix(trim_prefix(host, "["), "]"))
+# IPv6 hosts are compared in brackets, so "[::1]" and "::1" both work in the config.
+_normalize_host(host) := concat("", ["[", trim_suffix(trim_prefix(lower(host), "["), "]"), "]"]) if {
+	contains(host, ":")
+} else := lower(host)

@@ -281,7 +281,7 @@ test_host_numeric_forms if {
 test_host_lookalike_denied if {
 	_out("deny", _hosts, {"url": "https://api.yourcompany.com.evil.example/x"}) == {{
 		"code": "host_not_allowed",
-		"message": `url "https://api.yourcompany.com.evil.example/x" is not at an allowed host (allowed hosts: 2001:db8::1, api.yourcompany.com, docs.yourcompany.com)`,
+		"message": `url "https://api.yourcompany.com.evil.example/x" is not at an allowed host (allowed hosts: [2001:db8::1], api.yourcompany.com, docs.yourcompany.com)`,
 	}}
 	_denies(_hosts, {"url": "https://evilapi.yourcompany.com/"}) == {"host_not_allowed"}
 	_denies(_hosts, {"url": "https://yourcompany.com/"}) == {"host_not_allowed"}
@@ -304,7 +304,7 @@ test_invalid_urls if {
 	_denies(_hosts, {"url": "ftp://api.yourcompany.com/"}) == {"invalid_url"}
 	_denies(_hosts, {"url": "javascript:alert(1)"}) == {"invalid_url"}
 	_denies(_hosts, {"url": "https:///x"}) == {"invalid_url"}
-	_denies(_hosts, {"url": "https://./x"}) == {"invalid_url"}
+	_denies(_hosts, {"url": "https://./x"}) == {"host_not_allowed"}
 	_denies(_hosts, {"url": `https://evil.example\@api.yourcompany.com/`}) == {"invalid_url"}
 	_denies(_hosts, {"url": "https://api.yourcompany.com /x"}) == {"invalid_url"}
 	_denies(_hosts, {"url": "https://api%2eyourcompany.com/"}) == {"invalid_url"}
