@@ -57,11 +57,16 @@ deny contains {
 }
 
 # A plain address is what every mail library reads as one recipient at the
-# domain after its one "@": a dot-atom local part of A-Z a-z 0-9 _ + - and
-# single interior dots, at most 64 characters (no quotes, comments, display
-# names, groups, lists, routes or second "@"), and a domain of LDH labels (1-63
-# characters, no leading or trailing hyphen, no trailing dot); at most 254
-# characters in all (the SMTP path limit), so the domain has at most 252.
+# domain after its one "@" (no quotes, comments, display names, groups, lists,
+# routes or second "@"):
+# - a dot-atom local part of A-Z a-z 0-9 _ + - and single interior dots, at
+#   most 64 characters, first a letter, digit or "_" (a leading "-" reads as an
+#   option on a sendmail-style command line; nodemailer refuses it, other tools
+#   may not);
+# - a domain of LDH labels (1-63 characters, no leading or trailing hyphen), no
+#   trailing dot;
+# - at most 254 characters in all (the SMTP path limit), so the domain has at
+#   most 252.
 # Characters are checked before anything is lower-cased (lower() maps some
 # non-ASCII letters to ASCII ones): only the parsed domains are.
 #
@@ -91,7 +96,7 @@ _ldh_label := `[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?`
 
 _address_line_pattern := concat("", [
 	`[^\n]{255,}\n`,
-	`|(?:[A-Za-z0-9_+-](?:[A-Za-z0-9_+.-]{0,62}[A-Za-z0-9_+-])?@(`,
+	`|(?:[A-Za-z0-9_](?:[A-Za-z0-9_+.-]{0,62}[A-Za-z0-9_+-])?@(`,
 	_ldh_label, `(?:\.`, _ldh_label, `)*`,
 	`)|[^\n]*)\n`,
 ])

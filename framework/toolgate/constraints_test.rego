@@ -189,10 +189,12 @@ test_domain_specials_invalid if {
 	_denies(_domains, {"to": [".ann@yourcompany.com"]}) == {"invalid_address"}
 	_denies(_domains, {"to": ["ann.@yourcompany.com"]}) == {"invalid_address"}
 	_denies(_domains, {"to": ["a..nn@yourcompany.com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["-oQ/tmp@yourcompany.com"]}) == {"invalid_address"}
+	_denies(_domains, {"to": ["+ann@yourcompany.com"]}) == {"invalid_address"}
 }
 
 test_domain_plain_local_parts_allowed if {
-	count(_denies(_domains, {"to": ["a.b_c+tag-1@yourcompany.com", "A9@yourcompany.com"]})) == 0
+	count(_denies(_domains, {"to": ["a.b_c+tag-1@yourcompany.com", "A9@yourcompany.com", "_x-@yourcompany.com"]})) == 0
 }
 
 test_domain_length_limits if {
