@@ -1,65 +1,105 @@
 package toolgate.constraints
 
 # allowed_domains: every address in address_fields (default to, cc, bcc; each a
-# string or a list of strings) must be at one of these domains. The domain is
-# what follows the last "@", compared exactly and case-insensitively, so
-# look-alikes (evil-yourcompany.com, yourcompany.com.evil) do not pass.
+# string or a list of strings) must be a plain address at one of these domains,
+# compared exactly and case-insensitively, so look-alikes (evil-yourcompany.com,
+# yourcompany.com.evil, mail.yourcompany.com) do not pass.
 _address_fields := object.get(input.constraints, "address_fields", ["to", "cc", "bcc"])
 
 _allowed_domains := {_normalize_domain(trim_prefix(d, "@")) | some d in input.constraints.allowed_domains}
 
-_addresses contains [field, address] if {
+_address_lists[field] := list if {
 	input.constraints.allowed_domains
 	some field in _address_fields
-	some address in _as_list(input.arguments[field])
+	list := _capped_list(input.arguments[field])
 }
 
-# Each address is parsed once per evaluation (a function call is not cached, a rule is).
-_address_domains[address] := domain if {
-	some [_, address] in _addresses
-	domain := _email_domain(address)
+# Per field, each address's domain (lower-cased), or "" for what is not a plain address.
+_address_domains[field] := _domains_of(list) if {
+	some field, list in _address_lists
+}
+
+# Each rule and the allowed set are bound once, outside the comprehension: a
+# rule referenced inside it is looked up again (a memo lookup) per element.
+_invalid_addresses[field] := [x | some i, x in list; parsed[i] == ""] if {
+	some field, list in _address_lists
+	parsed := _address_domains[field]
+}
+
+_foreign_addresses[field] := [x |
+	some i, x in list
+	domain := parsed[i]
+	domain != ""
+	not domain in allowed
+] if {
+	some field, list in _address_lists
+	parsed := _address_domains[field]
+	allowed := _allowed_domains
 }
 
 deny contains {
 	"code": "domain_not_allowed",
-	"message": sprintf("%s address %s is not at an allowed domain (%s)", [field, address, concat(", ", sort(_allowed_domains))]),
+	"message": sprintf("%s (allowed: %s)", [
+		_first_of(field, bad, "is not at an allowed domain", "are not at an allowed domain"),
+		concat(", ", sort(_allowed_domains)),
+	]),
 } if {
-	some [field, address] in _addresses
-	domain := _address_domains[address]
-	not domain in _allowed_domains
+	some field, bad in _foreign_addresses
+	count(bad) > 0
 }
 
 deny contains {
 	"code": "invalid_address",
-	"message": sprintf("%s holds %s, which is not a plain email address", [field, json.marshal(address)]),
+	"message": _first_of(field, bad, "is not a plain email address", "are not plain email addresses"),
 } if {
-	some [field, address] in _addresses
-	not _address_domains[address]
+	some field, bad in _invalid_addresses
+	count(bad) > 0
 }
 
-# Whitespace, commas, semicolons and angle brackets would let one string name
-# several recipients or a display name, so only a bare address is accepted.
-# The local part is everything before the last "@" (it may hold "@" itself, as
-# in a quoted local part) and must not be empty; the domain, lower-cased and
-# without one trailing dot, is dot-separated LDH labels.
+# A plain address is what every mail library reads as one recipient at the
+# domain after its one "@" (no quotes, comments, display names, groups, lists,
+# routes or second "@"):
+# - a dot-atom local part of A-Z a-z 0-9 _ + - and single interior dots, at
+#   most 64 characters, first a letter, digit or "_" (a leading "-" reads as an
+#   option on a sendmail-style command line; nodemailer refuses it, other tools
+#   may not);
+# - a domain of LDH labels (1-63 characters, no leading or trailing hyphen), no
+#   trailing dot;
+# - at most 254 characters in all (the SMTP path limit), so the domain has at
+#   most 252.
+# Characters are checked before anything is lower-cased (lower() maps some
+# non-ASCII letters to ASCII ones): only the parsed domains are.
 #
-# One host regex.replace does the parse (the WASM target's regex builtins
-# recompile their pattern on every evaluation; the host caches it): an address
-# that matches becomes its domain, one that does not comes back unchanged (and
-# an address, which has an "@", never equals a domain). The pattern means the
-# same in RE2 (opa) and JavaScript: whitespace is spelled out as RE2's \s
-# ([\t\n\f\r ]), since JavaScript's \s is wider.
-_email_pattern := concat("", [
-	`^[^\t\n\f\r ,;<>\\]+@`,
-	`([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)\.?$`,
+# The whole list is parsed by one host regex.replace (a host call copies its
+# arguments out of WASM memory and back, ~10 us for a short string, so a call
+# per element would dominate a long list), one value per line. Each
+# alternative of the pattern matches exactly one whole line and its newline,
+# so a match never spans two values: a line over 254 characters becomes empty,
+# a plain address becomes its domain, anything else becomes empty. A value that
+# is not a string, holds a newline (it would be two lines) or ".." (never
+# plain) is an empty line from the start. The pattern means the same in RE2
+# (opa) and JavaScript (the WASM host): explicit classes only. If the result
+# does not have one line per value, every value counts as invalid.
+_domains_of(list) := domains if {
+	text := concat("", [concat("\n", [_address_line(x) | some x in list]), "\n"])
+	domains := split(lower(regex.replace(text, _address_line_pattern, "$1\n")), "\n")
+	count(domains) == count(list) + 1
+} else := ["" | some _ in list]
+
+_address_line(x) := x if {
+	is_string(x)
+	not contains(x, "\n")
+	not contains(x, "..")
+} else := ""
+
+_ldh_label := `[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?`
+
+_address_line_pattern := concat("", [
+	`[^\n]{255,}\n`,
+	`|(?:[A-Za-z0-9_](?:[A-Za-z0-9_+.-]{0,62}[A-Za-z0-9_+-])?@(`,
+	_ldh_label, `(?:\.`, _ldh_label, `)*`,
+	`)|[^\n]*)\n`,
 ])
 
-_email_domain(address) := domain if {
-	is_string(address)
-	lowered := lower(address)
-	domain := regex.replace(lowered, _email_pattern, "$1")
-	domain != lowered
-}
-
-# A fully qualified name may end in a dot; it names the same domain.
+# A configured domain may be written with a trailing dot; it names the same domain.
 _normalize_domain(domain) := trim_suffix(lower(domain), ".")

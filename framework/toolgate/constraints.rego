@@ -20,3 +20,46 @@ _has_number(field) if is_number(input.arguments[field])
 _as_list(value) := value if is_array(value)
 
 _as_list(value) := [value] if not is_array(value)
+
+# max_elements: how many values of one list argument the list constraints
+# (allowed_domains, allowed_hosts) check. A longer list is denied as a whole,
+# before any element is looked at, so what a call costs is bounded by the config.
+_max_elements := object.get(input.constraints, "max_elements", 1000)
+
+# The fields a list constraint reads.
+_list_fields contains field if {
+	input.constraints.allowed_domains
+	some field in _address_fields
+}
+
+_list_fields contains field if {
+	input.constraints.allowed_hosts
+	some field in _url_fields
+}
+
+deny contains {
+	"code": "too_many_elements",
+	"message": sprintf("%s holds %d values; at most %d are checked (max_elements)", [field, count(list), _max_elements]),
+} if {
+	some field in _list_fields
+	list := input.arguments[field]
+	is_array(list)
+	not _within_cap(list)
+}
+
+_within_cap(list) if count(list) <= _max_elements
+
+# One value, or a list no longer than max_elements, as a list; a longer list is
+# left out here (too_many_elements denies it).
+_capped_list(value) := [value] if not is_array(value)
+
+_capped_list(value) := value if {
+	is_array(value)
+	_within_cap(value)
+}
+
+# Messages name one offending value and how many there were, so a list with
+# thousands of bad elements yields one reason per field and kind.
+_first_of(field, values, one, many) := sprintf("%s %s %s", [field, json.marshal(values[0]), one]) if {
+	count(values) == 1
+} else := sprintf("%s holds %d values that %s, the first %s", [field, count(values), many, json.marshal(values[0])])

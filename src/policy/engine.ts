@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { readBundle, type Bundle } from "./bundle.ts";
 import type { PolicyConfig } from "./config.ts";
@@ -7,6 +8,9 @@ import { importedBuiltins } from "./imported-builtins.ts";
 import { CAPABILITIES_FILE } from "./package-files.ts";
 
 export const DECISION_ENTRYPOINT = "toolgate/decision";
+
+// The SDK's ES module entry re-exports only loadPolicy; loadPolicySync is on its CommonJS one.
+const { loadPolicySync } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as typeof import("@open-policy-agent/opa-wasm");
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -33,19 +37,38 @@ export class PolicyEngine {
   readonly revision: string;
   readonly entrypoints: readonly string[];
   readonly bundle: Bundle;
-  private readonly policy: LoadedPolicy;
+  private readonly module: WebAssembly.Module;
+  private policy: LoadedPolicy;
   private readonly entrypointIds: Readonly<Record<string, number>>;
   /** Set when the module speaks ABI >= 1.2 (single-call opa_eval); else evaluation goes through the SDK. */
-  private readonly exports: PolicyExports | undefined;
+  private exports: PolicyExports | undefined;
 
-  private constructor(policy: LoadedPolicy, bundle: Bundle) {
+  private constructor(module: WebAssembly.Module, policy: LoadedPolicy, bundle: Bundle) {
+    this.module = module;
     this.policy = policy;
     this.bundle = bundle;
     this.revision = bundle.manifest.revision;
     this.entrypointIds = policy.entrypoints as Record<string, number>;
     this.entrypoints = Object.keys(this.entrypointIds);
-    const instance = "instance" in policy.wasmInstance ? policy.wasmInstance.instance : policy.wasmInstance;
-    this.exports = Number(policy.minorVersion) >= 2 ? (instance.exports as unknown as PolicyExports) : undefined;
+    this.exports = abiExports(policy);
+  }
+
+  /**
+   * A fresh instance of the same module and data, after an evaluation that
+   * threw: an abort inside the module (e.g. its JSON parser refusing a lone
+   * surrogate escape) leaves its allocator state behind, and later evaluations
+   * then fail with "memory access out of bounds". If renewing fails too, the
+   * old instance stays and keeps failing, which denies.
+   */
+  private renew(): void {
+    try {
+      const policy = loadPolicySync(this.module, { initial: 5 }, hostBuiltins);
+      policy.setData(this.bundle.data);
+      this.policy = policy;
+      this.exports = abiExports(policy);
+    } catch {
+      // keep the old instance: its evaluations fail, and a failed evaluation is a deny
+    }
   }
 
   /** The declarative policy (toolgate.yaml) the bundle was built with, as bundle data. */
@@ -61,8 +84,9 @@ export class PolicyEngine {
   /** Loads a bundle; refuses a module that imports a builtin the runtime does not provide. */
   static async load(bundle: Bundle): Promise<PolicyEngine> {
     let policy: LoadedPolicy;
+    let module: WebAssembly.Module;
     try {
-      const module = await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>);
+      module = await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>);
       policy = await loadPolicy(module, { initial: 5 }, hostBuiltins);
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: policy.wasm does not load: ${describeThrown(err)}`, { cause: err });
@@ -80,7 +104,7 @@ export class PolicyEngine {
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: data.json does not load: ${describeThrown(err)}`, { cause: err });
     }
-    const engine = new PolicyEngine(policy, bundle);
+    const engine = new PolicyEngine(module, policy, bundle);
     if (!engine.entrypoints.includes(DECISION_ENTRYPOINT)) {
       throw new BundleLoadError(
         `${bundle.source}: no entrypoint ${DECISION_ENTRYPOINT} (has: ${engine.entrypoints.join(", ") || "none"})`,
@@ -101,6 +125,7 @@ export class PolicyEngine {
     try {
       resultSet = this.policy.evaluate(encoded, entrypoint);
     } catch (err) {
+      this.renew();
       throw new PolicyEvaluationError(`evaluating ${entrypoint}: ${describeThrown(err)}`, { cause: err });
     }
     return firstResult(resultSet);
@@ -131,10 +156,16 @@ export class PolicyEngine {
       const end = bytes.indexOf(0, resultAddr);
       resultSet = JSON.parse(decoder.decode(bytes.subarray(resultAddr, end)));
     } catch (err) {
+      this.renew();
       throw new PolicyEvaluationError(`evaluating ${entrypoint}: ${describeThrown(err)}`, { cause: err });
     }
     return firstResult(resultSet);
   }
+}
+
+function abiExports(policy: LoadedPolicy): PolicyExports | undefined {
+  const instance = "instance" in policy.wasmInstance ? policy.wasmInstance.instance : policy.wasmInstance;
+  return Number(policy.minorVersion) >= 2 ? (instance.exports as unknown as PolicyExports) : undefined;
 }
 
 function firstResult(resultSet: unknown): unknown {

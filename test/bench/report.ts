@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { LatencyStats } from "./stats.ts";
 import type { SideBySideResult } from "./side-by-side.ts";
+import type { WorstCaseResult } from "./worst-case.ts";
 
 export const benchDir = import.meta.dirname;
 export const resultsFile = path.join(benchDir, "results.json");
@@ -17,6 +18,7 @@ export interface BenchResults {
   side_by_side: SideBySideResult;
   stages: Record<string, LatencyStats>;
   pool: { in_flight: number } & Record<string, unknown>;
+  worst_case?: WorstCaseResult;
 }
 
 export interface SoakResults {
@@ -64,6 +66,19 @@ export function writeReport(): string {
       lines.push(`| ${label} | ${num(st.per_second)} | ${st.p50_us} | ${st.p99_us} |`);
     }
     lines.push("");
+    const w = r.worst_case;
+    if (w) {
+      lines.push(`## Worst case: one call with a ${num(w.elements)}-element list (issue 10)`, "");
+      lines.push(`Arguments up to ${num(w.argument_bytes)} bytes (the limit is 262,144): ${num(w.elements)} short addresses, or ${num(w.urls)} short URLs, in a field a list constraint checks, through gate.evaluate(). Default cap: max_elements 1000, the list is denied whole (too_many_elements). Raised cap: max_elements 100,000, every element parsed. CPU: the process's CPU time per call (wall time on a shared machine includes waiting for a core).`, "");
+      lines.push("| list | cap | decision | p50 ms | p99 ms | CPU p50 ms | CPU p99 ms |", "|---|---|---|---:|---:|---:|---:|");
+      const ms = (us: number): string => (us / 1000).toFixed(1);
+      for (const [cap, stats] of [["default", w.default_cap], ["raised", w.raised_cap]] as const) {
+        for (const [label, st] of Object.entries(stats)) {
+          lines.push(`| ${label} | ${cap} | ${w.outcomes[`${label}, ${cap} cap`] ?? ""} | ${ms(st.p50_us)} | ${ms(st.p99_us)} | ${ms(st.cpu_p50_us)} | ${ms(st.cpu_p99_us)} |`);
+        }
+      }
+      lines.push("", `Linearity (raised cap, all addresses allowed), CPU ns per element at each list length: ${Object.entries(w.scaling_ns_per_element).map(([n, ns]) => `${num(Number(n))}: ${ns}`).join(", ")}.`, "");
+    }
   }
   if (existsSync(soakFile)) {
     const s = JSON.parse(readFileSync(soakFile, "utf8")) as SoakResults;

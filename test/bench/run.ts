@@ -7,6 +7,7 @@ import { machine, resultsFile, writeReport, type BenchResults } from "./report.t
 import { benchSideBySide } from "./side-by-side.ts";
 import { benchStages } from "./stages.ts";
 import { measureConcurrent } from "./stats.ts";
+import { benchWorstCase } from "./worst-case.ts";
 
 const quick = process.env.BENCH_QUICK === "1";
 const m = machine();
@@ -21,6 +22,8 @@ const { gate } = await seedGate();
 const calls = await seedCalls();
 const inProcess = await measureConcurrent((i) => gate.decide(calls[i % calls.length]!), quick ? 4000 : 40_000, IN_FLIGHT);
 const pool = await benchPool(quick ? 4000 : 40_000);
+log("worst case: a 24,000-element list ...");
+const worstCase = await benchWorstCase(quick ? 10 : 40);
 
 const results: BenchResults = {
   measured_at: new Date().toISOString(),
@@ -28,6 +31,7 @@ const results: BenchResults = {
   side_by_side: sideBySide,
   stages,
   pool: { in_flight: IN_FLIGHT, "in-process gate.decide() (main thread)": inProcess, ...pool } as BenchResults["pool"],
+  worst_case: worstCase,
 };
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(writeReport());

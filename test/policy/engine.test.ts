@@ -51,4 +51,22 @@ describe("PolicyEngine", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"arguments" must be a string');
   });
+  it("keeps deciding after many evaluations the module aborted (a lone surrogate its JSON parser refuses)", () => {
+    // Each abort used to leave allocator state behind; after ~1,000 of them every
+    // evaluation failed with "memory access out of bounds" until the engine was replaced.
+    const fetchDoc = (url: unknown): string => JSON.stringify({
+      ...input, tool: { name: "fetch_url", type: "function" }, arguments: { url }, constraints: { allowed_hosts: ["api.yourcompany.com"] },
+    });
+    let aborted = 0;
+    for (let i = 0; i < 2000; i++) {
+      try {
+        engine.evaluateJson(fetchDoc("https://api.yourcompany.com/?q=\ud800"));
+      } catch {
+        aborted += 1;
+      }
+    }
+    expect(aborted).toBe(2000);
+    expect(engine.evaluateJson(fetchDoc(["\u{9f41e}\u{66ab0}", "https://api.yourcompany.com/"]))).toMatchObject({ effect: "deny" });
+    expect(engine.evaluateJson(fetchDoc("https://api.yourcompany.com/"))).toMatchObject({ effect: "allow" });
+  });
 });
