@@ -14,16 +14,31 @@ export type ParsedArguments =
   | { ok: true; value: Record<string, unknown> }
   | { ok: false; reason: Reason };
 
-/** Nesting depth, iteratively (hostile input may nest deeper than the JS stack). */
-function exceedsDepth(value: unknown, maxDepth: number): boolean {
+/**
+ * The first thing the limits or Unicode forbid in a parsed value, iteratively
+ * (hostile input may nest deeper than the JS stack): nesting beyond maxDepth,
+ * or a string or key holding a lone surrogate.
+ */
+function firstProblem(value: unknown, maxDepth: number): "too_deep" | "invalid_unicode" | undefined {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
+    if (typeof node === "string") {
+      if (!node.isWellFormed()) return "invalid_unicode";
+      continue;
+    }
     if (node === null || typeof node !== "object") continue;
-    if (depth > maxDepth) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+    if (depth > maxDepth) return "too_deep";
+    if (Array.isArray(node)) {
+      for (const child of node) stack.push([child, depth + 1]);
+      continue;
+    }
+    for (const [key, child] of Object.entries(node)) {
+      if (!key.isWellFormed()) return "invalid_unicode";
+      stack.push([child, depth + 1]);
+    }
   }
-  return false;
+  return undefined;
 }
 
 /** Parses the raw argument string a model sent; anything but a JSON object within limits is a deny reason. */
@@ -55,10 +70,22 @@ export function parseArguments(raw: unknown, limits: ArgumentLimits): ParsedArgu
     const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
     return { ok: false, reason: { code: GateReason.argumentsNotObject, message: `arguments must be a JSON object, not ${kind}` } };
   }
-  if (exceedsDepth(value, limits.maxDepth)) {
+  const problem = firstProblem(value, limits.maxDepth);
+  if (problem === "too_deep") {
     return {
       ok: false,
       reason: { code: GateReason.argumentsTooDeep, message: `arguments nest deeper than ${limits.maxDepth} levels` },
+    };
+  }
+  // A lone surrogate (written raw or as a \ud800 escape) is not Unicode: tools and the policy
+  // would each read it differently (kept, replaced by U+FFFD, or an error), so no one decides on it.
+  if (problem === "invalid_unicode") {
+    return {
+      ok: false,
+      reason: {
+        code: GateReason.argumentsInvalidUnicode,
+        message: "arguments hold a lone surrogate (an unpaired \\ud800-\\udfff), which is not valid Unicode",
+      },
     };
   }
   return { ok: true, value: value as Record<string, unknown> };

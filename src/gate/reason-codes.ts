@@ -4,6 +4,7 @@ export const GateReason = {
   argumentsNotObject: "arguments_not_object",
   argumentsTooLarge: "arguments_too_large",
   argumentsTooDeep: "arguments_too_deep",
+  argumentsInvalidUnicode: "arguments_invalid_unicode",
   toolNotDeclared: "tool_not_declared",
   schemaViolation: "schema_violation",
   sanitizedArgumentsInvalid: "sanitized_arguments_invalid",

@@ -57,10 +57,20 @@ describe("Gate fails closed", () => {
     ["a JSON string", '"x"', "arguments_not_object"],
     ["larger than the limit", JSON.stringify({ customer_id: "x".repeat(5000) }), "arguments_too_large"],
     ["nested deeper than the limit", `{"customer_id":"c","x":${"[".repeat(20)}${"]".repeat(20)}}`, "arguments_too_deep"],
+    ["holding an escaped lone surrogate", String.raw`{"customer_id":"c\ud800"}`, "arguments_invalid_unicode"],
+    ["holding an escaped lone low surrogate in a key", String.raw`{"customer_id":"c","\uDC00":1}`, "arguments_invalid_unicode"],
+    ["holding half an emoji cut off by slicing", JSON.stringify({ customer_id: "ab😀".slice(0, 3) }), "arguments_invalid_unicode"],
+    ["holding a raw lone surrogate", `{"customer_id":"${"😀".slice(1)}x"}`, "arguments_invalid_unicode"],
   ])("denies arguments that are %s", (_label, raw, code) => {
     const { decision } = gate.evaluate(call("get_customer", raw));
     expect(decision.effect).toBe("deny");
     expect(decision.reasons.map((r) => r.code)).toEqual([code]);
+  });
+
+  it("decides on well-formed surrogate pairs, escaped or raw, as on any other text", () => {
+    for (const raw of [String.raw`{"customer_id":"\ud83d\ude00"}`, String.raw`{"customer_id":"\uD83D` + "\ude00\"}", JSON.stringify({ customer_id: "😀" })]) {
+      expect(gate.evaluate(call("get_customer", raw)).decision.effect).toBe("allow");
+    }
   });
 
   it("denies schema violations: missing field, wrong type, unknown field", () => {
