@@ -20,7 +20,6 @@ export interface JsonScanOptions {
 
 interface ObjectFrame {
   readonly object: Record<string, unknown>;
-  readonly keys: Set<string>;
   key: string;
 }
 
@@ -71,10 +70,17 @@ class Scanner {
   readonly #text: string;
   readonly #canonicalNumbers: boolean;
   #at = 0;
+  /** Position of the next backslash at or after the last string start (text.length when none): found once, reused. */
+  #nextBackslash = -1;
+  /** Whole-text checks that let unescaped strings skip their own (the usual case: no control character, no lone surrogate). */
+  readonly #hasControl: boolean;
+  readonly #wellFormed: boolean;
 
   constructor(text: string, canonicalNumbers: boolean) {
     this.#text = text;
     this.#canonicalNumbers = canonicalNumbers;
+    this.#hasControl = CONTROL.test(text);
+    this.#wellFormed = text.isWellFormed();
   }
 
   document(): unknown {
@@ -92,7 +98,7 @@ class Scanner {
           this.#at += 1;
           value = object;
         } else {
-          const frame: ObjectFrame = { object, keys: new Set(), key: "" };
+          const frame: ObjectFrame = { object, key: "" };
           this.#memberKey(frame);
           stack.push(frame);
           continue;
@@ -119,7 +125,8 @@ class Scanner {
           return value;
         }
         if (Array.isArray(frame)) frame.push(value);
-        else Object.defineProperty(frame.object, frame.key, { value, writable: true, enumerable: true, configurable: true });
+        else if (frame.key === "__proto__") Object.defineProperty(frame.object, frame.key, { value, writable: true, enumerable: true, configurable: true });
+        else frame.object[frame.key] = value;
         this.#skipSpace();
         const next = this.#text.charCodeAt(this.#at);
         this.#at += 1;
@@ -144,8 +151,9 @@ class Scanner {
     const start = this.#at;
     if (this.#text.charCodeAt(this.#at) !== QUOTE) this.#fail("syntax", "expected a string key");
     const key = this.#string();
-    if (frame.keys.has(key)) this.#fail("duplicate_key", `the key ${JSON.stringify(key)} appears twice in one object`, start);
-    frame.keys.add(key);
+    // The object holds exactly the keys read so far (own properties, `__proto__` included): compared
+    // decoded, so "a" and "\u0061" are one key.
+    if (Object.hasOwn(frame.object, key)) this.#fail("duplicate_key", `the key ${JSON.stringify(key)} appears twice in one object`, start);
     frame.key = key;
     this.#skipSpace();
     if (this.#text.charCodeAt(this.#at) !== 0x3a) this.#fail("syntax", "expected : after an object key");
@@ -155,11 +163,10 @@ class Scanner {
   #scalar(c: number): unknown {
     if (c === QUOTE) return this.#string();
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.#number();
-    for (const [word, value] of LITERALS) {
-      if (this.#text.startsWith(word, this.#at)) {
-        this.#at += word.length;
-        return value;
-      }
+    const literal = c === 0x74 ? "true" : c === 0x66 ? "false" : c === 0x6e ? "null" : undefined;
+    if (literal !== undefined && this.#text.startsWith(literal, this.#at)) {
+      this.#at += literal.length;
+      return c === 0x74 ? true : c === 0x66 ? false : null;
     }
     return this.#fail("syntax", Number.isNaN(c) ? "unexpected end of input" : "expected a JSON value");
   }
@@ -167,7 +174,24 @@ class Scanner {
   #string(): string {
     const text = this.#text;
     const start = this.#at;
-    this.#at += 1;
+    const from = start + 1;
+    const quote = text.indexOf('"', from);
+    if (quote === -1) this.#fail("syntax", "unterminated string", start);
+    if (this.#nextBackslash < from) this.#nextBackslash = indexOrEnd(text, "\\", from);
+    // The common case, no escape before the closing quote: one native slice and two native checks.
+    if (this.#nextBackslash > quote) {
+      const value = text.slice(from, quote);
+      if (this.#hasControl && CONTROL.test(value)) this.#fail("syntax", "unescaped control character in a string", start);
+      this.#at = quote + 1;
+      if (!this.#wellFormed && !value.isWellFormed()) this.#fail("lone_surrogate", "a string holds a lone surrogate (not valid Unicode)", start);
+      return value;
+    }
+    return this.#escapedString(start);
+  }
+
+  #escapedString(start: number): string {
+    const text = this.#text;
+    this.#at = start + 1;
     const parts: string[] = [];
     let run = this.#at;
     for (;;) {
@@ -186,9 +210,9 @@ class Scanner {
         parts.push(short);
         this.#at += 2;
       } else if (e === 0x75) {
-        const hex = text.slice(this.#at + 2, this.#at + 6);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.#fail("syntax", "\\u must be followed by four hex digits");
-        parts.push(String.fromCharCode(Number.parseInt(hex, 16)));
+        const code = hex4(text, this.#at + 2);
+        if (code < 0) this.#fail("syntax", "\\u must be followed by four hex digits");
+        parts.push(String.fromCharCode(code));
         this.#at += 6;
       } else {
         this.#fail("syntax", "invalid escape in a string");
@@ -197,7 +221,7 @@ class Scanner {
     }
     parts.push(text.slice(run, this.#at));
     this.#at += 1;
-    const value = parts.length === 1 ? (parts[0] as string) : parts.join("");
+    const value = parts.join("");
     // Checked on the decoded value: an escaped high surrogate followed by a raw low one is a pair.
     if (!value.isWellFormed()) this.#fail("lone_surrogate", "a string holds a lone surrogate (not valid Unicode)", start);
     return value;
@@ -224,7 +248,8 @@ class Scanner {
     }
     const literal = text.slice(start, this.#at);
     const value = Number(literal);
-    if (this.#canonicalNumbers && JSON.stringify(value) !== literal) {
+    // For a finite number String() is what JSON.stringify writes; a non-finite one has no JSON form at all.
+    if (this.#canonicalNumbers && String(value) !== literal) {
       this.#fail("non_canonical_number", `the number ${literal.slice(0, 40)} is not written as ${JSON.stringify(value)}`, start);
     }
     return value;
@@ -247,8 +272,21 @@ class Scanner {
   }
 }
 
-const LITERALS: readonly (readonly [string, unknown])[] = [
-  ["true", true],
-  ["false", false],
-  ["null", null],
-];
+const CONTROL = /[\u0000-\u001f]/;
+
+function indexOrEnd(text: string, search: string, from: number): number {
+  const i = text.indexOf(search, from);
+  return i === -1 ? text.length : i;
+}
+
+/** The value of four hex digits at `at`, or -1. */
+function hex4(text: string, at: number): number {
+  let code = 0;
+  for (let i = at; i < at + 4; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (digit < 0) return -1;
+    code = code * 16 + digit;
+  }
+  return code;
+}
