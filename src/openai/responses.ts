@@ -9,6 +9,7 @@ import type {
 import { sameArguments } from "../approval/binding.ts";
 import type { ToolCall } from "../gate/tool-call.ts";
 import type { CallOutcome, ToolGuard } from "../guard/tool-guard.ts";
+import { scanJson } from "../json/scan-json.ts";
 import { customToolArguments } from "./custom-tool.ts";
 
 export interface GatedResponse {
@@ -73,11 +74,20 @@ async function answerMcp(guard: ToolGuard, call: ToolCall, approvalRequestId: st
     outcome = authorization.outcome;
   } else {
     const { decision, recheck, approval } = authorization;
-    approve = sameArguments(authorization.arguments, JSON.parse(call.arguments));
+    // The MCP server gets the raw text, not our parsed value: a duplicate key there may be read
+    // first-wins by the server while the policy saw the last value (JSON.parse), so it is refused.
+    const raw = scanJson(call.arguments);
+    approve = raw.ok && sameArguments(authorization.arguments, raw.value as Record<string, unknown>);
     const base = { call, decision, ...(recheck ? { recheck } : {}), ...(approval ? { approval } : {}) };
     outcome = approve
       ? { ...base, status: "delegated", output: "approved" }
-      : { ...base, status: "denied", output: "the policy allows this call only with changed arguments, which a hosted MCP call cannot take" };
+      : {
+          ...base,
+          status: "denied",
+          output: raw.ok
+            ? "the policy allows this call only with changed arguments, which a hosted MCP call cannot take"
+            : `the call's arguments are ambiguous JSON (${raw.message}), which the MCP server may read differently than the policy did`,
+        };
   }
   const reason = approve ? {} : { reason: outcome.output };
   return { input: { type: "mcp_approval_response", approval_request_id: approvalRequestId, approve, ...reason }, outcome };
