@@ -1,3 +1,4 @@
+import { scanJson, type JsonScan } from "../json/scan-json.ts";
 import { GateReason } from "./reason-codes.ts";
 import type { Reason } from "./decision.ts";
 
@@ -14,31 +15,30 @@ export type ParsedArguments =
   | { ok: true; value: Record<string, unknown> }
   | { ok: false; reason: Reason };
 
-/**
- * The first thing the limits or Unicode forbid in a parsed value, iteratively
- * (hostile input may nest deeper than the JS stack): nesting beyond maxDepth,
- * or a string or key holding a lone surrogate.
- */
-function firstProblem(value: unknown, maxDepth: number): "too_deep" | "invalid_unicode" | undefined {
+/** Nesting depth, iteratively (hostile input may nest deeper than the JS stack). */
+function exceedsDepth(value: unknown, maxDepth: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (typeof node === "string") {
-      if (!node.isWellFormed()) return "invalid_unicode";
-      continue;
-    }
     if (node === null || typeof node !== "object") continue;
-    if (depth > maxDepth) return "too_deep";
-    if (Array.isArray(node)) {
-      for (const child of node) stack.push([child, depth + 1]);
-      continue;
-    }
-    for (const [key, child] of Object.entries(node)) {
-      if (!key.isWellFormed()) return "invalid_unicode";
-      stack.push([child, depth + 1]);
-    }
+    if (depth > maxDepth) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
   }
-  return undefined;
+  return false;
+}
+
+/** Why the scanner refused the text, as a deny reason. */
+function refusedText(scanned: Extract<JsonScan, { ok: false }>): Reason {
+  switch (scanned.problem) {
+    case "duplicate_key":
+      // JSON.parse keeps the last value, other parsers the first or neither: no one reading decides.
+      return { code: GateReason.argumentsDuplicateKey, message: `arguments are ambiguous: ${scanned.message}` };
+    case "lone_surrogate":
+      // Kept, replaced by U+FFFD or an error depending on the reader: no one reading decides.
+      return { code: GateReason.argumentsInvalidUnicode, message: `arguments are not valid Unicode: ${scanned.message}` };
+    default:
+      return { code: GateReason.argumentsNotJson, message: `arguments are not valid JSON: ${scanned.message}` };
+  }
 }
 
 /** Parses the raw argument string a model sent; anything but a JSON object within limits is a deny reason. */
@@ -57,35 +57,21 @@ export function parseArguments(raw: unknown, limits: ArgumentLimits): ParsedArgu
       };
     }
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (err) {
-    return {
-      ok: false,
-      reason: { code: GateReason.argumentsNotJson, message: `arguments are not valid JSON: ${(err as Error).message}` },
-    };
-  }
+  // Our own strict decoder, not JSON.parse: it refuses duplicate keys and lone surrogates, and it
+  // reads escaped keys as written (V8's JSON.parse can read an escaped one-character key as "\\"
+  // once an object with that key was parsed, so the policy would see another key than a tool reading
+  // the raw text).
+  const scanned = scanJson(raw);
+  if (!scanned.ok) return { ok: false, reason: refusedText(scanned) };
+  const value = scanned.value;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
     return { ok: false, reason: { code: GateReason.argumentsNotObject, message: `arguments must be a JSON object, not ${kind}` } };
   }
-  const problem = firstProblem(value, limits.maxDepth);
-  if (problem === "too_deep") {
+  if (exceedsDepth(value, limits.maxDepth)) {
     return {
       ok: false,
       reason: { code: GateReason.argumentsTooDeep, message: `arguments nest deeper than ${limits.maxDepth} levels` },
-    };
-  }
-  // A lone surrogate (written raw or as a \ud800 escape) is not Unicode: tools and the policy
-  // would each read it differently (kept, replaced by U+FFFD, or an error), so no one decides on it.
-  if (problem === "invalid_unicode") {
-    return {
-      ok: false,
-      reason: {
-        code: GateReason.argumentsInvalidUnicode,
-        message: "arguments hold a lone surrogate (an unpaired \\ud800-\\udfff), which is not valid Unicode",
-      },
     };
   }
   return { ok: true, value: value as Record<string, unknown> };

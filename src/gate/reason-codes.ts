@@ -5,6 +5,7 @@ export const GateReason = {
   argumentsTooLarge: "arguments_too_large",
   argumentsTooDeep: "arguments_too_deep",
   argumentsInvalidUnicode: "arguments_invalid_unicode",
+  argumentsDuplicateKey: "arguments_duplicate_key",
   toolNotDeclared: "tool_not_declared",
   schemaViolation: "schema_violation",
   sanitizedArgumentsInvalid: "sanitized_arguments_invalid",

@@ -74,20 +74,14 @@ async function answerMcp(guard: ToolGuard, call: ToolCall, approvalRequestId: st
     outcome = authorization.outcome;
   } else {
     const { decision, recheck, approval } = authorization;
-    // The MCP server gets the raw text, not our parsed value: a duplicate key there may be read
-    // first-wins by the server while the policy saw the last value (JSON.parse), so it is refused.
+    // The MCP server gets the raw text, not our value: compare with the raw text read by the gate's own
+    // strict decoder (V8's JSON.parse can misread escaped keys; the gate already refused duplicate keys).
     const raw = scanJson(call.arguments);
     approve = raw.ok && sameArguments(authorization.arguments, raw.value as Record<string, unknown>);
     const base = { call, decision, ...(recheck ? { recheck } : {}), ...(approval ? { approval } : {}) };
     outcome = approve
       ? { ...base, status: "delegated", output: "approved" }
-      : {
-          ...base,
-          status: "denied",
-          output: raw.ok
-            ? "the policy allows this call only with changed arguments, which a hosted MCP call cannot take"
-            : `the call's arguments are ambiguous JSON (${raw.message}), which the MCP server may read differently than the policy did`,
-        };
+      : { ...base, status: "denied", output: "the policy allows this call only with changed arguments, which a hosted MCP call cannot take" };
   }
   const reason = approve ? {} : { reason: outcome.output };
   return { input: { type: "mcp_approval_response", approval_request_id: approvalRequestId, approve, ...reason }, outcome };

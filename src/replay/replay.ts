@@ -18,6 +18,7 @@ const ARGUMENTS_NOT_LOGGED: ReadonlySet<string> = new Set([
   GateReason.argumentsTooLarge,
   GateReason.argumentsTooDeep,
   GateReason.argumentsInvalidUnicode,
+  GateReason.argumentsDuplicateKey,
   GateReason.invalidToolCall,
 ]);
 

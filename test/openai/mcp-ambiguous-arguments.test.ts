@@ -41,7 +41,8 @@ describe("Responses: hosted MCP calls with ambiguous arguments", () => {
         ["mcpr_plain", true],
       ]);
       expect(outcomes.map((o) => o.status)).toEqual(["denied", "denied", "delegated"]);
-      expect(outcomes[0]?.output).toContain("ambiguous JSON");
+      expect(JSON.parse(outcomes[0]?.output ?? "{}")).toMatchObject({ status: "denied", reasons: ["arguments_duplicate_key"] });
+      expect(JSON.parse(outcomes[1]?.output ?? "{}")).toMatchObject({ status: "denied", reasons: ["arguments_duplicate_key"] });
     } finally {
       await server.close();
     }
