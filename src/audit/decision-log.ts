@@ -20,6 +20,7 @@ import {
   AuditWriteError,
 } from "./errors.ts";
 import { listLogFiles, rotationNumber } from "./log-files.ts";
+import { parseOwnJson } from "../json/parse-own-json.ts";
 
 /**
  * When `append` resolves:
@@ -183,9 +184,9 @@ export class DecisionLog {
       // Round-trip through JSON first so the hash covers exactly what a reader will parse
       // (Dates become strings, undefined members vanish, and bigint/cycles fail here, not later).
       // Lone surrogates become U+FFFD: readers refuse them as ambiguous, and one in a tool name
-      // or argument the model wrote must not make the log unreadable.
-      const json = JSON.stringify(entry);
-      const plain = (LONE_SURROGATE_ESCAPE.test(json) ? JSON.parse(json, wellFormed) : JSON.parse(json)) as DecisionEntry;
+      // the model wrote must not make the log unreadable. Read back without JSON.parse, which can
+      // misread escaped one-character keys (see parseOwnJson).
+      const plain = parseOwnJson(JSON.stringify(entry)) as DecisionEntry;
       record = chainRecord(plain, this.#head.seq + 1, this.#head.hash);
       line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
     } catch (err) {
@@ -297,20 +298,6 @@ export class DecisionLog {
     this.#failure = new AuditWriteError(this.path, cause);
     for (const p of pending) p.reject(this.#failure);
   }
-}
-
-/** How JSON.stringify writes a lone surrogate (an escaped backslash before "ud800" matches too: harmless, it only costs the slow path). */
-const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/;
-
-/** JSON.parse reviver: strings and keys with lone surrogates get U+FFFD in their place. */
-function wellFormed(_key: string, value: unknown): unknown {
-  if (typeof value === "string") return value.toWellFormed();
-  if (value === null || typeof value !== "object" || Array.isArray(value) || Object.keys(value).every((k) => k.isWellFormed())) return value;
-  const fixed: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    Object.defineProperty(fixed, k.toWellFormed(), { value: v, writable: true, enumerable: true, configurable: true });
-  }
-  return fixed;
 }
 
 function lockPath(path: string): string {

@@ -16,6 +16,14 @@ export interface JsonScanOptions {
    * value (for text that JSON.stringify produced, such as the decision log).
    */
   canonicalNumbers?: boolean;
+  /**
+   * "replace": a lone surrogate becomes U+FFFD instead of refusing the text
+   * (for JSON this process wrote itself, whose strings came from anywhere).
+   * Keys that become equal that way are still duplicates. Default "reject".
+   */
+  loneSurrogates?: "reject" | "replace";
+  /** "last": a repeated key keeps its last value, as JSON.parse does (for JSON this process wrote). Default "reject". */
+  duplicateKeys?: "reject" | "last";
 }
 
 interface ObjectFrame {
@@ -59,7 +67,8 @@ const SHORT_ESCAPES: Readonly<Record<number, string>> = {
  */
 export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan {
   try {
-    return { ok: true, value: new Scanner(text, options.canonicalNumbers === true).document() };
+    const scanner = new Scanner(text, options.canonicalNumbers === true, options.loneSurrogates === "replace", options.duplicateKeys === "last");
+    return { ok: true, value: scanner.document() };
   } catch (err) {
     if (err instanceof ScanFailure) return { ok: false, problem: err.problem, offset: err.offset, message: err.message };
     throw err;
@@ -69,6 +78,8 @@ export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan 
 class Scanner {
   readonly #text: string;
   readonly #canonicalNumbers: boolean;
+  readonly #replaceLoneSurrogates: boolean;
+  readonly #lastDuplicateWins: boolean;
   #at = 0;
   /** Position of the next backslash at or after the last string start (text.length when none): found once, reused. */
   #nextBackslash = -1;
@@ -76,9 +87,11 @@ class Scanner {
   readonly #hasControl: boolean;
   readonly #wellFormed: boolean;
 
-  constructor(text: string, canonicalNumbers: boolean) {
+  constructor(text: string, canonicalNumbers: boolean, replaceLoneSurrogates: boolean, lastDuplicateWins: boolean) {
     this.#text = text;
     this.#canonicalNumbers = canonicalNumbers;
+    this.#replaceLoneSurrogates = replaceLoneSurrogates;
+    this.#lastDuplicateWins = lastDuplicateWins;
     this.#hasControl = CONTROL.test(text);
     this.#wellFormed = text.isWellFormed();
   }
@@ -153,7 +166,7 @@ class Scanner {
     const key = this.#string();
     // The object holds exactly the keys read so far (own properties, `__proto__` included): compared
     // decoded, so "a" and "\u0061" are one key.
-    if (Object.hasOwn(frame.object, key)) this.#fail("duplicate_key", `the key ${JSON.stringify(key)} appears twice in one object`, start);
+    if (!this.#lastDuplicateWins && Object.hasOwn(frame.object, key)) this.#fail("duplicate_key", `the key ${JSON.stringify(key)} appears twice in one object`, start);
     frame.key = key;
     this.#skipSpace();
     if (this.#text.charCodeAt(this.#at) !== 0x3a) this.#fail("syntax", "expected : after an object key");
@@ -183,8 +196,7 @@ class Scanner {
       const value = text.slice(from, quote);
       if (this.#hasControl && CONTROL.test(value)) this.#fail("syntax", "unescaped control character in a string", start);
       this.#at = quote + 1;
-      if (!this.#wellFormed && !value.isWellFormed()) this.#fail("lone_surrogate", "a string holds a lone surrogate (not valid Unicode)", start);
-      return value;
+      return this.#wellFormed ? value : this.#unicode(value, start);
     }
     return this.#escapedString(start);
   }
@@ -221,10 +233,15 @@ class Scanner {
     }
     parts.push(text.slice(run, this.#at));
     this.#at += 1;
-    const value = parts.join("");
     // Checked on the decoded value: an escaped high surrogate followed by a raw low one is a pair.
-    if (!value.isWellFormed()) this.#fail("lone_surrogate", "a string holds a lone surrogate (not valid Unicode)", start);
-    return value;
+    return this.#unicode(parts.join(""), start);
+  }
+
+  /** A decoded string as Unicode: refused, or its lone surrogates replaced, when it is not well-formed. */
+  #unicode(value: string, start: number): string {
+    if (value.isWellFormed()) return value;
+    if (this.#replaceLoneSurrogates) return value.toWellFormed();
+    return this.#fail("lone_surrogate", "a string holds a lone surrogate (not valid Unicode)", start);
   }
 
   #number(): number {

@@ -83,6 +83,23 @@ describe("records that JSON parsers read differently", () => {
   });
 });
 
+describe("keys V8's JSON.parse misreads", () => {
+  // After parsing an object with the key "\\", V8's JSON.parse may read a later one-character
+  // escaped key such as "\"" as "\\" (state-dependent: not every shape triggers it). The writer
+  // reads its JSON round trip back with parseOwnJson, never JSON.parse.
+  it("the writer stores a one-character escaped key as given, after JSON.parse has seen the key \\", async () => {
+    const path = join(await tempDir(), "decisions.jsonl");
+    const log = await DecisionLog.open({ path, durability: "none" });
+    const entry = sampleEntry(1);
+    JSON.parse(JSON.stringify({ ...entry, input: { ...entry.input, arguments: { "\\": "quote" } } }));
+    await log.append({ ...entry, input: { ...entry.input, arguments: { '"': "quote" } } });
+    await log.close();
+    const [record] = await collect(readLog(path));
+    expect(record?.input.arguments).toEqual({ '"': "quote" });
+    expect(await verifyLog(path)).toMatchObject({ ok: true, count: 1 });
+  });
+});
+
 describe("a last record missing only its newline", () => {
   it("is a record: verify counts it, the reader yields it, open appends the newline and continues the chain", async () => {
     const { path, lines } = await threeRecords();

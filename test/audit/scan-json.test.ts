@@ -41,6 +41,13 @@ describe("scanJson", () => {
     expect(problem("[1.0]")).toBe("ok");
   });
 
+  it("for JSON this process wrote: replaces lone surrogates and keeps the last of equal keys on request", () => {
+    expect(scanJson(String.raw`{"k\ud800":"v\udc00"}`, { loneSurrogates: "replace" })).toStrictEqual({ ok: true, value: { "k\ufffd": "v\ufffd" } });
+    expect(problem(String.raw`{"k\ud800":1,"k\udc00":2}`)).toBe("lone_surrogate");
+    expect(scanJson(String.raw`{"k\ud800":1,"k\udc00":2}`, { loneSurrogates: "replace", duplicateKeys: "last" })).toStrictEqual({ ok: true, value: { "k\ufffd": 2 } });
+    expect(scanJson(`{"a":1,"b":2,"a":3}`, { duplicateKeys: "last" })).toStrictEqual({ ok: true, value: JSON.parse(`{"a":1,"b":2,"a":3}`) });
+  });
+
   it("refuses what is not JSON", () => {
     for (const text of ["", "[", "{", `{"a"}`, `{"a":1,}`, "[1,]", "01", "+1", "1.", ".5", "1e", "tru", "nul", `"a`, `"\\x"`, `"\\u12"`, `"a\u0001"`, "[1] 2", "NaN", "{'a':1}"]) {
       expect(problem(text), text).toBe("syntax");
