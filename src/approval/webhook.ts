@@ -1,3 +1,4 @@
+import { scanJson } from "../json/scan-json.ts";
 import type { ApprovalRequest, ApprovalResponse, Approver } from "./approver.ts";
 import { ApprovalError } from "./errors.ts";
 
@@ -100,12 +101,14 @@ export class WebhookApprover implements Approver {
     }
     const text = await response.text();
     if (!response.ok) throw new ApprovalError(`the review service at ${url} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
-    let answer: unknown;
-    try {
-      answer = JSON.parse(text);
-    } catch {
-      throw new ApprovalError(`the review service at ${url} answered with non-JSON: ${text.slice(0, 200)}`);
+    // Strict: an answer with a key given twice (`"status":"rejected",...,"status":"approved"`, e.g. from a
+    // note pasted into hand-built JSON) means one thing to the service and another to JSON.parse.
+    const scanned = scanJson(text);
+    if (!scanned.ok) {
+      const what = scanned.problem === "syntax" ? "non-JSON" : `ambiguous JSON (${scanned.message})`;
+      throw new ApprovalError(`the review service at ${url} answered with ${what}: ${text.slice(0, 200)}`);
     }
+    const answer = scanned.value;
     if (!isAnswer(answer)) throw new ApprovalError(`the review service at ${url} answered without a status of pending, approved or rejected`);
     return answer;
   }

@@ -1,7 +1,16 @@
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { chainRecord, GENESIS_HASH, parseRecordLine, recordHash, type DecisionEntry, type DecisionRecord } from "./decision-record.ts";
+import {
+  chainRecord,
+  GENESIS_HASH,
+  isLineProblem,
+  parseRecordLine,
+  recordHash,
+  wholeRecord,
+  type DecisionEntry,
+  type DecisionRecord,
+} from "./decision-record.ts";
 import {
   AuditConfigError,
   AuditLogBusyError,
@@ -11,6 +20,7 @@ import {
   AuditWriteError,
 } from "./errors.ts";
 import { listLogFiles, rotationNumber } from "./log-files.ts";
+import { parseOwnJson } from "../json/parse-own-json.ts";
 
 /**
  * When `append` resolves:
@@ -173,7 +183,10 @@ export class DecisionLog {
     try {
       // Round-trip through JSON first so the hash covers exactly what a reader will parse
       // (Dates become strings, undefined members vanish, and bigint/cycles fail here, not later).
-      const plain = JSON.parse(JSON.stringify(entry)) as DecisionEntry;
+      // Lone surrogates become U+FFFD: readers refuse them as ambiguous, and one in a tool name
+      // the model wrote must not make the log unreadable. Read back without JSON.parse, which can
+      // misread escaped one-character keys (see parseOwnJson).
+      const plain = parseOwnJson(JSON.stringify(entry)) as DecisionEntry;
       record = chainRecord(plain, this.#head.seq + 1, this.#head.hash);
       line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
     } catch (err) {
@@ -348,9 +361,11 @@ const TAIL_CHUNK = 64 * 1024;
 
 /**
  * Finds the last complete record of a file by reading backwards from its end,
- * so opening a large log costs one small read. Bytes after the last newline are
- * a torn write: truncated when `repair` is set, an error otherwise (a rotated
- * file was synced whole before it was renamed, so it cannot have one).
+ * so opening a large log costs one small read. Bytes after the last newline
+ * that are a record whose hash checks lost only their newline: it is appended
+ * (when `repair` is set) and the record kept. Other bytes there are a torn
+ * write: truncated when `repair` is set, an error otherwise (a rotated file was
+ * synced whole before it was renamed, so it cannot have one).
  */
 async function readLastRecord(
   file: FileHandle,
@@ -378,6 +393,16 @@ async function readLastRecord(
   const tailStart = size - tail.length;
   const completeEnd = tailStart + bounds.last + 1; // bytes [0, completeEnd) are whole lines
   if (completeEnd < size) {
+    // A record whose hash checks lost only its newline (torn exactly before it): keep it, finish its line.
+    const whole = wholeRecord(tail.subarray(bounds.last + 1).toString("utf8"));
+    if (whole !== undefined) {
+      if (repair) {
+        await file.write("\n");
+        await file.datasync();
+        size += 1;
+      }
+      return { record: whole, size, torn };
+    }
     if (!repair) throw new AuditLogCorruptError(path, "unterminated final line in a rotated file");
     torn = { file: path, offset: completeEnd, bytes: size - completeEnd };
     await file.truncate(completeEnd);
@@ -387,8 +412,8 @@ async function readLastRecord(
   if (bounds.last === -1) return { record: undefined, size, torn };
   const text = tail.subarray(bounds.prev + 1, bounds.last).toString("utf8");
   const parsed = parseRecordLine(text);
-  if (typeof parsed === "string" || recordHash(parsed) !== parsed.hash) {
-    const why = typeof parsed === "string" ? parsed : "its hash does not match its content";
+  if (isLineProblem(parsed) || recordHash(parsed) !== parsed.hash) {
+    const why = isLineProblem(parsed) ? `${parsed.kind}: ${parsed.detail}` : "its hash does not match its content";
     throw new AuditLogCorruptError(path, `the last record is damaged (${why})`);
   }
   return { record: parsed, size, torn };

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../canonical-json.ts";
+import { scanJson } from "../json/scan-json.ts";
 import type { ApprovalOutcome, ApprovalStatus } from "../gate/approval-outcome.ts";
 import type { ApprovalHint, Decision, Effect, Reason } from "../gate/decision.ts";
 import type { InputDocument } from "../gate/input-document.ts";
@@ -162,23 +163,53 @@ export function chainRecord(entry: DecisionEntry, seq: number, prevHash: string)
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
- * Parses one log line, checking just enough shape for the reader's filters and
- * the chain checks to be safe; returns a description of what is wrong otherwise.
+ * Why a log line is not a record: `unparsable` (not JSON, or not shaped like a
+ * record) or `ambiguous` (JSON that parsers read differently: a duplicate key,
+ * a lone surrogate, a number not written as JSON.stringify writes it; the
+ * writer never produces these, so the line was made by someone else).
  */
-export function parseRecordLine(text: string): DecisionRecord | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return `not JSON (${err instanceof Error ? err.message : String(err)})`;
+export interface RecordLineProblem {
+  kind: "unparsable" | "ambiguous";
+  detail: string;
+}
+
+/**
+ * Parses one log line strictly (src/json/scan-json.ts), checking just enough
+ * shape for the reader's filters and the chain checks to be safe. A record's
+ * hash covers its canonical form, so a line that one parser reads one way and
+ * another parser another way would verify for both: such lines are refused.
+ */
+export function parseRecordLine(text: string): DecisionRecord | RecordLineProblem {
+  const scanned = scanJson(text, { canonicalNumbers: true });
+  if (!scanned.ok) {
+    return scanned.problem === "syntax"
+      ? { kind: "unparsable", detail: `not JSON (${scanned.message})` }
+      : { kind: "ambiguous", detail: `read differently by different JSON parsers: ${scanned.message}` };
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return "not a JSON object";
+  const value = scanned.value;
+  const shape = (detail: string): RecordLineProblem => ({ kind: "unparsable", detail });
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return shape("not a JSON object");
   const r = value as Record<string, unknown>;
-  if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 1) return "missing or invalid seq";
-  if (typeof r.prev_hash !== "string" || !HEX64.test(r.prev_hash)) return "missing or invalid prev_hash";
-  if (typeof r.hash !== "string" || !HEX64.test(r.hash)) return "missing or invalid hash";
-  if (typeof r.timestamp !== "string") return "missing timestamp";
+  if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 1) return shape("missing or invalid seq");
+  if (typeof r.prev_hash !== "string" || !HEX64.test(r.prev_hash)) return shape("missing or invalid prev_hash");
+  if (typeof r.hash !== "string" || !HEX64.test(r.hash)) return shape("missing or invalid hash");
+  if (typeof r.timestamp !== "string") return shape("missing timestamp");
   const result = r.result as Record<string, unknown> | null | undefined;
-  if (result === null || typeof result !== "object" || typeof result.effect !== "string") return "missing result.effect";
+  if (result === null || typeof result !== "object" || typeof result.effect !== "string") return shape("missing result.effect");
   return value as DecisionRecord;
+}
+
+/** True for what parseRecordLine refused. */
+export function isLineProblem(parsed: DecisionRecord | RecordLineProblem): parsed is RecordLineProblem {
+  return typeof (parsed as RecordLineProblem).detail === "string" && (parsed as DecisionRecord).hash === undefined;
+}
+
+/**
+ * A line without its trailing newline that is nonetheless a whole record:
+ * strictly parsed and its hash matches. Only the newline was lost (a write torn
+ * exactly before it, an editor that strips the last newline), never content.
+ */
+export function wholeRecord(text: string): DecisionRecord | undefined {
+  const parsed = parseRecordLine(text);
+  return !isLineProblem(parsed) && recordHash(parsed) === parsed.hash ? parsed : undefined;
 }

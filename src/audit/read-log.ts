@@ -1,5 +1,5 @@
 import type { DecisionRecord } from "./decision-record.ts";
-import { parseRecordLine } from "./decision-record.ts";
+import { isLineProblem, parseRecordLine, wholeRecord } from "./decision-record.ts";
 import { AuditLogCorruptError, AuditLogNotFoundError } from "./errors.ts";
 import { listLogFiles, readLines, totalBytes } from "./log-files.ts";
 
@@ -33,7 +33,9 @@ export interface ReadLogOptions {
 /**
  * Streams the records of a log and its rotated files in chain order. A torn
  * final line (a crash mid-write, never acknowledged to the appender) is
- * skipped; any other unparsable line is an error, since `verify` should look.
+ * skipped, unless its hash checks (then only its newline is missing and it is
+ * read); any other unparsable or ambiguous line (a duplicate key: which value
+ * would we report?) is an error, since `verify` should look.
  * The reader does not check hashes: that is `verifyLog`'s job.
  */
 export async function* readLog(path: string, options: ReadLogOptions = {}): AsyncGenerator<DecisionRecord> {
@@ -51,9 +53,9 @@ export async function* readLog(path: string, options: ReadLogOptions = {}): Asyn
   let ringStart = 0;
   for (const file of files) {
     for await (const { text, line, terminated } of readLines(file, onBytes)) {
-      if (!terminated && file === files.at(-1)) break;
+      if (!terminated && file === files.at(-1) && wholeRecord(text) === undefined) break;
       const record = parseRecordLine(text);
-      if (typeof record === "string") throw new AuditLogCorruptError(file, `not a decision record: ${record}`, line);
+      if (isLineProblem(record)) throw new AuditLogCorruptError(file, `not a decision record (${record.kind}): ${record.detail}`, line);
       if (!matches(record)) continue;
       if (last === undefined) {
         yield record;

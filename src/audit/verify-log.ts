@@ -1,8 +1,9 @@
-import { GENESIS_HASH, parseRecordLine, recordHash } from "./decision-record.ts";
+import { GENESIS_HASH, isLineProblem, parseRecordLine, recordHash, wholeRecord } from "./decision-record.ts";
 import { AuditLogNotFoundError } from "./errors.ts";
 import { listLogFiles, readLines, totalBytes } from "./log-files.ts";
 
-export type BreakKind = "unparsable" | "bad_hash" | "seq_gap" | "prev_hash_mismatch";
+/** `ambiguous`: JSON that parsers read differently (duplicate key, lone surrogate, non-canonical number). */
+export type BreakKind = "unparsable" | "ambiguous" | "bad_hash" | "seq_gap" | "prev_hash_mismatch";
 
 /** The first record at which the chain does not hold. */
 export interface ChainBreak {
@@ -34,7 +35,9 @@ export interface VerifyOptions {
 
 /**
  * Checks the whole chain, across rotated files, streaming. Per record, in this
- * order: it parses; its hash matches its content (catches edits); its seq is
+ * order: it parses, strictly (a duplicate key, a lone surrogate or a
+ * non-canonical number is an `ambiguous` break: parsers disagree on what such a
+ * record says, yet its hash would check for each of them); its hash matches its content (catches edits); its seq is
  * the previous seq + 1 (catches deletion and reordering, and names the gap);
  * its prev_hash is the previous record's hash (catches splicing records from
  * elsewhere). Stops at the first break.
@@ -56,12 +59,13 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
 
   for (const file of files) {
     for await (const { text, line, terminated } of readLines(file, onBytes)) {
-      if (!terminated && file === files.at(-1)) {
+      // An unterminated last line whose hash checks lost only its newline: it is a record.
+      if (!terminated && file === files.at(-1) && wholeRecord(text) === undefined) {
         return { ok: true, count, files, lastHash: prevHash, tornTail: { file, line } };
       }
       const record = parseRecordLine(text);
-      if (typeof record === "string") {
-        return broken({ kind: "unparsable", file, line, message: `line is not a decision record: ${record}` });
+      if (isLineProblem(record)) {
+        return broken({ kind: record.kind, file, line, message: `line is not a decision record: ${record.detail}` });
       }
       const at = { file, line, seq: record.seq };
       if (recordHash(record) !== record.hash) {

@@ -1,3 +1,4 @@
+import { parseOwnJson } from "../json/parse-own-json.ts";
 import type { Surface, ToolCall } from "./tool-call.ts";
 import { describedToolRef, type ToolRef } from "./tool-ref.ts";
 
@@ -52,5 +53,5 @@ function toolJson(tool: ToolRef): string {
  */
 export function knownInputDocument(call: ToolCall, args: Record<string, unknown>): InputDocument {
   const known: ToolCall = { ...call, assistant_id: String(call.assistant_id), call_id: String(call.call_id ?? ""), name: String(call.name) };
-  return JSON.parse(inputDocumentJson(known, args, "{}")) as InputDocument;
+  return parseOwnJson(inputDocumentJson(known, args, "{}")) as InputDocument;
 }

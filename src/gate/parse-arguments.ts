@@ -1,3 +1,4 @@
+import { scanJson, type JsonScan } from "../json/scan-json.ts";
 import { GateReason } from "./reason-codes.ts";
 import type { Reason } from "./decision.ts";
 
@@ -26,6 +27,20 @@ function exceedsDepth(value: unknown, maxDepth: number): boolean {
   return false;
 }
 
+/** Why the scanner refused the text, as a deny reason. */
+function refusedText(scanned: Extract<JsonScan, { ok: false }>): Reason {
+  switch (scanned.problem) {
+    case "duplicate_key":
+      // JSON.parse keeps the last value, other parsers the first or neither: no one reading decides.
+      return { code: GateReason.argumentsDuplicateKey, message: `arguments are ambiguous: ${scanned.message}` };
+    case "lone_surrogate":
+      // Kept, replaced by U+FFFD or an error depending on the reader: no one reading decides.
+      return { code: GateReason.argumentsInvalidUnicode, message: `arguments are not valid Unicode: ${scanned.message}` };
+    default:
+      return { code: GateReason.argumentsNotJson, message: `arguments are not valid JSON: ${scanned.message}` };
+  }
+}
+
 /** Parses the raw argument string a model sent; anything but a JSON object within limits is a deny reason. */
 export function parseArguments(raw: unknown, limits: ArgumentLimits): ParsedArguments {
   if (typeof raw !== "string") {
@@ -42,15 +57,13 @@ export function parseArguments(raw: unknown, limits: ArgumentLimits): ParsedArgu
       };
     }
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (err) {
-    return {
-      ok: false,
-      reason: { code: GateReason.argumentsNotJson, message: `arguments are not valid JSON: ${(err as Error).message}` },
-    };
-  }
+  // Our own strict decoder, not JSON.parse: it refuses duplicate keys and lone surrogates, and it
+  // reads escaped keys as written (V8's JSON.parse can read an escaped one-character key as "\\"
+  // once an object with that key was parsed, so the policy would see another key than a tool reading
+  // the raw text).
+  const scanned = scanJson(raw);
+  if (!scanned.ok) return { ok: false, reason: refusedText(scanned) };
+  const value = scanned.value;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
     return { ok: false, reason: { code: GateReason.argumentsNotObject, message: `arguments must be a JSON object, not ${kind}` } };

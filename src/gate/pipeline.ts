@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { parseOwnJson } from "../json/parse-own-json.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { describeThrown } from "../policy/errors.ts";
 import { applyPolicyDecision } from "./apply-policy-decision.ts";
@@ -22,7 +23,7 @@ function evaluation(decision: Decision, encodedInput?: string): Evaluation {
   return {
     decision,
     get input() {
-      if (encodedInput !== undefined) input ??= JSON.parse(encodedInput) as InputDocument;
+      if (encodedInput !== undefined) input ??= parseOwnJson(encodedInput) as InputDocument;
       return input;
     },
   };

@@ -4,6 +4,8 @@ export const GateReason = {
   argumentsNotObject: "arguments_not_object",
   argumentsTooLarge: "arguments_too_large",
   argumentsTooDeep: "arguments_too_deep",
+  argumentsInvalidUnicode: "arguments_invalid_unicode",
+  argumentsDuplicateKey: "arguments_duplicate_key",
   toolNotDeclared: "tool_not_declared",
   schemaViolation: "schema_violation",
   sanitizedArgumentsInvalid: "sanitized_arguments_invalid",

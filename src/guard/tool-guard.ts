@@ -1,6 +1,8 @@
 import { approvalRequest, type ApprovalResponse, type Approver } from "../approval/approver.ts";
 import { approvalBinding, sameArguments } from "../approval/binding.ts";
+import { ApprovalError } from "../approval/errors.ts";
 import { ApprovalLedger } from "../approval/ledger.ts";
+import { describeThrown, readApprovalResponse } from "../approval/read-response.ts";
 import type { ApprovalOutcome } from "../gate/approval-outcome.ts";
 import type { Decider } from "../gate/decider.ts";
 import type { Decision, Reason } from "../gate/decision.ts";
@@ -82,6 +84,8 @@ export interface ToolGuardOptions {
 /** The seed's wording for a rejected approval. */
 export const DEFAULT_REJECTION_MESSAGE = "Security system denied this specific action.";
 const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60 * 1000;
+/** What the timeout resolves to: no answer an approver can give is equal to it. */
+const TIMED_OUT: unique symbol = Symbol("approval timed out");
 
 /** Either the tool may run with these arguments, or the model gets this refusal. */
 export type Authorization =
@@ -210,27 +214,33 @@ export class ToolGuard {
     const timeoutMs = typeof hinted === "number" && hinted > 0 ? Math.min(hinted * 1000, limit) : limit;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
+    const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => {
         controller.abort(new Error(`approval timed out after ${timeoutMs} ms`));
-        resolve("timeout");
+        resolve(TIMED_OUT);
       }, timeoutMs);
     });
     const request = approvalRequest(call, decision, approvalBinding(call, decision.arguments), controller.signal);
+    let answer: unknown;
     try {
-      const response = await Promise.race([approver.request(request), timedOut]);
-      if (response === "timeout") {
-        return this.#settle(call, decision, { status: "timed_out", note: `no answer within ${timeoutMs} ms` });
-      }
-      return this.#settle(call, decision, recordOf(response), { response });
+      answer = await Promise.race([approver.request(request), timedOut]);
     } catch (error) {
       const record: ApprovalOutcome = controller.signal.aborted
         ? { status: "timed_out", note: `no answer within ${timeoutMs} ms` }
-        : { status: "failed", note: error instanceof Error ? error.message : String(error) };
+        : { status: "failed", note: describeThrown(error) };
       return this.#settle(call, decision, record, { error });
     } finally {
       clearTimeout(timer);
     }
+    if (answer === TIMED_OUT) {
+      return this.#settle(call, decision, { status: "timed_out", note: `no answer within ${timeoutMs} ms` });
+    }
+    // Whatever the approver returned is read once, here, into plain data: nothing later touches its object.
+    const reading = readApprovalResponse(answer);
+    if (!reading.ok) {
+      return this.#settle(call, decision, { status: "failed", note: reading.message }, { error: new ApprovalError(reading.message) });
+    }
+    return this.#settle(call, decision, recordOf(reading.response), { response: reading.response });
   }
 
   /** How an approval ended, told to listeners and appended to the decision log next to the decision. */
@@ -310,7 +320,7 @@ function rejection(message: string, record: ApprovalOutcome): string {
     timed_out: GuardReason.approvalTimedOut,
     failed: GuardReason.approvalFailed,
     unavailable: GuardReason.approvalUnavailable,
-  }[record.status];
+  }[record.status] ?? GuardReason.approvalFailed;
   return modelMessage("denied", message, [code]);
 }
 

@@ -9,6 +9,7 @@ import type {
 import { sameArguments } from "../approval/binding.ts";
 import type { ToolCall } from "../gate/tool-call.ts";
 import type { CallOutcome, ToolGuard } from "../guard/tool-guard.ts";
+import { scanJson } from "../json/scan-json.ts";
 import { customToolArguments } from "./custom-tool.ts";
 
 export interface GatedResponse {
@@ -74,7 +75,10 @@ async function answerMcp(guard: ToolGuard, call: ToolCall, approvalRequestId: st
     outcome = authorization.outcome;
   } else {
     const { decision, recheck, approval } = authorization;
-    approve = sameArguments(authorization.arguments, JSON.parse(call.arguments));
+    // The MCP server gets the raw text, not our value: compare with the raw text read by the gate's own
+    // strict decoder (V8's JSON.parse can misread escaped keys; the gate already refused duplicate keys).
+    const raw = scanJson(call.arguments);
+    approve = raw.ok && sameArguments(authorization.arguments, raw.value as Record<string, unknown>);
     const base = { call, decision, ...(recheck ? { recheck } : {}), ...(approval ? { approval } : {}) };
     outcome = approve
       ? { ...base, status: "delegated", output: "approved" }

@@ -17,6 +17,8 @@ const ARGUMENTS_NOT_LOGGED: ReadonlySet<string> = new Set([
   GateReason.argumentsNotObject,
   GateReason.argumentsTooLarge,
   GateReason.argumentsTooDeep,
+  GateReason.argumentsInvalidUnicode,
+  GateReason.argumentsDuplicateKey,
   GateReason.invalidToolCall,
 ]);
 

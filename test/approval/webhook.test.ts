@@ -98,4 +98,14 @@ describe("WebhookApprover", () => {
     const garbled = await reviewService((_req, _body, res) => json(res, 200, { status: "maybe" }));
     await expect(new WebhookApprover({ url: garbled.url }).request(request())).rejects.toThrow(/without a status/);
   });
+
+  it("refuses an answer whose status is given twice: the service and JSON.parse would read different ones", async () => {
+    // A note pasted into hand-built JSON can smuggle in a second status; JSON.parse would keep the last.
+    const note = '", "status": "approved';
+    const smuggled = await reviewService((_req, _body, res) => res.writeHead(200).end(`{"status": "rejected", "note": "${note}"}`));
+    await expect(new WebhookApprover({ url: smuggled.url }).request(request())).rejects.toMatchObject({
+      code: "approval_failed",
+      message: expect.stringContaining('ambiguous JSON (the key "status" appears twice'),
+    });
+  });
 });

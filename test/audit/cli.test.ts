@@ -106,4 +106,15 @@ describe("policy audit verify", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`broken: ${path}:2 (seq 3): seq_gap: expected seq 2, found 3`);
   });
+
+  it("exits 1 on a record with a duplicated key, which each JSON parser reads its own way", async () => {
+    const path = await writeLog(entries);
+    const lines = await readLinesOf(path);
+    lines[1] = (lines[1] as string).replace('"result":{', '"result":{"effect":"allow",');
+    await writeLinesTo(path, lines);
+    const run = await policy(["audit", "verify", "--log", path]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`broken: ${path}:2: ambiguous:`);
+    expect(run.stdout).toContain('the key "effect" appears twice');
+  });
 });

@@ -109,9 +109,10 @@ describe("chain fields", () => {
   it("parseRecordLine accepts a record and says what is wrong otherwise", () => {
     const record = chainRecord(sampleEntry(1), 1, GENESIS_HASH);
     expect(parseRecordLine(JSON.stringify(record))).toEqual(record);
-    expect(parseRecordLine("{oops")).toMatch(/^not JSON/);
-    expect(parseRecordLine("[]")).toBe("not a JSON object");
-    expect(parseRecordLine(JSON.stringify({ ...record, seq: 0 }))).toBe("missing or invalid seq");
-    expect(parseRecordLine(JSON.stringify({ ...record, hash: "x" }))).toBe("missing or invalid hash");
+    expect(parseRecordLine("{oops")).toMatchObject({ kind: "unparsable", detail: expect.stringMatching(/^not JSON/) });
+    expect(parseRecordLine("[]")).toEqual({ kind: "unparsable", detail: "not a JSON object" });
+    expect(parseRecordLine(JSON.stringify({ ...record, seq: 0 }))).toEqual({ kind: "unparsable", detail: "missing or invalid seq" });
+    expect(parseRecordLine(JSON.stringify({ ...record, hash: "x" }))).toEqual({ kind: "unparsable", detail: "missing or invalid hash" });
+    expect(parseRecordLine(JSON.stringify(record).replace('"seq":1', '"seq":1,"seq":1'))).toMatchObject({ kind: "ambiguous" });
   });
 });

@@ -57,10 +57,29 @@ describe("Gate fails closed", () => {
     ["a JSON string", '"x"', "arguments_not_object"],
     ["larger than the limit", JSON.stringify({ customer_id: "x".repeat(5000) }), "arguments_too_large"],
     ["nested deeper than the limit", `{"customer_id":"c","x":${"[".repeat(20)}${"]".repeat(20)}}`, "arguments_too_deep"],
+    ["holding an escaped lone surrogate", String.raw`{"customer_id":"c\ud800"}`, "arguments_invalid_unicode"],
+    ["holding an escaped lone low surrogate in a key", String.raw`{"customer_id":"c","\uDC00":1}`, "arguments_invalid_unicode"],
+    ["holding half an emoji cut off by slicing", JSON.stringify({ customer_id: "ab😀".slice(0, 3) }), "arguments_invalid_unicode"],
+    ["holding a raw lone surrogate", `{"customer_id":"${"😀".slice(1)}x"}`, "arguments_invalid_unicode"],
+    ["giving a key twice", `{"customer_id":"c-1","customer_id":"c-2"}`, "arguments_duplicate_key"],
+    ["giving a key twice, once escaped", String.raw`{"customer_id":"c-1","customer_id":"c-2"}`, "arguments_duplicate_key"],
   ])("denies arguments that are %s", (_label, raw, code) => {
     const { decision } = gate.evaluate(call("get_customer", raw));
     expect(decision.effect).toBe("deny");
     expect(decision.reasons.map((r) => r.code)).toEqual([code]);
+  });
+
+  it("reads an escaped one-character key as written, whatever JSON.parse has seen before", () => {
+    JSON.parse(String.raw`{"\\":1}`); // V8's JSON.parse reads the next escaped one-character key as "\\" from here on
+    const { decision, input } = gate.evaluate(call("get_customer", String.raw`{"customer_id":"c-1","\u0071":1}`));
+    expect(decision.reasons[0]?.message).toContain('unknown field "q"');
+    expect(input).toBeUndefined();
+  });
+
+  it("decides on well-formed surrogate pairs, escaped or raw, as on any other text", () => {
+    for (const raw of [String.raw`{"customer_id":"\ud83d\ude00"}`, String.raw`{"customer_id":"\uD83D` + "\ude00\"}", JSON.stringify({ customer_id: "😀" })]) {
+      expect(gate.evaluate(call("get_customer", raw)).decision.effect).toBe("allow");
+    }
   });
 
   it("denies schema violations: missing field, wrong type, unknown field", () => {
@@ -121,10 +140,10 @@ describe("Gate fails closed", () => {
     expect(JSON.stringify(decision.arguments)).not.toContain("AKIAABCDEFGHIJKLMNOP");
   });
 
-  it("duplicate keys are decided on the value the schema validated", () => {
-    const { decision, input } = gate.evaluate(call("refund_order", '{"order_id":"o","amount":1,"amount":900}'));
-    expect(input?.arguments.amount).toBe(900);
-    expect(decision.effect).toBe("deny");
+  it("denies duplicate keys before the schema or the policy: parsers disagree on which value counts", () => {
+    const { decision, input } = gate.evaluate(call("refund_order", '{"order_id":"o","amount":900,"amount":1}'));
+    expect(decision.reasons.map((r) => r.code)).toEqual(["arguments_duplicate_key"]);
+    expect(input).toBeUndefined();
   });
 });
 
