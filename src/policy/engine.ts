@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import { scanJson } from "../json/scan-json.ts";
 import { readBundle, type Bundle } from "./bundle.ts";
 import type { PolicyConfig } from "./config.ts";
 import { hostBuiltins, providedBuiltinNames } from "./builtins/index.ts";
@@ -154,7 +155,11 @@ export class PolicyEngine {
       const resultAddr = exports.opa_eval(0, id, policy.dataAddr, inputAddr, written, inputAddr + written, 0);
       const bytes = new Uint8Array(memory.buffer);
       const end = bytes.indexOf(0, resultAddr);
-      resultSet = JSON.parse(decoder.decode(bytes.subarray(resultAddr, end)));
+      // Our strict decoder, not JSON.parse: V8's JSON.parse can misread an escaped
+      // one-character key (src/json/scan-json.ts), and sanitized arguments come back here.
+      const scanned = scanJson(decoder.decode(bytes.subarray(resultAddr, end)));
+      if (!scanned.ok) throw new Error(`the policy's result is not strict JSON: ${scanned.message}`);
+      resultSet = scanned.value;
     } catch (err) {
       this.renew();
       throw new PolicyEvaluationError(`evaluating ${entrypoint}: ${describeThrown(err)}`, { cause: err });
