@@ -68,14 +68,16 @@ function digitMap(): Map<string, string> {
 // Luhn machinery. Characters of the work string: a digit position holding
 // value v is "0".."9" (not a window end) or "A".."J" (a window end for this
 // parity); a position outside a candidate holds "k".."t". "x" separates
-// candidates before the terms are made; "z" is a zero shifted in.
+// candidates before the terms are made; "#" is a zero shifted in. Nothing that
+// follows a $n in a round template may be a letter, digit or "_": Go would
+// read it as part of the group's name ($1z is group "1z"), JavaScript not.
 const DOUBLED = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
 const plain = (v: number): string => String(v);
 const end = (v: number): string => String.fromCharCode(65 + v);
 const outside = (v: number): string => String.fromCharCode(107 + v);
 const CLASSES = [plain, end, outside];
 const valueOf = (ch: string): number => {
-  if (ch === "z") return 0;
+  if (ch === "#") return 0;
   if (ch >= "0" && ch <= "9") return ch.charCodeAt(0) - 48;
   if (ch >= "A" && ch <= "J") return ch.charCodeAt(0) - 65;
   return ch.charCodeAt(0) - 107;
@@ -99,7 +101,7 @@ function termMap(parity: 0 | 1): Record<string, string> {
 function pairSums(): Record<string, string> {
   const map: Record<string, string> = {};
   const all = CLASSES.flatMap((k) => Array.from({ length: 10 }, (_, v) => k(v)));
-  for (const earlier of [...all, "z"]) {
+  for (const earlier of [...all, "#"]) {
     for (const kind of CLASSES) {
       for (let v = 0; v < 10; v++) map[earlier + kind(v)] = kind((valueOf(earlier) + v) % 10);
     }
@@ -110,7 +112,7 @@ function pairSums(): Record<string, string> {
 /** Round d of the in-record prefix sums: each position paired with the one d before it (or a zero). */
 function roundTemplate(d: number, last: boolean): string {
   const parts: string[] = [];
-  for (let i = 1; i <= RECORD; i++) parts.push(i > d ? `$${i - d}$${i}` : `z$${i}`);
+  for (let i = 1; i <= RECORD; i++) parts.push(i > d ? `$${i - d}$${i}` : `#$${i}`);
   return parts.join("") + (last ? "|" : "");
 }
 
