@@ -65,31 +65,23 @@ function digitMap(): Map<string, string> {
   return map;
 }
 
-// Luhn machinery. Characters of the work string: a digit position holding
-// value v is "0".."9" (not a window end) or "A".."J" (a window end for this
-// parity); a position outside a candidate holds "k".."t". "x" separates
-// candidates before the terms are made; "#" is a zero shifted in. Nothing that
-// follows a $n in a round template may be a letter, digit or "_": Go would
-// read it as part of the group's name ($1z is group "1z"), JavaScript not.
+// Luhn machinery. Each position of the work string is two characters, a kind
+// and a value 0-9: "p" a digit position, "e" a digit position where a window
+// of this parity may end, "o" no digit (between candidates, or padding).
+// Before the terms are made, "x" separates candidates; "#" is a zero shifted
+// in. Nothing that follows a $n in a round template may be a letter, digit
+// or "_": Go would read it as part of the group's name ($1z is group "1z"),
+// JavaScript not.
 const DOUBLED = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
-const plain = (v: number): string => String(v);
-const end = (v: number): string => String.fromCharCode(65 + v);
-const outside = (v: number): string => String.fromCharCode(107 + v);
-const CLASSES = [plain, end, outside];
-const valueOf = (ch: string): number => {
-  if (ch === "#") return 0;
-  if (ch >= "0" && ch <= "9") return ch.charCodeAt(0) - 48;
-  if (ch >= "A" && ch <= "J") return ch.charCodeAt(0) - 65;
-  return ch.charCodeAt(0) - 107;
-};
-const RECORD = 64;
+/** Positions per record: at least 2 x 20 (two tilings, windows of up to 19 plus their start), at most 49 (JavaScript's $nn stops at 99 groups). */
+const RECORD = 40;
 
-/** Terms for windows ending at an even (parity 0) or odd (parity 1) index: that index's digit is plain, every other one doubled. */
+/** Terms for windows ending at an even (parity 0) or odd (parity 1) index: that index's digit is plain and a window end, every other one doubled. */
 function termMap(parity: 0 | 1): Record<string, string> {
   const term = (ch: string, atEnd: boolean): string => {
-    if (ch === "x") return outside(0);
+    if (ch === "x") return "o0";
     const v = Number(ch);
-    return atEnd ? end(v) : plain(DOUBLED[v]!);
+    return atEnd ? `e${v}` : `p${DOUBLED[v]}`;
   };
   const map: Record<string, string> = {};
   const chars = ["x", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -97,27 +89,28 @@ function termMap(parity: 0 | 1): Record<string, string> {
   return map;
 }
 
-/** A pair (earlier, current) becomes current's kind with the sum of both values mod 10. */
+/** (current value, earlier value or #) -> their sum mod 10; the kind before them is copied through. */
 function pairSums(): Record<string, string> {
   const map: Record<string, string> = {};
-  const all = CLASSES.flatMap((k) => Array.from({ length: 10 }, (_, v) => k(v)));
-  for (const earlier of [...all, "#"]) {
-    for (const kind of CLASSES) {
-      for (let v = 0; v < 10; v++) map[earlier + kind(v)] = kind((valueOf(earlier) + v) % 10);
-    }
+  for (let current = 0; current < 10; current++) {
+    map[`${current}#`] = String(current);
+    for (let earlier = 0; earlier < 10; earlier++) map[`${current}${earlier}`] = String((current + earlier) % 10);
   }
   return map;
 }
 
-/** Round d of the in-record prefix sums: each position paired with the one d before it (or a zero). */
+/** Group 2i-1 is position i (kind and value), group 2i its value alone. */
+const recordPattern = "([peo]([0-9]))".repeat(RECORD);
+
+/** Round d of the in-record prefix sums: each position followed by the value d positions before it (or #). */
 function roundTemplate(d: number, last: boolean): string {
   const parts: string[] = [];
-  for (let i = 1; i <= RECORD; i++) parts.push(i > d ? `$${i - d}$${i}` : `#$${i}`);
+  for (let i = 1; i <= RECORD; i++) parts.push(i > d ? `$${2 * i - 1}$${2 * (i - d)}` : `$${2 * i - 1}#`);
   return parts.join("") + (last ? "|" : "");
 }
 
 function windowPattern(): string {
-  return Array.from({ length: 10 }, (_, v) => `[${plain(v)}${end(v)}${outside(v)}][0-9A-J]{12,18}${end(v)}`).join("|");
+  return Array.from({ length: 10 }, (_, v) => `[peo]${v}(?:[pe][0-9]){12,18}e${v}`).join("|");
 }
 
 // Written the way opa fmt prints a one-line composite, so the file is fmt-clean as generated.
@@ -132,6 +125,20 @@ const sortedObject = (m: Map<string, string> | Record<string, string>): Record<s
   Object.fromEntries([...(m instanceof Map ? m.entries() : Object.entries(m))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 const digits = sortedObject(digitMap());
+
+/** The mapped characters as a regex class body of literal characters and ranges (the same in RE2 and JavaScript's u mode). */
+function digitClass(chars: string[]): string {
+  const points = chars.map((c) => c.codePointAt(0)!).sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < points.length; ) {
+    let j = i;
+    while (j + 1 < points.length && points[j + 1] === points[j]! + 1) j++;
+    const from = String.fromCodePoint(points[i]!);
+    parts.push(j === i ? from : `${from}-${String.fromCodePoint(points[j]!)}`);
+    i = j + 1;
+  }
+  return parts.join("");
+}
 const lines = [
   "# Code generated by scripts/generate-card-number-tables.ts; DO NOT EDIT.",
   `# Unicode data: Node ${process.versions.node} (ICU ${process.versions.icu}, Unicode ${process.versions.unicode}).`,
@@ -140,19 +147,26 @@ const lines = [
   `# Every non-ASCII character read as digits (${Object.keys(digits).length}), to its ASCII digits.`,
   `_card_digit_map := ${rego(digits)}`,
   "",
+  "# The same characters as a regex class body.",
+  `_card_digit_class := ${rego(digitClass(Object.keys(digits)))}`,
+  "",
   "# Luhn terms for windows ending at an even index (0) and at an odd index (1).",
   `_card_term_maps := ${rego([sortedObject(termMap(0)), sortedObject(termMap(1))])}`,
   "",
-  `# One ${RECORD}-position record.`,
-  `_card_record_pattern := ${rego(`([0-9A-Jk-t])`.repeat(RECORD))}`,
+  `# One ${RECORD}-position record, and a record of padding.`,
+  `_card_record_pattern := ${rego(recordPattern)}`,
+  "",
+  `_card_record_positions := ${RECORD}`,
+  "",
+  `_card_padding := ${rego("o0".repeat(RECORD))}`,
   "",
   "# Prefix-sum rounds: shift by 1, 2, 4, 8, 16, 32 within each record (the last also ends it with |).",
   `_card_rounds := ${rego([1, 2, 4, 8, 16, 32].map((d) => roundTemplate(d, d === 32)))}`,
   "",
-  "# (earlier, current) -> current's kind, values added mod 10.",
+  "# (current value, earlier value) -> their sum mod 10.",
   `_card_pair_sums := ${rego(sortedObject(pairSums()))}`,
   "",
-  "# Two equal prefix sums 13 to 19 digit positions apart, the later one a window end.",
+  "# Two equal prefix sums 13 to 19 positions apart, digit positions between, the later one a window end.",
   `_card_window_pattern := ${rego(windowPattern())}`,
   "",
 ];

@@ -18,19 +18,40 @@ package toolgate.constraints
 # Linear in the text, with no loop over characters in Rego (each iteration of
 # which would cost far more than the text's length allows): the work is done
 # by a fixed number of native strings.replace_n and host regex.replace passes
-# over the whole text (each linear), as described at each step below.
+# over the whole text (each linear), as described at each step below. The
+# Luhn passes cost about 10 us per candidate digit, so candidates above
+# _card_max_positions digits in all are denied unchecked (fail closed).
 _card_code := object.get(input.constraints, "card_number_code", "card_number")
 
 _card_fields := object.keys(input.arguments) if {
 	input.constraints.no_card_numbers == true
 } else := input.constraints.no_card_numbers
 
-deny contains {
-	"code": _card_code,
-	"message": sprintf("%s appears to contain a payment card number; leave it out and refer to the order or customer instead", [_card_where]),
-} if {
-	input.constraints.no_card_numbers
-	_card_found
+deny contains {"code": _card_code, "message": _card_finding} if input.constraints.no_card_numbers
+
+# More candidate digits than the Luhn passes below are given time for are
+# refused rather than checked: with so many digits in groups of 13 or more,
+# some window nearly always passes Luhn anyway (about one in ten does).
+_card_max_positions := 2048
+
+_card_finding := sprintf("%s holds more than %d digits in groups of 13 or more, too many to check for payment card numbers", [_card_where, _card_max_positions]) if {
+	count(_card_candidates) > _card_max_positions
+} else := sprintf("%s appears to contain a payment card number; leave it out and refer to the order or customer instead", [_card_where]) if {
+	[sums, marked] := _card_windows
+	sums != marked
+} else := sprintf("%s could not be checked for payment card numbers", [_card_where]) if {
+	not _card_clear
+}
+
+# Fail closed: a call is clear only when a step says so, never because a
+# step (a host builtin) failed and left the next one undefined.
+_card_clear if not _card_may_hold
+
+_card_clear if _card_candidates == ""
+
+_card_clear if {
+	[sums, marked] := _card_windows
+	sums == marked
 }
 
 _card_where := "an argument" if {
@@ -48,41 +69,56 @@ _card_value_text(value) := value if is_string(value)
 
 _card_value_text(value) := json.marshal(value) if is_number(value)
 
-# 1. Every digit as ASCII (native, one pass).
-_card_ascii := strings.replace_n(_card_digit_map, _card_text)
+# 1. Without an ASCII digit or a non-ASCII character there is nothing to do
+#    (a native check with a pattern small enough to compile on every call).
+_card_may_hold if regex.match(`[0-9]|[^\x00-\x7f]`, _card_text)
 
-# 2. Cheap native filter: fewer than 13 digits in all cannot hold a card.
-_card_enough_digits if regex.match(`[0-9](?:[^0-9]*[0-9]){12}`, _card_ascii)
-
-# 3. Candidates of at least 13 digits, without separators, each between
-#    x's: letters become x, separators go, shorter candidates are dropped.
-_card_candidates := candidates if {
-	_card_enough_digits
-	lettered := regex.replace(_card_ascii, `\p{L}+`, "x")
-	bare := regex.replace(lettered, `[^0-9x]+`, "")
-	candidates := regex.replace(concat("", ["x", bare, "x"]), `x(?:[0-9]{0,12}x)+`, "x")
-	candidates != "x"
+# 2. Letters become x, then everything but digits and x goes (host
+#    regex.replace, cached patterns; _card_digit_class lists every digit
+#    character of card_number_tables.rego).
+_card_bare := bare if {
+	_card_may_hold
+	lettered := regex.replace(_card_text, `\p{L}+`, "x")
+	bare := regex.replace(lettered, concat("", ["[^0-9x", _card_digit_class, "]+"]), "")
 }
 
-# 4. Luhn on every window without visiting windows one by one. For windows
+# 3. Every digit as ASCII (native strings.replace_n, only when needed: the
+#    table costs milliseconds to build on every call).
+_card_ascii := strings.replace_n(_card_digit_map, _card_bare) if {
+	regex.match(`[^\x00-\x7f]`, _card_bare)
+} else := _card_bare
+
+# 4. Candidates of at least 13 digits, each followed by x; shorter ones go.
+#    Each candidate is put in brackets first so that every short one is a
+#    match of its own (one pattern spanning many would backtrack).
+_card_candidates := strings.replace_n({"[": "", "]": "x"}, regex.replace(
+	concat("", ["[", strings.replace_n({"x": "]["}, _card_ascii), "]"]),
+	`\[[0-9]{0,12}\]`,
+	"",
+))
+
+# 5. Luhn on every window without visiting windows one by one. For windows
 #    ending at an even index (parity 0), the digits at even indexes count
 #    plain and the others doubled; for odd ends, the reverse. With the terms
 #    of one parity, a window (a, b] sums to 0 mod 10 exactly when the prefix
-#    sums at a and b are equal. Prefix sums are computed inside records of 64
-#    positions (six shift-and-add rounds: a regex.replace pairing each
-#    position with the one 1, 2, 4, ... before it, then strings.replace_n
-#    adding each pair), laid out twice, from index 0 and from index -32, so
-#    that every window of at most 19 (and its start) lies inside one record.
-#    The window pattern then finds two equal sums 13-19 positions apart with
-#    only digit positions between them and a window end of the right parity
-#    at the later one. Each character marks its kind: 0-9 a digit position,
-#    A-J a window end of this parity, k-t no digit (values 0-9 each).
-_card_found if {
-	candidates := _card_even(_card_candidates)
+#    sums at a and b are equal. Prefix sums are computed inside records of 40
+#    positions (six shift-and-add rounds: a regex.replace putting after each
+#    position the value 1, 2, 4, ... positions before it, then
+#    strings.replace_n adding each such pair), laid out twice, from index 0
+#    and from index -20, so that every window of at most 19 and its start lie
+#    inside one record. The window pattern then finds two equal sums 13-19
+#    positions apart with only digit positions between them and a window end
+#    of the right parity at the later one. Each position is two characters:
+#    its kind (p a digit, e a digit where a window may end, o none) and its
+#    value. The tables are in card_number_tables.rego.
+_card_windows := [sums, regex.replace(sums, _card_window_pattern, "!")] if {
+	_card_candidates != ""
+	count(_card_candidates) <= _card_max_positions
+	candidates := _card_even(concat("", ["x", _card_candidates]))
 	terms := [strings.replace_n(_card_term_maps[parity], candidates) | some parity in [0, 1]]
-	records := concat("", [_card_tiled(terms[0], ""), _card_tiled(terms[1], ""), _card_tiled(terms[0], _card_pad_32), _card_tiled(terms[1], _card_pad_32)])
+	half := substring(_card_padding, 0, _card_record_positions)
+	records := concat("", [_card_tiled(terms[0], ""), _card_tiled(terms[1], ""), _card_tiled(terms[0], half), _card_tiled(terms[1], half)])
 	sums := _card_round(_card_round(_card_round(_card_round(_card_round(_card_round(records, 0), 1), 2), 3), 4), 5)
-	regex.replace(sums, _card_window_pattern, "!") != sums
 }
 
 # Term maps read pairs of characters: an odd length gets one more x.
@@ -90,8 +126,9 @@ _card_even(s) := s if {
 	count(s) % 2 == 0
 } else := concat("", [s, "x"])
 
-_card_pad_32 := "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+# Terms padded to whole records (two characters a position).
+_card_tiled(terms, before) := concat("", [before, terms, substring(_card_padding, 0, _card_pad_length(count(before) + count(terms)))])
 
-_card_tiled(terms, before) := concat("", [before, terms, substring(concat("", [_card_pad_32, _card_pad_32]), 0, (64 - ((count(before) + count(terms)) % 64)) % 64)])
+_card_pad_length(length) := (count(_card_padding) - (length % count(_card_padding))) % count(_card_padding)
 
 _card_round(records, i) := strings.replace_n(_card_pair_sums, regex.replace(records, _card_record_pattern, _card_rounds[i]))

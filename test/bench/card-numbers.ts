@@ -1,0 +1,35 @@
+// Cost of the example policy's no_card_numbers check (create_ticket summary)
+// on the largest arguments the gate accepts (256 KiB), per input shape: the
+// worst case is a text that is all one candidate with no Luhn-valid window,
+// which runs every pass of the check. Each row is a whole gate decision.
+// Run: node test/bench/card-numbers.ts
+import { seedGate } from "./gate.ts";
+import { measure } from "./stats.ts";
+
+const LIMIT = 256 * 1024;
+/** The summary repeated up to just under the argument limit (the JSON around it takes the rest). */
+function fill(unit: string): string {
+  const budget = LIMIT - 64;
+  const bytes = Buffer.byteLength(unit);
+  return unit.repeat(Math.floor(budget / bytes));
+}
+
+export const shapes: Record<string, string> = {
+  "digits and spaces, no valid window (1111 1111 ...)": fill("1111 "),
+  "digits, dots, slashes, no valid window": fill("11.11/"),
+  "full-width digits, no valid window": fill("\uff11\uff11\uff11\uff11 "),
+  "random digits and separators (cards everywhere)": fill("4929 7120 3351 8862 - "),
+  "short numbers between words (1a1a...)": fill("12a"),
+  "prose, no digits (fast path)": fill("lorem ipsum dolor sit amet "),
+  "prose with a card at the end": fill("lorem ipsum dolor sit amet ").slice(0, -40) + " 4111 1111 1111 1111",
+};
+
+if (import.meta.main) {
+  const { gate } = await seedGate();
+  for (const [label, summary] of Object.entries(shapes)) {
+    const call = { surface: "chat" as const, assistant_id: "asst_zzz", call_id: "c", name: "create_ticket", arguments: JSON.stringify({ customer_id: "c-1", summary }) };
+    const effect = gate.evaluate(call).decision.effect;
+    const s = measure(() => gate.evaluate(call), 30, 5);
+    process.stdout.write(`${label.padEnd(52)} ${String(Buffer.byteLength(call.arguments)).padStart(7)} B  ${effect.padEnd(6)} p50 ${(s.p50_us / 1000).toFixed(1).padStart(6)} ms  max ${(s.max_us / 1000).toFixed(1).padStart(6)} ms\n`);
+  }
+}
