@@ -6,7 +6,7 @@ package toolgate.constraints
 # card_number_code (default card_number).
 #
 # What counts (the spec test/policy/card-numbers.property.test.ts checks
-# against): a digit is an ASCII digit or any character in _card_digit_map
+# against): a digit is an ASCII digit or any character in _card_digit_maps
 # (every Unicode decimal digit, full-width and other scripts, superscripts,
 # circled and parenthesized numbers...; card_number_tables.rego, generated).
 # Letters end a candidate; everything else between two digits (spaces, tabs,
@@ -82,9 +82,9 @@ _card_bare := bare if {
 	bare := regex.replace(lettered, concat("", ["[^0-9x", _card_digit_class, "]+"]), "")
 }
 
-# 3. Every digit as ASCII (native strings.replace_n, only when needed: the
-#    table costs milliseconds to build on every call).
-_card_ascii := strings.replace_n(_card_digit_map, _card_bare) if {
+# 3. Every digit as ASCII (native strings.replace_n, only when there is a
+#    non-ASCII digit: the tables cost time to build on every call).
+_card_ascii := _card_ascii_digits(_card_bare) if {
 	regex.match(`[^\x00-\x7f]`, _card_bare)
 } else := _card_bare
 
