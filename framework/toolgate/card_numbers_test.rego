@@ -137,3 +137,18 @@ test_card_after_long_noise_denied if {
 	noise := concat("", [concat(" ", [sprintf("%d", [i % 7]) | some i in numbers.range(1, 10000)]), "a"])
 	_denied(concat("", [noise, " 4111 1111 1111 1111"]))
 }
+
+# The cost bound: up to 2,048 candidate positions are checked, more are refused unchecked.
+test_many_digits_checked_up_to_the_bound if {
+	ones := concat("", [d | some _ in numbers.range(1, 2040); d := "1"])
+	_allowed(ones)
+	out := data.toolgate.constraints.deny with input as {"arguments": {"s": concat("", [ones, "11111111111"])}, "constraints": {"no_card_numbers": ["s"]}}
+	out == {{
+		"code": "card_number",
+		"message": "s holds more than 2048 digits in groups of 13 or more, too many to check for payment card numbers",
+	}}
+}
+
+test_many_short_numbers_not_bounded if {
+	_allowed(concat(" a ", [n | some i in numbers.range(1, 3000); n := sprintf("%d", [i])]))
+}
