@@ -20,7 +20,7 @@ package toolgate.constraints
 # by a fixed number of native strings.replace_n and host regex.replace passes
 # over the whole text (each linear), as described at each step below. The
 # Luhn passes cost about 10 us per candidate digit, so candidates above
-# _card_max_positions digits in all are denied unchecked (fail closed).
+# _card_max_digits digits in all are denied unchecked (fail closed).
 _card_code := object.get(input.constraints, "card_number_code", "card_number")
 
 _card_fields := object.keys(input.arguments) if {
@@ -32,10 +32,12 @@ deny contains {"code": _card_code, "message": _card_finding} if input.constraint
 # More candidate digits than the Luhn passes below are given time for are
 # refused rather than checked: with so many digits in groups of 13 or more,
 # some window nearly always passes Luhn anyway (about one in ten does).
-_card_max_positions := 2048
+_card_max_digits := 2048
 
-_card_finding := sprintf("%s holds more than %d digits in groups of 13 or more, too many to check for payment card numbers", [_card_where, _card_max_positions]) if {
-	count(_card_candidates) > _card_max_positions
+_card_candidate_digits := count(strings.replace_n({"x": ""}, _card_candidates))
+
+_card_finding := sprintf("%s holds more than %d digits in groups of 13 or more, too many to check for payment card numbers", [_card_where, _card_max_digits]) if {
+	_card_candidate_digits > _card_max_digits
 } else := sprintf("%s appears to contain a payment card number; leave it out and refer to the order or customer instead", [_card_where]) if {
 	[sums, marked] := _card_windows
 	sums != marked
@@ -113,7 +115,7 @@ _card_candidates := strings.replace_n({"[": "", "]": "x"}, regex.replace(
 #    value. The tables are in card_number_tables.rego.
 _card_windows := [sums, regex.replace(sums, _card_window_pattern, "!")] if {
 	_card_candidates != ""
-	count(_card_candidates) <= _card_max_positions
+	_card_candidate_digits <= _card_max_digits
 	candidates := _card_even(concat("", ["x", _card_candidates]))
 	terms := [strings.replace_n(_card_term_maps[parity], candidates) | some parity in [0, 1]]
 	half := substring(_card_padding, 0, _card_record_positions)

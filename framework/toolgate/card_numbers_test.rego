@@ -152,3 +152,15 @@ test_many_digits_checked_up_to_the_bound if {
 test_many_short_numbers_not_bounded if {
 	_allowed(concat(" a ", [n | some i in numbers.range(1, 3000); n := sprintf("%d", [i])]))
 }
+
+# Fail closed: a host builtin that fails (undefined) denies the call.
+_failing_replace(_, _, _) := value if {
+	value := "never"
+	false
+}
+
+test_check_that_cannot_run_denies if {
+	out := data.toolgate.constraints.deny with input as {"arguments": {"s": "4111 1111 1111 1113"}, "constraints": {"no_card_numbers": ["s"]}}
+		with regex.replace as _failing_replace
+	out == {{"code": "card_number", "message": "s could not be checked for payment card numbers"}}
+}

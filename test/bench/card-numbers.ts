@@ -26,6 +26,10 @@ export const shapes: Record<string, string> = {
 
 if (import.meta.main) {
   const { gate } = await seedGate();
+  // Reference: the same size through a tool without constraints (parsing, schema, WASM input and output).
+  const plain = { surface: "chat" as const, assistant_id: "asst_zzz", call_id: "c", name: "get_customer", arguments: JSON.stringify({ customer_id: shapes["prose, no digits (fast path)"] }) };
+  const base = measure(() => gate.evaluate(plain), 30, 5);
+  process.stdout.write(`${"reference: get_customer, no constraints".padEnd(52)} ${String(plain.arguments.length).padStart(7)} B  ${"allow".padEnd(6)} p50 ${(base.p50_us / 1000).toFixed(1).padStart(6)} ms  max ${(base.max_us / 1000).toFixed(1).padStart(6)} ms\n`);
   for (const [label, summary] of Object.entries(shapes)) {
     const call = { surface: "chat" as const, assistant_id: "asst_zzz", call_id: "c", name: "create_ticket", arguments: JSON.stringify({ customer_id: "c-1", summary }) };
     const effect = gate.evaluate(call).decision.effect;
