@@ -61,18 +61,24 @@ _card_where := "an argument" if {
 } else := concat(" or ", sort(_card_fields))
 
 # All checked values as one text; a letter between them keeps them apart.
-_card_text := concat(" x ", [text |
+# A single string (the common case) is used as it is, without walk or copy.
+_card_texts := [text |
 	some field in _card_fields
 	walk(object.get(input.arguments, field, null), [_, value])
 	text := _card_value_text(value)
-])
+]
+
+_card_text := _card_texts[0] if {
+	count(_card_texts) == 1
+} else := concat(" x ", _card_texts)
 
 _card_value_text(value) := value if is_string(value)
 
 _card_value_text(value) := json.marshal(value) if is_number(value)
 
 # 1. Without an ASCII digit or a non-ASCII character there is nothing to do
-#    (a native check with a pattern small enough to compile on every call).
+#    (a native check with a pattern small enough to compile on every call;
+#    it cannot fail, so "clear" never comes from an error).
 _card_may_hold if regex.match(`[0-9]|[^\x00-\x7f]`, _card_text)
 
 # 2. Letters become x, then everything but digits and x goes (host
