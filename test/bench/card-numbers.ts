@@ -1,7 +1,8 @@
 // Cost of the example policy's no_card_numbers check (create_ticket summary)
 // on the largest arguments the gate accepts (256 KiB), per input shape: the
-// worst case is a text that is all one candidate with no Luhn-valid window,
-// which runs every pass of the check. Each row is a whole gate decision.
+// worst case is the most candidate digits the Luhn passes run on (2,048) with
+// no Luhn-valid window, in a text of full size. Each row is a whole gate
+// decision.
 // Run: node test/bench/card-numbers.ts
 import { seedGate } from "./gate.ts";
 import { measure } from "./stats.ts";
@@ -14,14 +15,20 @@ function fill(unit: string): string {
   return unit.repeat(Math.floor(budget / bytes));
 }
 
+const prose = fill("lorem ipsum dolor sit amet ");
+
 export const shapes: Record<string, string> = {
+  // The most the Luhn passes run on (2,040 candidate digits, none a card), in a full-size text.
+  "2,040 digits, no valid window, prose to 256 KiB": "1111 ".repeat(510) + prose.slice(0, -2600),
+  "2,040 full-width digits, no valid window, prose": "\uff11\uff11\uff11\uff11 ".repeat(510) + prose.slice(0, -7000),
+  // More candidate digits than that are refused without the Luhn passes.
   "digits and spaces, no valid window (1111 1111 ...)": fill("1111 "),
   "digits, dots, slashes, no valid window": fill("11.11/"),
   "full-width digits, no valid window": fill("\uff11\uff11\uff11\uff11 "),
   "random digits and separators (cards everywhere)": fill("4929 7120 3351 8862 - "),
   "short numbers between words (1a1a...)": fill("12a"),
-  "prose, no digits (fast path)": fill("lorem ipsum dolor sit amet "),
-  "prose with a card at the end": fill("lorem ipsum dolor sit amet ").slice(0, -40) + " 4111 1111 1111 1111",
+  "prose, no digits (fast path)": prose,
+  "prose with a card at the end": prose.slice(0, -40) + " 4111 1111 1111 1111",
 };
 
 if (import.meta.main) {
