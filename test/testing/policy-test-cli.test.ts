@@ -75,18 +75,18 @@ describe("deliberately broken policies fail readably", () => {
 
   it("an inverted condition in a custom Rego rule fails its unit tests with file:line, exit 1 and valid JUnit", async () => {
     const c = await copy();
-    await c.edit("rego/support_desk.rego", 'input.tool.name == "create_ticket"', 'input.tool.name != "create_ticket"');
+    await c.edit("rego/support_desk.rego", 'input.tool.name == "send_email"', 'input.tool.name != "send_email"');
     const run = await policy(["test"], c.dir);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/FAIL  data\.toolgate\.rules_test\.test_card_number_denied  rego\/support_desk_test\.rego:16/);
+    expect(run.stdout).toMatch(/FAIL  data\.toolgate\.rules_test\.test_many_recipients_need_approval  rego\/support_desk_test\.rego:18/);
     expect(run.stdout).toContain("the test rule is undefined");
     expect(lastLine(run.stdout)).toMatch(/^\d+ passed, [1-9]\d* failed$/);
 
     const junit = await policy(["test", "--reporter", "junit"], c.dir);
     const { cases } = parseJunit(junit.stdout);
     const failed = cases.filter((t) => t.failure).map((t) => `${t["@_name"]}@${t["@_file"]}:${t["@_line"]}`);
-    expect(failed).toContain("data.toolgate.rules_test.test_card_number_denied@rego/support_desk_test.rego:16");
-    expect(failed).toContain("data.toolgate.rules_test.test_other_tools_not_checked@rego/support_desk_test.rego:36");
+    expect(failed).toContain("data.toolgate.rules_test.test_many_recipients_need_approval@rego/support_desk_test.rego:18");
+    expect(failed).toContain("data.toolgate.rules_test.test_other_tools_not_checked@rego/support_desk_test.rego:37");
   });
 
   it("TAP output is well-formed: version, plan, numbered points, YAML diagnostics", async () => {
@@ -115,7 +115,7 @@ describe("deliberately broken policies fail readably", () => {
 describe("errors and options", () => {
   it("exit 2 with file:line for a policy that does not build", async () => {
     const c = await copy();
-    await c.edit("rego/support_desk.rego", "_luhn_valid(number) if {", "_luhn_valid(number) if {{");
+    await c.edit("rego/support_desk.rego", "_addresses_in(arguments, field) := count(arguments[field]) if {", "_addresses_in(arguments, field) := count(arguments[field]) if {{");
     const run = await policy(["test"], c.dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/rego\/support_desk\.rego:\d+/);
