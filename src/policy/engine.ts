@@ -22,6 +22,28 @@ interface PolicyExports {
   opa_eval(reserved: number, entrypoint: number, data: number, input: number, inputLen: number, heapPtr: number, format: number): number;
 }
 
+const WASM_PAGE = 64 * 1024;
+const MAX_PAGES = 16_384;
+
+/**
+ * Instantiates the module with enough memory for its data segments. OPA's
+ * module does not declare how much that is, and the SDK's default (5 pages)
+ * is too small for a policy with large tables or many tests: start from the
+ * module's size (its data lies inside it) and double on a segment that does
+ * not fit.
+ */
+async function loadWithMemory(module: WebAssembly.Module, wasmBytes: number): Promise<{ policy: LoadedPolicy; initialPages: number }> {
+  let initialPages = Math.max(5, Math.ceil(wasmBytes / WASM_PAGE) + 2);
+  for (;;) {
+    try {
+      return { policy: await loadPolicy(module, { initial: initialPages }, hostBuiltins), initialPages };
+    } catch (err) {
+      if (initialPages >= MAX_PAGES || !/data segment/i.test(describeThrown(err))) throw err;
+      initialPages = Math.min(MAX_PAGES, initialPages * 2);
+    }
+  }
+}
+
 /** Encodes an input document once, as the bytes the WASM module reads. */
 function encodeInput(input: unknown): ArrayBuffer {
   const json = JSON.stringify(input);
@@ -39,13 +61,16 @@ export class PolicyEngine {
   readonly entrypoints: readonly string[];
   readonly bundle: Bundle;
   private readonly module: WebAssembly.Module;
+  /** The memory the module was instantiated with (its data segments fit), reused when it is renewed. */
+  private readonly initialPages: number;
   private policy: LoadedPolicy;
   private readonly entrypointIds: Readonly<Record<string, number>>;
   /** Set when the module speaks ABI >= 1.2 (single-call opa_eval); else evaluation goes through the SDK. */
   private exports: PolicyExports | undefined;
 
-  private constructor(module: WebAssembly.Module, policy: LoadedPolicy, bundle: Bundle) {
+  private constructor(module: WebAssembly.Module, policy: LoadedPolicy, bundle: Bundle, initialPages: number) {
     this.module = module;
+    this.initialPages = initialPages;
     this.policy = policy;
     this.bundle = bundle;
     this.revision = bundle.manifest.revision;
@@ -63,7 +88,7 @@ export class PolicyEngine {
    */
   private renew(): void {
     try {
-      const policy = loadPolicySync(this.module, { initial: 5 }, hostBuiltins);
+      const policy = loadPolicySync(this.module, { initial: this.initialPages }, hostBuiltins);
       policy.setData(this.bundle.data);
       this.policy = policy;
       this.exports = abiExports(policy);
@@ -86,9 +111,10 @@ export class PolicyEngine {
   static async load(bundle: Bundle): Promise<PolicyEngine> {
     let policy: LoadedPolicy;
     let module: WebAssembly.Module;
+    let initialPages: number;
     try {
       module = await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>);
-      policy = await loadPolicy(module, { initial: 5 }, hostBuiltins);
+      ({ policy, initialPages } = await loadWithMemory(module, bundle.wasm.byteLength));
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: policy.wasm does not load: ${describeThrown(err)}`, { cause: err });
     }
@@ -105,7 +131,7 @@ export class PolicyEngine {
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: data.json does not load: ${describeThrown(err)}`, { cause: err });
     }
-    const engine = new PolicyEngine(module, policy, bundle);
+    const engine = new PolicyEngine(module, policy, bundle, initialPages!);
     if (!engine.entrypoints.includes(DECISION_ENTRYPOINT)) {
       throw new BundleLoadError(
         `${bundle.source}: no entrypoint ${DECISION_ENTRYPOINT} (has: ${engine.entrypoints.join(", ") || "none"})`,

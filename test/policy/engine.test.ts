@@ -1,4 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { compileBundle } from "../../src/policy/compile.ts";
 import { readBundle } from "../../src/policy/bundle.ts";
 import { PolicyEngine } from "../../src/policy/engine.ts";
 import { runCli } from "../helpers/run-cli.ts";
@@ -68,5 +72,29 @@ describe("PolicyEngine", () => {
     expect(aborted).toBe(2000);
     expect(engine.evaluateJson(fetchDoc(["\u{9f41e}\u{66ab0}", "https://api.yourcompany.com/"]))).toMatchObject({ effect: "deny" });
     expect(engine.evaluateJson(fetchDoc("https://api.yourcompany.com/"))).toMatchObject({ effect: "allow" });
+  });
+});
+
+describe("PolicyEngine memory", () => {
+  it("loads a module whose data segments do not fit the SDK's default 5 pages (320 KiB)", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "toolgate-big-"));
+    try {
+      await mkdir(path.join(dir, "rego"));
+      // A 400 KB string constant becomes a data segment of the module.
+      const big = "x".repeat(400_000);
+      await writeFile(
+        path.join(dir, "rego", "big.rego"),
+        `package toolgate.rules\n\ndeny contains {"code": "too_big", "message": "m"} if input.arguments.text == "${big}"\n`,
+      );
+      await writeFile(path.join(dir, "rego", "toolgate.yaml"), "version: 1\ntools:\n  t: { effect: allow }\n");
+      const out = path.join(dir, "b.tar.gz");
+      await compileBundle({ regoDir: path.join(dir, "rego"), out });
+      const bigEngine = await PolicyEngine.open(out);
+      const doc = { ...input, tool: { name: "t", type: "function" }, constraints: {} };
+      expect(bigEngine.evaluate({ ...doc, arguments: { text: big } })).toMatchObject({ effect: "deny", reasons: [{ code: "too_big" }] });
+      expect(bigEngine.evaluate({ ...doc, arguments: { text: "small" } })).toMatchObject({ effect: "allow" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
