@@ -252,9 +252,13 @@ async function buildOnce(
     ]);
     if (build.status === "rejected") {
       const diagnostics = await locatedErrors(opa, ["--capabilities", capabilities, ...files], capabilities);
-      throw new PolicyBuildError(
-        diagnostics.length > 0 ? diagnostics : [{ code: "opa_build_failed", message: errorText(build.reason) }],
-      );
+      // A rule the decision cannot read (e.g. `deny` written as a function) can also clash with the
+      // framework's types: the lint's finding says what to change, so it comes first.
+      const unread = ruleProblems.status === "fulfilled" ? ruleProblems.value : [];
+      throw new PolicyBuildError([
+        ...unread,
+        ...(diagnostics.length > 0 ? diagnostics : [{ code: "opa_build_failed", message: errorText(build.reason) }]),
+      ]);
     }
     if (ruleProblems.status === "rejected") throw ruleProblems.reason;
     const refused = [...ruleProblems.value, ...configLint.errors];

@@ -59,7 +59,8 @@ describe("rules the decision never reads are refused", () => {
     await writeFile(path.join(regoDir, "sub.rego"), "package toolgate.rules.approve\n\nrefund if true\n");
     await writeFile(path.join(regoDir, "fn.rego"), "package toolgate.rules\n\nrequire_approval(x) := x\n\nallow if true\n");
     const err = await buildError(regoDir, path.join(dir, "b.tar.gz"));
-    expect(located(err).sort()).toEqual([
+    // `require_approval(x)` also clashes with the framework's types (an opa error after these).
+    expect(located(err).filter((l) => / rule_/.test(l)).sort()).toEqual([
       "fn.rego:3:1 rule_not_read",
       "fn.rego:5:1 rule_not_read",
       "sub.rego:1:1 rule_not_read",
