@@ -36,6 +36,9 @@ function refusedText(scanned: Extract<JsonScan, { ok: false }>): Reason {
     case "lone_surrogate":
       // Kept, replaced by U+FFFD or an error depending on the reader: no one reading decides.
       return { code: GateReason.argumentsInvalidUnicode, message: `arguments are not valid Unicode: ${scanned.message}` };
+    case "inexact_number":
+      // A double-based tool and an exact one (Decimal, big integers, Python's int) would act on different values.
+      return { code: GateReason.argumentsInexactNumber, message: `arguments hold a number no double holds exactly: ${scanned.message}` };
     default:
       return { code: GateReason.argumentsNotJson, message: `arguments are not valid JSON: ${scanned.message}` };
   }
@@ -61,7 +64,7 @@ export function parseArguments(raw: unknown, limits: ArgumentLimits): ParsedArgu
   // reads escaped keys as written (V8's JSON.parse can read an escaped one-character key as "\\"
   // once an object with that key was parsed, so the policy would see another key than a tool reading
   // the raw text).
-  const scanned = scanJson(raw);
+  const scanned = scanJson(raw, { exactNumbers: true });
   if (!scanned.ok) return { ok: false, reason: refusedText(scanned) };
   const value = scanned.value;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {

@@ -6,6 +6,7 @@ export const GateReason = {
   argumentsTooDeep: "arguments_too_deep",
   argumentsInvalidUnicode: "arguments_invalid_unicode",
   argumentsDuplicateKey: "arguments_duplicate_key",
+  argumentsInexactNumber: "arguments_inexact_number",
   toolNotDeclared: "tool_not_declared",
   schemaViolation: "schema_violation",
   sanitizedArgumentsInvalid: "sanitized_arguments_invalid",

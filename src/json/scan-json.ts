@@ -4,7 +4,7 @@
  * a lone surrogate: kept, replaced by U+FFFD or an error; a number not in the
  * form its writer would have used: exact in one parser, rounded in another).
  */
-export type JsonScanProblem = "syntax" | "duplicate_key" | "lone_surrogate" | "non_canonical_number";
+export type JsonScanProblem = "syntax" | "duplicate_key" | "lone_surrogate" | "non_canonical_number" | "inexact_number";
 
 export type JsonScan =
   | { readonly ok: true; readonly value: unknown }
@@ -16,6 +16,14 @@ export interface JsonScanOptions {
    * value (for text that JSON.stringify produced, such as the decision log).
    */
   canonicalNumbers?: boolean;
+  /**
+   * Refuse a number whose text denotes another value than the double it reads
+   * as (`9007199254740993`, `500.0000000000000001`, `1e400`, `1e-400`): a
+   * double-based reader and an exact one (a decimal or big-integer library,
+   * Python's int) would act on different values. The text must be the
+   * double's shortest decimal, give or take notation (`1.10`, `1e2` pass).
+   */
+  exactNumbers?: boolean;
   /**
    * "replace": a lone surrogate becomes U+FFFD instead of refusing the text
    * (for JSON this process wrote itself, whose strings came from anywhere).
@@ -67,7 +75,7 @@ const SHORT_ESCAPES: Readonly<Record<number, string>> = {
  */
 export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan {
   try {
-    const scanner = new Scanner(text, options.canonicalNumbers === true, options.loneSurrogates === "replace", options.duplicateKeys === "last");
+    const scanner = new Scanner(text, options.canonicalNumbers === true, options.loneSurrogates === "replace", options.duplicateKeys === "last", options.exactNumbers === true);
     return { ok: true, value: scanner.document() };
   } catch (err) {
     if (err instanceof ScanFailure) return { ok: false, problem: err.problem, offset: err.offset, message: err.message };
@@ -78,6 +86,7 @@ export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan 
 class Scanner {
   readonly #text: string;
   readonly #canonicalNumbers: boolean;
+  readonly #exactNumbers: boolean;
   readonly #replaceLoneSurrogates: boolean;
   readonly #lastDuplicateWins: boolean;
   #at = 0;
@@ -87,9 +96,10 @@ class Scanner {
   readonly #hasControl: boolean;
   readonly #wellFormed: boolean;
 
-  constructor(text: string, canonicalNumbers: boolean, replaceLoneSurrogates: boolean, lastDuplicateWins: boolean) {
+  constructor(text: string, canonicalNumbers: boolean, replaceLoneSurrogates: boolean, lastDuplicateWins: boolean, exactNumbers: boolean) {
     this.#text = text;
     this.#canonicalNumbers = canonicalNumbers;
+    this.#exactNumbers = exactNumbers;
     this.#replaceLoneSurrogates = replaceLoneSurrogates;
     this.#lastDuplicateWins = lastDuplicateWins;
     this.#hasControl = CONTROL.test(text);
@@ -269,6 +279,10 @@ class Scanner {
     if (this.#canonicalNumbers && String(value) !== literal) {
       this.#fail("non_canonical_number", `the number ${literal.slice(0, 40)} is not written as ${JSON.stringify(value)}`, start);
     }
+    if (this.#exactNumbers && (!Number.isFinite(value) || decimalDigits(literal) !== decimalDigits(String(value)))) {
+      const read = Number.isFinite(value) ? String(value) : "infinity";
+      this.#fail("inexact_number", `the number ${literal.slice(0, 40)} reads as ${read} in a double but means another value to an exact reader`, start);
+    }
     return value;
   }
 
@@ -290,6 +304,37 @@ class Scanner {
 }
 
 const CONTROL = /[\u0000-\u001f]/;
+
+/**
+ * A JSON number's value as significant digits and the position of the decimal
+ * point ("1.10" and "11e-1" are both "11@1"; every zero is "0"): equal for two
+ * texts exactly when they denote the same decimal value. Linear in the text.
+ */
+function decimalDigits(numberText: string): string {
+  let at = 0;
+  const negative = numberText.charCodeAt(0) === 0x2d;
+  if (negative) at = 1;
+  let digits = "";
+  let point = -1;
+  let end = numberText.length;
+  const e = numberText.search(/[eE]/);
+  if (e >= 0) end = e;
+  for (; at < end; at++) {
+    const c = numberText[at]!;
+    if (c === ".") point = digits.length;
+    else digits += c;
+  }
+  let pointAt = (point < 0 ? digits.length : point) + (e >= 0 ? Number(numberText.slice(e + 1)) : 0);
+  let first = 0;
+  while (first < digits.length && digits.charCodeAt(first) === 0x30) {
+    first += 1;
+    pointAt -= 1;
+  }
+  let last = digits.length;
+  while (last > first && digits.charCodeAt(last - 1) === 0x30) last -= 1;
+  if (first === last) return "0";
+  return `${negative ? "-" : ""}${digits.slice(first, last)}@${pointAt}`;
+}
 
 function indexOrEnd(text: string, search: string, from: number): number {
   const i = text.indexOf(search, from);

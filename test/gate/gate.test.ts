@@ -140,6 +140,24 @@ describe("Gate fails closed", () => {
     expect(JSON.stringify(decision.arguments)).not.toContain("AKIAABCDEFGHIJKLMNOP");
   });
 
+  it.each([
+    ["more digits than a double holds", '{"order_id":"o","amount":500.0000000000000001}'],
+    ["an integer beyond 2^53", '{"order_id":"o","amount":9007199254740993}'],
+    ["a number that overflows to infinity", '{"order_id":"o","amount":1e400}'],
+    ["a number that underflows to 0", '{"order_id":"o","amount":1e-400}'],
+  ])("denies %s before the policy: a double-based check and an exact reader would see different amounts", (_label, raw) => {
+    const { decision, input } = gate.evaluate(call("refund_order", raw));
+    expect(decision.reasons.map((r) => r.code)).toEqual(["arguments_inexact_number"]);
+    expect(input).toBeUndefined();
+  });
+
+  it("decides on numbers that are a double's shortest decimal, in any notation", () => {
+    for (const amount of ["1.10", "1e1", "0.30000000000000004", "-0", "12.50"]) {
+      const { decision } = gate.evaluate(call("refund_order", `{"order_id":"o","amount":${amount}}`));
+      expect(decision.reasons.map((r) => r.code)).not.toContain("arguments_inexact_number");
+    }
+  });
+
   it("denies duplicate keys before the schema or the policy: parsers disagree on which value counts", () => {
     const { decision, input } = gate.evaluate(call("refund_order", '{"order_id":"o","amount":900,"amount":1}'));
     expect(decision.reasons.map((r) => r.code)).toEqual(["arguments_duplicate_key"]);
