@@ -254,7 +254,8 @@ async function buildOnce(
       const diagnostics = await locatedErrors(opa, ["--capabilities", capabilities, ...files], capabilities);
       // A rule the decision cannot read (e.g. `deny` written as a function) can also clash with the
       // framework's types: the lint's finding says what to change, so it comes first.
-      const unread = ruleProblems.status === "fulfilled" ? ruleProblems.value : [];
+      // (A file the lint could not parse is opa's error to report.)
+      const unread = ruleProblems.status === "fulfilled" ? ruleProblems.value.filter((p) => p.code !== "rule_lint_failed") : [];
       throw new PolicyBuildError([
         ...unread,
         ...(diagnostics.length > 0 ? diagnostics : [{ code: "opa_build_failed", message: errorText(build.reason) }]),
