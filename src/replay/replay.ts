@@ -155,18 +155,11 @@ export class Replayer {
 }
 
 /** One re-evaluated call whose decision differs. */
-export interface ReplayChange {
-  seq: number;
-  decision_id: string;
-  timestamp: string;
-  surface: string;
-  assistant_id: string;
-  thread_id?: string;
-  run_id?: string;
-  call_id: string;
-  tool: string;
-  /** For a hosted MCP tool: its server's label. */
-  mcp_server_label?: string;
+export interface ReplayChange
+  extends Pick<
+    DecisionRecord,
+    "seq" | "decision_id" | "timestamp" | "surface" | "assistant_id" | "thread_id" | "run_id" | "call_id" | "tool" | "mcp_server_label"
+  > {
   /** The revision that made the recorded decision. */
   revision: string;
   /** `old->new` effect, e.g. `deny->allow`; `deny->deny` when only the reasons differ. */
