@@ -14,6 +14,13 @@ const program = new Command("policy")
 
 registerCommands(program);
 
+// A reader that stops early (`policy eval ... | head`) closes the pipe: end
+// quietly with the status a shell gives a process killed by SIGPIPE.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+  process.exit(141);
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
