@@ -20,6 +20,8 @@ export interface ConformanceCase {
   strict_error?: boolean;
   /** The builtins the query and modules call. */
   builtins: string[];
+  /** input_term holds a set: JSON input (all a gate is given) cannot carry it. */
+  input_has_set?: boolean;
 }
 
 /**
@@ -27,11 +29,12 @@ export interface ConformanceCase {
  * refused: opa build refuses it (a builtin toolgate does not provide, or another
  * build error where OPA evaluates): fails closed;
  * threw: built, then loading or evaluation threw where OPA gives a result: fails closed;
- * wrong: built and evaluated without an error to a result OPA does not give.
+ * wrong: built and evaluated without an error to a result OPA does not give;
+ * skipped: would be wrong, but its input holds a set, which a gate's JSON input cannot carry.
  */
-export type Category = "pass" | "refused" | "threw" | "wrong";
+export type Category = "pass" | "refused" | "threw" | "wrong" | "skipped";
 
-export const CATEGORIES: readonly Category[] = ["pass", "refused", "threw", "wrong"];
+export const CATEGORIES: readonly Category[] = ["pass", "refused", "threw", "wrong", "skipped"];
 
 export interface CaseOutcome {
   id: string;

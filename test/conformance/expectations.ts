@@ -18,7 +18,7 @@ export interface Expectations {
 }
 
 /** How far from pass: a move to a lower rank is progress. Failing closed beats a silent difference. */
-const RANK: Readonly<Record<Category, number>> = { pass: 0, refused: 1, threw: 2, wrong: 3 };
+export const RANK: Readonly<Record<Category, number>> = { pass: 0, skipped: 1, refused: 1, threw: 2, wrong: 3 };
 
 export interface CategoryChange {
   id: string;
@@ -64,7 +64,7 @@ export function writeExpectations(opa: string, outcomes: readonly CaseOutcome[],
   const counts = countCategories([]);
   const total = allRan ? outcomes.length : Math.max(outcomes.length, (previous ? Object.values(previous.counts).reduce((a, b) => a + b, 0) : 0));
   for (const { category } of Object.values(sorted)) counts[category]++;
-  counts.pass = total - counts.refused - counts.threw - counts.wrong;
+  counts.pass = total - counts.refused - counts.threw - counts.wrong - counts.skipped;
   const written: Expectations = { opa, counts, cases: sorted };
   writeFileSync(EXPECTATIONS_FILE, `${JSON.stringify(written, null, 2)}\n`);
   return written;

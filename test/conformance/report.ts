@@ -60,7 +60,7 @@ export function printReport(outcomes: readonly CaseOutcome[], byId: ReadonlyMap<
 
   const otherRefusals = outcomes.filter((o) => o.category === "refused" && !o.missing);
   if (otherRefusals.length > 0) log(`\n${otherRefusals.length} refused for another build error than a missing builtin (reasons in the results file)`);
-  for (const category of ["wrong", "threw"] as const) {
+  for (const category of ["wrong", "threw", "skipped"] as const) {
     const list = outcomes.filter((o) => o.category === category);
     if (list.length === 0) continue;
     log(`\n${category} (${list.length}):`);

@@ -40,6 +40,8 @@ type dumpedCase struct {
 	Experimental  bool              `json:"experimental_keywords,omitempty"`
 	Env           map[string]string `json:"env,omitempty"`
 	Builtins      []string          `json:"builtins"`
+	// InputHasSet: input_term holds a set, which JSON input cannot carry.
+	InputHasSet bool `json:"input_has_set,omitempty"`
 }
 
 // Unification and assignment are the language, not builtins worth a row.
@@ -109,6 +111,12 @@ func setInput(c *dumpedCase, tc cases.TestCase) error {
 		if err != nil {
 			return err
 		}
+		ast.WalkTerms(term, func(t *ast.Term) bool {
+			if _, ok := t.Value.(ast.Set); ok {
+				c.InputHasSet = true
+			}
+			return c.InputHasSet
+		})
 		value, err = ast.JSON(term.Value)
 		if err != nil {
 			return err
