@@ -4,7 +4,7 @@
  * and prints the cases of the pinned opa module's v1/test/cases/testdata/v1.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { OPA_VERSION } from "../../src/policy/opa-binary.ts";
@@ -52,6 +52,7 @@ export async function loadCases(): Promise<LoadedCases> {
       `tools/conformance/go.mod pins opa ${pinned ?? "(none)"}, toolgate builds with ${OPA_VERSION}: pin the same version in both`,
     );
   }
+  mkdirSync(path.dirname(TOOL_BIN), { recursive: true });
   await go(["build", "-o", TOOL_BIN, "."]);
   const moduleDir = (await go(["list", "-m", "-f", "{{.Dir}}", "github.com/open-policy-agent/opa"])).trim();
   const dir = path.join(moduleDir, "v1", "test", "cases", "testdata", "v1");
