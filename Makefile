@@ -4,7 +4,7 @@ SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 POLICY := node src/cli/main.ts
 
-.PHONY: setup test demo bench soak fuzz build typecheck lint-rego lint-imports clean
+.PHONY: setup test demo bench soak fuzz build typecheck lint-rego lint-imports conformance conformance-update clean
 
 setup: node_modules/.package-lock.json .tools/bin/opa
 
@@ -35,6 +35,7 @@ lint-imports: setup
 test: setup typecheck lint-rego lint-imports
 	npm test
 	$(POLICY) test framework rego test/cases
+	node test/conformance/run.ts
 	@node scripts/test-summary.ts build/tmp/vitest-results.json
 
 demo: setup
@@ -43,6 +44,16 @@ demo: setup
 	$(POLICY) eval --call test/cases/seed.yaml
 	@echo; echo "== a support-desk conversation on every OpenAI surface (local scripted server, real openai SDK) =="
 	node scripts/demo.ts
+
+# OPA's conformance suite (the pinned opa module's v1/test/cases, loaded by
+# tools/conformance with OPA's loader) through opa build -t wasm and PolicyEngine;
+# fails when a case's category differs from test/conformance/expectations.json.
+conformance: setup
+	node test/conformance/run.ts
+
+# After a fix: record the new categories in test/conformance/expectations.json.
+conformance-update: setup
+	node test/conformance/run.ts --update
 
 bench: setup
 	npm run bench
