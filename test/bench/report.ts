@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { ColdStartResult, GateMemoryResult } from "./cold-start.ts";
 import type { LatencyStats } from "./stats.ts";
 import type { SideBySideResult } from "./side-by-side.ts";
 import type { WorstCaseResult } from "./worst-case.ts";
@@ -19,6 +20,8 @@ export interface BenchResults {
   stages: Record<string, LatencyStats>;
   pool: { in_flight: number } & Record<string, unknown>;
   worst_case?: WorstCaseResult;
+  cold_start?: ColdStartResult;
+  gate_memory?: GateMemoryResult;
 }
 
 export interface SoakResults {
@@ -78,6 +81,18 @@ export function writeReport(): string {
         }
       }
       lines.push("", `Linearity (raised cap, all addresses allowed), CPU ns per element at each list length: ${Object.entries(w.scaling_ns_per_element).map(([n, ns]) => `${num(Number(n))}: ${ns}`).join(", ")}.`, "");
+    }
+    const c = r.cold_start;
+    if (c) {
+      lines.push("## Cold start (serverless host)", "");
+      lines.push(`A fresh Node process imports the built package (dist/index.js), runs Gate.open on the seed bundle with its ${c.tools} tool declarations, and decides one call; p50 of ${c.runs} processes. Target: import + open <= 60 ms.`, "");
+      lines.push("| step | wall p50 ms | CPU p50 ms |", "|---|---:|---:|");
+      lines.push(`| import | ${c.import_ms} | ${c.cpu_import_ms} |`, `| Gate.open | ${c.open_ms} | ${c.cpu_open_ms} |`, `| import + Gate.open | ${c.import_plus_open_ms} | |`, `| first decision | ${c.first_decision_ms} | ${c.cpu_first_decision_ms} |`, "");
+    }
+    const g = r.gate_memory;
+    if (g) {
+      lines.push("## Memory per open gate", "");
+      lines.push(`${g.gates} gates opened on the seed bundle in one process (after a GC): RSS ${num(g.rss_per_gate_kb)} KiB, JS heap ${num(g.heap_per_gate_kb)} KiB, external (WASM memory, buffers) ${num(g.external_per_gate_kb)} KiB per gate.`, "");
     }
   }
   if (existsSync(soakFile)) {
