@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ColdStartResult, GateMemoryResult } from "./cold-start.ts";
+import type { ProfileResult } from "./profile.ts";
 import type { LatencyStats } from "./stats.ts";
 import type { SideBySideResult } from "./side-by-side.ts";
 import type { WorstCaseResult } from "./worst-case.ts";
@@ -22,6 +23,7 @@ export interface BenchResults {
   worst_case?: WorstCaseResult;
   cold_start?: ColdStartResult;
   gate_memory?: GateMemoryResult;
+  profile?: ProfileResult;
 }
 
 export interface SoakResults {
@@ -60,6 +62,11 @@ export function writeReport(): string {
       lines.push(`| ${label} | (c) OPA server | ${s.server.p50_us} | ${s.server.p99_us} | ${num(s.server.per_second)} | (c)/(a) p50 = ${s.server_over_gate_p50} |`);
     }
     lines.push("", "Small: the 20 seed calls that reach the policy (the 4 refused before it are left out of all three). 64 KiB: a ticket summary and a chat message the policy scans.", "");
+    const p = r.profile;
+    if (p) {
+      lines.push("Where the time of a small-argument gate.evaluate() goes (`node --cpu-prof`, samples inside Gate.evaluate over the seed calls): " +
+        `${Object.entries(p.areas).map(([a, v]) => `${a} ${v}%`).join("; ")}. Heaviest functions (self time): ${p.top.map(([f, v]) => `${f} ${v}%`).join(", ")}.`, "");
+    }
     lines.push("## Gate stages (small seed calls that reach the policy)", "", "| stage | p50 us | p99 us |", "|---|---:|---:|");
     for (const [stage, s] of Object.entries(r.stages)) lines.push(`| ${stage} | ${s.p50_us} | ${s.p99_us} |`);
     lines.push("", `## Worker-thread pool (GatePool), ${r.pool.in_flight} calls in flight, small seed mix`, "", "| | decisions/s | p50 us | p99 us |", "|---|---:|---:|---:|");

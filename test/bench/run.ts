@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { benchColdStart, benchGateMemory } from "./cold-start.ts";
 import { seedCalls, seedGate } from "./gate.ts";
 import { benchPool, IN_FLIGHT } from "./pool.ts";
+import { benchProfile } from "./profile.ts";
 import { machine, resultsFile, writeReport, type BenchResults } from "./report.ts";
 import { benchSideBySide } from "./side-by-side.ts";
 import { benchStages } from "./stages.ts";
@@ -28,6 +29,8 @@ const worstCase = await benchWorstCase(quick ? 10 : 40);
 log("cold start (built dist/, fresh processes) and memory per open gate ...");
 const coldStart = await benchColdStart(quick ? 3 : 9);
 const gateMemory = benchGateMemory(quick ? 5 : 20);
+log("profile of gate.evaluate (node --cpu-prof) ...");
+const profile = benchProfile(quick ? 10_000 : 60_000);
 
 const results: BenchResults = {
   measured_at: new Date().toISOString(),
@@ -38,6 +41,7 @@ const results: BenchResults = {
   worst_case: worstCase,
   cold_start: coldStart,
   gate_memory: gateMemory,
+  profile,
 };
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(writeReport());
