@@ -40,7 +40,7 @@ export type {
   PolicyWatcherEvents,
 } from "./policy/watch.ts";
 
-export { compileBundle, type CompileOptions, type CompiledBundle } from "./policy/compile.ts";
+export { compileBundle, type CompileOptions, type CompiledBundle } from "./policy/compile-bundle.ts";
 export { PolicyEngine } from "./policy/engine.ts";
 export { PolicyBuildError, BundleLoadError, PolicyEvaluationError, OpaNotFoundError, type PolicyDiagnostic } from "./policy/errors.ts";
 

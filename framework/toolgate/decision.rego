@@ -9,19 +9,23 @@ package toolgate
 
 import data.toolgate.constraints
 
+# The decision carries arguments only when the policy rewrote them (sanitize,
+# and require_approval, whose approver sees the effective ones): on allow and
+# deny the host already holds the arguments, and echoing them back would make
+# every call pay for writing them out of WASM and parsing them again.
+
 # Fails closed when the input is too malformed to decide on (e.g. no arguments).
 default decision := {
 	"effect": "deny",
 	"reasons": [{"code": "invalid_input", "message": "the input document is malformed; the call was denied"}],
-	"arguments": {},
 }
 
 decision := {
 	"effect": "deny",
 	"reasons": sort(deny_reasons),
-	"arguments": input.arguments,
 } if {
 	count(deny_reasons) > 0
+	is_object(input.arguments)
 } else := {
 	"effect": "require_approval",
 	"reasons": sort(approval_reasons),
@@ -38,7 +42,6 @@ decision := {
 } else := {
 	"effect": "allow",
 	"reasons": [],
-	"arguments": input.arguments,
 } if {
 	# No deny reason means the tool's effect is allow; arguments must still be an object.
 	is_object(input.arguments)

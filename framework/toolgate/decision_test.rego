@@ -48,7 +48,6 @@ test_configured_allow if {
 	d == {
 		"effect": "allow",
 		"reasons": [],
-		"arguments": {"customer_id": "c-1"},
 	}
 }
 
@@ -59,7 +58,6 @@ test_unknown_tool_denied_by_default if {
 	d == {
 		"effect": "deny",
 		"reasons": [{"code": "tool_not_allowed", "message": "tool drop_database is not allowed for assistant asst_x"}],
-		"arguments": {},
 	}
 }
 
@@ -210,12 +208,23 @@ test_sanitize_document if {
 	}
 }
 
-test_deny_keeps_original_arguments if {
+# Arguments that are not an object make the input malformed, whatever else would deny.
+test_non_object_arguments_are_invalid_input if {
+	every args in [null, false, "x", [1]] {
+		d := data.toolgate.decision with input as _input("asst_x", "drop_database", args, {})
+			with data.toolgate.config as _config
+			with data.toolgate.rules as {}
+		_codes(d) == ["invalid_input"]
+	}
+}
+
+# A deny carries no arguments (the host keeps the model's), not even the redacted ones.
+test_deny_carries_no_arguments if {
 	d := data.toolgate.decision with input as _input("asst_x", "post_message", {"text": "sk-abcdefghijklmnopqrstuvwx", "amount": -1}, {"redact_secrets": ["text"], "max_amount": 1})
 		with data.toolgate.config as _config
 		with data.toolgate.rules as {}
 	d.effect == "deny"
-	d.arguments.text == "sk-abcdefghijklmnopqrstuvwx"
+	not "arguments" in object.keys(d)
 }
 
 # Custom rules (package toolgate.rules)

@@ -39,7 +39,7 @@ test_mcp_tool_on_named_server_allowed if {
 	d := data.toolgate.decision with input as _mcp_input("asst_x", "crm", "get_customer", {"customer_id": "c-1"})
 		with data.toolgate.config as _mcp_config
 		with data.toolgate.rules as {}
-	d == {"effect": "allow", "reasons": [], "arguments": {"customer_id": "c-1"}}
+	d == {"effect": "allow", "reasons": []}
 }
 
 # The local function get_customer is allowed; the same name on another server is not.

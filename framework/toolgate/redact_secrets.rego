@@ -12,7 +12,10 @@ _redaction_configured if "redact_secrets" in object.keys(input.constraints)
 
 # The rules as the gate's compiler checked them (src/policy/secret-rules.ts),
 # with their combined pattern built by the compiler (combinedSecretPattern):
-# anything else here means the bundle was built without usable rules.
+# anything else here means the bundle was built without usable rules. Checking
+# them walks every rule, so the rules below that use them come after the
+# `some field in input.constraints.redact_secrets` that a tool without
+# redact_secrets stops at.
 _secret_rules := rules if {
 	rules := data.toolgate.secret_rules.rules
 	is_array(rules)
@@ -73,8 +76,8 @@ deny contains {
 	"code": "secret_redaction_failed",
 	"message": sprintf("secrets in %s could not be redacted (check secret_patterns)", [field]),
 } if {
-	_secret_rules
 	some field in input.constraints.redact_secrets
+	_secret_rules
 	is_string(input.arguments[field])
 	_may_hold_secret(input.arguments[field])
 	not _redacted[field]
@@ -104,8 +107,8 @@ deny contains {
 	"code": "secret_in_structured_argument",
 	"message": sprintf("argument %s is not a string and holds what looks like a secret; redact_secrets rewrites string arguments only", [field]),
 } if {
-	_secret_rules
 	some field in input.constraints.redact_secrets
+	_secret_rules
 	value := input.arguments[field]
 	not is_string(value)
 	text := json.marshal(value)

@@ -1,9 +1,9 @@
-import {
+import type {
   PolicyWatcher,
-  type PolicySource,
-  type PolicyWatcherEvents,
-  type ReloadOutcome,
-  type WatchOptions,
+  PolicySource,
+  PolicyWatcherEvents,
+  ReloadOutcome,
+  WatchOptions,
 } from "../policy/watch.ts";
 import { Gate, type GateOptions } from "./gate.ts";
 
@@ -23,12 +23,12 @@ export interface WatchedGateOptions extends GateOptions, WatchOptions {
 export class WatchedGate extends Gate {
   readonly watcher: PolicyWatcher;
 
-  private constructor(options: WatchedGateOptions) {
+  private constructor(options: WatchedGateOptions, Watcher: typeof PolicyWatcher) {
     super(undefined, options);
     // toolgate.yaml's tool names are checked against the tools this gate serves, unless the source names its own.
     const policy: PolicySource =
       "regoDir" in options.policy && options.policy.tools === undefined ? { ...options.policy, tools: options.tools } : options.policy;
-    this.watcher = new PolicyWatcher(this, policy, options);
+    this.watcher = new Watcher(this, policy, options);
   }
 
   /**
@@ -37,7 +37,9 @@ export class WatchedGate extends Gate {
    * build fails: a gate never starts without a policy.
    */
   static async start(options: WatchedGateOptions): Promise<WatchedGate> {
-    const gate = new WatchedGate(options);
+    // Loaded here, not at import: a plain Gate never needs the watcher, chokidar or the compiler.
+    const { PolicyWatcher } = await import("../policy/watch.ts");
+    const gate = new WatchedGate(options, PolicyWatcher);
     try {
       // Watch first, so that a write during the first build is not missed.
       if (options.watch ?? true) await gate.watcher.start();

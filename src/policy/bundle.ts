@@ -1,7 +1,6 @@
-import { createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
-import { Parser, type ReadEntry } from "tar";
+import { readFile } from "node:fs/promises";
 import { BundleLoadError, describeThrown } from "./errors.ts";
+import { readTarGz } from "./tar-gz.ts";
 
 /** The policy bundle as opa builds it: WASM module, base data and manifest. */
 export interface Bundle {
@@ -19,35 +18,20 @@ export interface BundleManifest {
   metadata?: Record<string, unknown>;
 }
 
-function readEntries(file: string): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    const files = new Map<string, Buffer>();
-    const parser = new Parser({
-      onReadEntry: (entry: ReadEntry) => {
-        const chunks: Buffer[] = [];
-        entry.on("data", (chunk: Buffer) => chunks.push(chunk));
-        entry.on("end", () => files.set(entry.path.replace(/^\.?\//, ""), Buffer.concat(chunks)));
-      },
-    });
-    parser.on("error", reject);
-    parser.on("warn", (code: string, message: string) => {
-      if (code === "TAR_BAD_ARCHIVE" || code === "TAR_ABORT") reject(new Error(message));
-    });
-    parser.on("end", () => resolve(files));
-    createReadStream(file).on("error", reject).pipe(parser);
-  });
-}
-
 /** Reads bundle.tar.gz; every failure is a BundleLoadError naming the file and what is wrong. */
 export async function readBundle(file: string): Promise<Bundle> {
+  let bytes: Buffer;
   try {
-    await access(file);
-  } catch {
-    throw new BundleLoadError(`no policy bundle at ${file}: build one with \`npx policy build\` (or compileBundle()) and give its path`);
+    bytes = await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new BundleLoadError(`no policy bundle at ${file}: build one with \`npx policy build\` (or compileBundle()) and give its path`);
+    }
+    throw new BundleLoadError(`${file} is not a readable bundle (tar.gz): ${describeThrown(err)}`, { cause: err });
   }
   let entries: Map<string, Buffer>;
   try {
-    entries = await readEntries(file);
+    entries = readTarGz(bytes);
   } catch (err) {
     throw new BundleLoadError(`${file} is not a readable bundle (tar.gz): ${describeThrown(err)}`, { cause: err });
   }

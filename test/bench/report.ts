@@ -3,6 +3,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { ColdStartResult, GateMemoryResult } from "./cold-start.ts";
+import type { ProfileResult } from "./profile.ts";
 import type { LatencyStats } from "./stats.ts";
 import type { SideBySideResult } from "./side-by-side.ts";
 import type { WorstCaseResult } from "./worst-case.ts";
@@ -19,6 +21,9 @@ export interface BenchResults {
   stages: Record<string, LatencyStats>;
   pool: { in_flight: number } & Record<string, unknown>;
   worst_case?: WorstCaseResult;
+  cold_start?: ColdStartResult;
+  gate_memory?: GateMemoryResult;
+  profile?: ProfileResult;
 }
 
 export interface SoakResults {
@@ -57,6 +62,11 @@ export function writeReport(): string {
       lines.push(`| ${label} | (c) OPA server | ${s.server.p50_us} | ${s.server.p99_us} | ${num(s.server.per_second)} | (c)/(a) p50 = ${s.server_over_gate_p50} |`);
     }
     lines.push("", "Small: the 20 seed calls that reach the policy (the 4 refused before it are left out of all three). 64 KiB: a ticket summary and a chat message the policy scans.", "");
+    const p = r.profile;
+    if (p) {
+      lines.push("Where the time of a small-argument gate.evaluate() goes (`node --cpu-prof`, samples inside Gate.evaluate over the seed calls): " +
+        `${Object.entries(p.areas).map(([a, v]) => `${a} ${v}%`).join("; ")}. Heaviest functions (self time): ${p.top.map(([f, v]) => `${f} ${v}%`).join(", ")}.`, "");
+    }
     lines.push("## Gate stages (small seed calls that reach the policy)", "", "| stage | p50 us | p99 us |", "|---|---:|---:|");
     for (const [stage, s] of Object.entries(r.stages)) lines.push(`| ${stage} | ${s.p50_us} | ${s.p99_us} |`);
     lines.push("", `## Worker-thread pool (GatePool), ${r.pool.in_flight} calls in flight, small seed mix`, "", "| | decisions/s | p50 us | p99 us |", "|---|---:|---:|---:|");
@@ -78,6 +88,18 @@ export function writeReport(): string {
         }
       }
       lines.push("", `Linearity (raised cap, all addresses allowed), CPU ns per element at each list length: ${Object.entries(w.scaling_ns_per_element).map(([n, ns]) => `${num(Number(n))}: ${ns}`).join(", ")}.`, "");
+    }
+    const c = r.cold_start;
+    if (c) {
+      lines.push("## Cold start (serverless host)", "");
+      lines.push(`A fresh Node process imports the built package (dist/index.js), runs Gate.open on the seed bundle with its ${c.tools} tool declarations, and decides one call; p50 of ${c.runs} processes. Target: import + open <= 60 ms.`, "");
+      lines.push("| step | wall p50 ms | CPU p50 ms |", "|---|---:|---:|");
+      lines.push(`| import | ${c.import_ms} | ${c.cpu_import_ms} |`, `| Gate.open | ${c.open_ms} | ${c.cpu_open_ms} |`, `| import + Gate.open | ${c.import_plus_open_ms} | |`, `| first decision | ${c.first_decision_ms} | ${c.cpu_first_decision_ms} |`, "");
+    }
+    const g = r.gate_memory;
+    if (g) {
+      lines.push("## Memory per open gate", "");
+      lines.push(`${g.gates} gates opened on the seed bundle in one process (after a GC): RSS ${num(g.rss_per_gate_kb)} KiB, JS heap ${num(g.heap_per_gate_kb)} KiB, external (WASM memory, buffers) ${num(g.external_per_gate_kb)} KiB per gate.`, "");
     }
   }
   if (existsSync(soakFile)) {

@@ -1,8 +1,10 @@
 // `make bench`: every benchmark in one run. Writes test/bench/results.json
 // (git-ignored) and regenerates test/bench/results.md, and prints the table.
 import { writeFileSync } from "node:fs";
+import { benchColdStart, benchGateMemory } from "./cold-start.ts";
 import { seedCalls, seedGate } from "./gate.ts";
 import { benchPool, IN_FLIGHT } from "./pool.ts";
+import { benchProfile } from "./profile.ts";
 import { machine, resultsFile, writeReport, type BenchResults } from "./report.ts";
 import { benchSideBySide } from "./side-by-side.ts";
 import { benchStages } from "./stages.ts";
@@ -24,6 +26,11 @@ const inProcess = await measureConcurrent((i) => gate.decide(calls[i % calls.len
 const pool = await benchPool(quick ? 4000 : 40_000);
 log("worst case: a 24,000-element list ...");
 const worstCase = await benchWorstCase(quick ? 10 : 40);
+log("cold start (built dist/, fresh processes) and memory per open gate ...");
+const coldStart = await benchColdStart(quick ? 3 : 9);
+const gateMemory = benchGateMemory(quick ? 5 : 20);
+log("profile of gate.evaluate (node --cpu-prof) ...");
+const profile = benchProfile(quick ? 10_000 : 60_000);
 
 const results: BenchResults = {
   measured_at: new Date().toISOString(),
@@ -32,6 +39,9 @@ const results: BenchResults = {
   stages,
   pool: { in_flight: IN_FLIGHT, "in-process gate.decide() (main thread)": inProcess, ...pool } as BenchResults["pool"],
   worst_case: worstCase,
+  cold_start: coldStart,
+  gate_memory: gateMemory,
+  profile,
 };
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(writeReport());
