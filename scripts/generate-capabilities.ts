@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadPolicy } from "@open-policy-agent/opa-wasm";
+import { instantiatePolicy } from "../src/policy/wasm-instance.ts";
 import { readBundle } from "../src/policy/bundle.ts";
 import { providedBuiltinNames } from "../src/policy/builtins/index.ts";
 import { importedBuiltins } from "../src/policy/imported-builtins.ts";
@@ -58,7 +58,7 @@ for (;;) {
 }
 
 const bundle = await readBundle(path.join(work, "probe.tar.gz"));
-const policy = await loadPolicy(await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>));
+const policy = instantiatePolicy(await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>), 64);
 const imported = new Set(importedBuiltins(policy));
 const provided = providedBuiltinNames();
 const served = new Set(

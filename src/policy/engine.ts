@@ -1,17 +1,14 @@
-import { createRequire } from "node:module";
-import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { scanJson } from "../json/scan-json.ts";
 import { readBundle, type Bundle } from "./bundle.ts";
 import type { PolicyConfig } from "./config.ts";
-import { hostBuiltins, providedBuiltinNames } from "./builtins/index.ts";
+import { providedBuiltinNames } from "./builtins/index.ts";
 import { BundleLoadError, PolicyEvaluationError, describeThrown } from "./errors.ts";
 import { importedBuiltins } from "./imported-builtins.ts";
 import { CAPABILITIES_FILE } from "./package-files.ts";
+import { instantiatePolicy } from "./wasm-instance.ts";
 
 export const DECISION_ENTRYPOINT = "toolgate/decision";
-
-// The SDK's ES module entry re-exports only loadPolicy; loadPolicySync is on its CommonJS one.
-const { loadPolicySync } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as typeof import("@open-policy-agent/opa-wasm");
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -32,11 +29,11 @@ const MAX_PAGES = 16_384;
  * module's size (its data lies inside it) and double on a segment that does
  * not fit.
  */
-async function loadWithMemory(module: WebAssembly.Module, wasmBytes: number): Promise<{ policy: LoadedPolicy; initialPages: number }> {
+function loadWithMemory(module: WebAssembly.Module, wasmBytes: number): { policy: LoadedPolicy; initialPages: number } {
   let initialPages = Math.max(5, Math.ceil(wasmBytes / WASM_PAGE) + 2);
   for (;;) {
     try {
-      return { policy: await loadPolicy(module, { initial: initialPages }, hostBuiltins), initialPages };
+      return { policy: instantiatePolicy(module, initialPages), initialPages };
     } catch (err) {
       if (initialPages >= MAX_PAGES || !/data segment/i.test(describeThrown(err))) throw err;
       initialPages = Math.min(MAX_PAGES, initialPages * 2);
@@ -88,7 +85,7 @@ export class PolicyEngine {
    */
   private renew(): void {
     try {
-      const policy = loadPolicySync(this.module, { initial: this.initialPages }, hostBuiltins);
+      const policy = instantiatePolicy(this.module, this.initialPages);
       policy.setData(this.bundle.data);
       this.policy = policy;
       this.exports = abiExports(policy);
@@ -114,7 +111,7 @@ export class PolicyEngine {
     let initialPages: number;
     try {
       module = await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>);
-      ({ policy, initialPages } = await loadWithMemory(module, bundle.wasm.byteLength));
+      ({ policy, initialPages } = loadWithMemory(module, bundle.wasm.byteLength));
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: policy.wasm does not load: ${describeThrown(err)}`, { cause: err });
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { hostBuiltins, providedBuiltinNames } from "../../src/policy/builtins/index.ts";
 
 const decode = (value: unknown): string => new TextDecoder().decode(value as ArrayBuffer);
-const call = (name: string, ...args: unknown[]): unknown => hostBuiltins[name]!(...args);
+const call = (name: string, ...args: unknown[]): unknown => (hostBuiltins[name] as (...a: unknown[]) => unknown)(...args);
 
 describe("host builtins", () => {
   it("time.parse_ns returns exact nanoseconds for a Go date layout", () => {
