@@ -1,5 +1,7 @@
 // OPA's Go ordering and text of values (ast.Compare, ast.Value.String()),
 // for builtins that must answer as Go does and for sorting set results.
+import { compareCodePoints } from "../../json/sorted-json.ts";
+import { GO_PRINTABLE_RANGES } from "./go-printable.ts";
 import type { RegoValue } from "./rego-text.ts";
 
 const KIND_ORDER: Record<RegoValue["kind"], number> = {
@@ -30,13 +32,7 @@ export function compareNumberText(a: string, b: string): number {
 
 /** Go compares strings by bytes of UTF-8, which is code point order (not JS's UTF-16 unit order). */
 export function compareStrings(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return Math.sign(d);
-  }
-  return Math.sign(x.length - y.length);
+  return Math.sign(compareCodePoints(a, b));
 }
 
 function compareLists(a: RegoValue[], b: RegoValue[]): number {
@@ -86,13 +82,26 @@ export function fromJson(value: unknown): RegoValue {
   throw new TypeError(`not a JSON value: ${typeof value}`);
 }
 
+/** unicode.IsPrint of the Go that built the pinned opa (its Unicode version, not JS's). */
+function isGoPrintable(cp: number): boolean {
+  let lo = 0;
+  let hi = GO_PRINTABLE_RANGES.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cp < GO_PRINTABLE_RANGES[2 * mid]!) hi = mid - 1;
+    else if (cp > GO_PRINTABLE_RANGES[2 * mid + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
 /** Go's strconv.Quote: printable runes as they are, others escaped. */
 export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     if (ch === '"' || ch === "\\") out += "\\" + ch;
-    else if (cp === 0x20 || (cp < 0x7f && cp > 0x20) || (cp > 0x7f && /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch))) out += ch;
+    else if (isGoPrintable(cp)) out += ch;
     else if (cp === 7) out += "\\a";
     else if (cp === 8) out += "\\b";
     else if (cp === 12) out += "\\f";
