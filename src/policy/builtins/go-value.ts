@@ -1,6 +1,6 @@
 // OPA's Go ordering and text of values (ast.Compare, ast.Value.String()),
 // for builtins that must answer as Go does and for sorting set results.
-import { compareCodePoints } from "../../json/sorted-json.ts";
+import { compareCodePoints } from "../../json/code-point-order.ts";
 import { GO_PRINTABLE_RANGES } from "./go-printable.ts";
 import type { RegoValue } from "./rego-text.ts";
 

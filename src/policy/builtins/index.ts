@@ -1,9 +1,11 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { UnsupportedFormatError } from "./go-fmt.ts";
-import { regexReplace } from "./regex.ts";
+import { regexReplace, regexSplit } from "./regex.ts";
 import { replace, sprintf } from "./strings.ts";
 import { nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
+
+export { beginEvaluation } from "./time.ts";
 
 export type HostBuiltin = (...args: unknown[]) => unknown;
 
@@ -41,18 +43,29 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "time.parse_rfc3339_ns": parseRfc3339Ns,
     "time.now_ns": nowNs,
     "regex.replace": regexReplace,
+    "regex.split": regexSplit,
     replace: replace,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 
 /**
- * SDK builtins toolgate does not serve, because they answer differently from
- * OPA's Go builtins and a wrong answer is worse than a build error: the SDK's
- * yaml.* follow the JS `yaml` package (YAML 1.2, one document; Go's read the
- * first of several documents with YAML 1.1 rules, e.g. `yes` is true).
- * Leaving them out of build/capabilities.json makes `opa build` refuse them.
+ * Builtins toolgate does not serve, with why: each answers differently from
+ * OPA's Go builtin on some input, and a wrong answer is worse than a build
+ * error. Leaving them out of build/capabilities.json makes `opa build` refuse
+ * them (scripts/generate-capabilities.ts). The SDK's yaml.* follow the JS
+ * `yaml` package; the others are compiled into the WASM module itself, so a
+ * host implementation cannot replace them.
  */
-export const REFUSED_SDK_BUILTINS: ReadonlySet<string> = new Set(["yaml.is_valid", "yaml.marshal", "yaml.unmarshal"]);
+export const REFUSED_BUILTINS: Readonly<Record<string, string>> = {
+  "yaml.is_valid": "the JS yaml package: YAML 1.2, one document (Go: YAML 1.1 rules, the first of several documents)",
+  "yaml.marshal": "the JS yaml package's output differs from Go's",
+  "yaml.unmarshal": "the JS yaml package: YAML 1.2 (Go: YAML 1.1, e.g. `yes` is true)",
+  "json.marshal": "orders an object's keys by the module's hash table (Go: sorted) and does not escape <, >, & (use sprintf(\"%v\", [x]))",
+  "json.unmarshal": "the module's JSON parser accepts [1 2], [1,], 01 and trailing text (Go: an error)",
+  "json.is_valid": "the module's JSON parser accepts [1 2], 01 and trailing text (Go: false)",
+  "base64.decode": "accepts missing or partial padding and spaces (Go: an error)",
+  "base64.is_valid": "accepts missing padding (Go: false)",
+};
 
 /**
  * The builtins the opa-wasm SDK implements in JS, minus those toolgate
@@ -64,7 +77,7 @@ export const sdkBuiltins: Readonly<Record<string, HostBuiltin>> = (() => {
   const require = createRequire(import.meta.url);
   const entry = require.resolve("@open-policy-agent/opa-wasm");
   const all = require(path.join(path.dirname(entry), "builtins", "index.js")) as Record<string, HostBuiltin>;
-  return Object.fromEntries(Object.entries(all).filter(([name]) => !REFUSED_SDK_BUILTINS.has(name)));
+  return Object.fromEntries(Object.entries(all).filter(([name]) => !Object.hasOwn(REFUSED_BUILTINS, name)));
 })();
 
 /** Every builtin the runtime can serve when a WASM module imports it. */

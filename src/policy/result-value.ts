@@ -1,0 +1,36 @@
+// Reads an evaluation's result set as the module dumps it in Rego syntax
+// (opa_eval format 1), and returns it as JSON values the way OPA's Go
+// evaluator serializes them: a set becomes an array sorted in Go's value order
+// (the WASM module's JSON dump lists a set in its hash table's order, so the
+// same decision could come back in different orders between runtimes and
+// revisions). A result without sets is plain JSON and takes the strict
+// scanner's fast path.
+import { scanJson } from "../json/scan-json.ts";
+import { compareRego } from "./builtins/go-value.ts";
+import { parseRegoText, type RegoValue } from "./builtins/rego-text.ts";
+
+function toJson(value: RegoValue): unknown {
+  switch (value.kind) {
+    case "null": return null;
+    case "boolean": return value.value;
+    case "number": return Number(value.text);
+    case "string": return value.value;
+    case "array": return value.items.map(toJson);
+    case "set": return [...value.items].sort(compareRego).map(toJson);
+    case "object": {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of value.entries) {
+        // Go's JSON of a non-string key is the key's JSON text (ast.JSON)
+        out[key.kind === "string" ? key.value : JSON.stringify(toJson(key))] = toJson(item);
+      }
+      return out;
+    }
+  }
+}
+
+/** The result set from its Rego text; throws when the text is neither strict JSON nor Rego the reader knows. */
+export function readResultSet(text: string): unknown {
+  const scanned = scanJson(text);
+  if (scanned.ok) return scanned.value;
+  return toJson(parseRegoText(text));
+}
