@@ -32,5 +32,7 @@ function toJson(value: RegoValue): unknown {
 export function readResultSet(text: string): unknown {
   const scanned = scanJson(text);
   if (scanned.ok) return scanned.value;
+  // a set is a syntax error to JSON; anything else the scanner refuses stays an error
+  if (scanned.problem !== "syntax") throw new Error(`the policy's result is not strict JSON: ${scanned.message}`);
   return toJson(parseRegoText(text));
 }
