@@ -27,8 +27,10 @@ function undefinedOnError<F extends HostBuiltin | RegoTextBuiltin>(fn: F): F {
     try {
       return (fn as (...a: never[]) => unknown)(...args);
     } catch (err) {
-      // a format toolgate cannot print as Go does fails the evaluation (deny) rather than answer differently
-      if (err instanceof UnsupportedFormatError) throw err;
+      // A format toolgate cannot print as Go does, or a value too deeply nested
+      // for the host to read (RangeError), fails the evaluation (deny): undefined
+      // would be an answer Go does not give, and could skip a deny rule.
+      if (err instanceof UnsupportedFormatError || err instanceof RangeError) throw err;
       return undefined;
     }
   };
