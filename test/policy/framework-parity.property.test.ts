@@ -96,18 +96,23 @@ describe("the framework decides as OPA's Go evaluator does", () => {
       await copyFile(path.join(repoRoot, file), target);
     }
     await writeFile(path.join(dir, "wrapper.rego"), WRAPPER);
-    const batches = 4;
-    const size = Math.ceil(inputs.length / batches);
-    const goBatches = await Promise.all(
-      Array.from({ length: batches }, async (_, b) => {
-        const file = path.join(dir, `batch-${b}.json`);
-        await writeFile(file, JSON.stringify({ batch: inputs.slice(b * size, (b + 1) * size) }));
-        const { stdout } = await run(opaBinary(), ["eval", "-f", "json", "-d", sources, "-d", path.join(dir, "wrapper.rego"), "-i", file, "data.parity.results"],
-          { maxBuffer: 1 << 30 });
-        const value = (JSON.parse(stdout) as { result: Array<{ expressions: Array<{ value: Record<string, unknown> }> }> }).result[0]!.expressions[0]!.value;
-        return Array.from({ length: Math.min(size, inputs.length - b * size) }, (_, i) => value[String(i)]);
-      }),
-    );
+    // Batches of at most 2,500 inputs, two opa processes at a time: bounded
+    // memory per process at any FUZZ_SCALE, and the two cores kept busy.
+    const size = 2_500;
+    const batches = Math.ceil(inputs.length / size);
+    const evalBatch = async (b: number): Promise<unknown[]> => {
+      const file = path.join(dir, `batch-${b}.json`);
+      const rows = inputs.slice(b * size, (b + 1) * size);
+      await writeFile(file, JSON.stringify({ batch: rows }));
+      const { stdout } = await run(opaBinary(), ["eval", "-f", "json", "-d", sources, "-d", path.join(dir, "wrapper.rego"), "-i", file, "data.parity.results"],
+        { maxBuffer: 1 << 30 });
+      const value = (JSON.parse(stdout) as { result: Array<{ expressions: Array<{ value: Record<string, unknown> }> }> }).result[0]!.expressions[0]!.value;
+      return rows.map((_, i) => value[String(i)]);
+    };
+    const goBatches: unknown[][] = [];
+    for (let b = 0; b < batches; b += 2) {
+      goBatches.push(...(await Promise.all([b, b + 1].filter((x) => x < batches).map(evalBatch))));
+    }
     const go = goBatches.flat();
 
     expect(go).toHaveLength(inputs.length);
