@@ -17,22 +17,26 @@ function toJson(value: RegoValue): unknown {
     case "string": return value.value;
     case "array": return value.items.map(toJson);
     case "set": return [...value.items].sort(compareRego).map(toJson);
-    case "object": {
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of value.entries) {
-        // Go's JSON of a non-string key is the key's JSON text (ast.JSON)
-        out[key.kind === "string" ? key.value : JSON.stringify(toJson(key))] = toJson(item);
-      }
-      return out;
-    }
+    case "object":
+      // Object.fromEntries defines own properties: a "__proto__" key stays a key.
+      // Go's JSON of a non-string key is the key's JSON text (ast.JSON).
+      return Object.fromEntries(value.entries.map(([key, item]) => [key.kind === "string" ? key.value : JSON.stringify(toJson(key)), toJson(item)]));
   }
 }
 
-/** The result set from its Rego text; throws when the text is neither strict JSON nor Rego the reader knows. */
+/**
+ * The result set from its Rego text: a set of {"result": value} objects
+ * (`set()` when undefined). The common case, one result holding no set, is
+ * the strict JSON scanner's; throws when the text is neither that nor Rego
+ * the reader knows.
+ */
 export function readResultSet(text: string): unknown {
-  const scanned = scanJson(text);
-  if (scanned.ok) return scanned.value;
-  // a set is a syntax error to JSON; anything else the scanner refuses stays an error
-  if (scanned.problem !== "syntax") throw new Error(`the policy's result is not strict JSON: ${scanned.message}`);
+  if (text === "set()") return [];
+  if (text.startsWith("{") && text.endsWith("}")) {
+    const scanned = scanJson(text.slice(1, -1));
+    if (scanned.ok) return [scanned.value];
+    // a set (or a second result) is a syntax error to JSON; anything else the scanner refuses stays an error
+    if (scanned.problem !== "syntax") throw new Error(`the policy's result is not strict JSON: ${scanned.message}`);
+  }
   return toJson(parseRegoText(text));
 }

@@ -19,8 +19,18 @@ const GO_ORDER = ["10", "9", "A", "a", "b", "zz", "é", "\uffff", "😀"];
 
 describe("sets in results are sorted as Go sorts values", () => {
   it("reads a Rego-text result: sets sorted (code point order, kinds null < boolean < number < string < array < object < set)", () => {
-    const value = readResultSet('[{"result": {"s": {"b", 2, "a", 1.5, "\\uffff", "😀", [1], {"k": 1}, null, true, set()}, "o": {1: "x"}}}]');
+    const value = readResultSet('{{"result": {"s": {"b", 2, "a", 1.5, "\\uffff", "😀", [1], {"k": 1}, null, true, set()}, "o": {1: "x"}}}}');
     expect(value).toEqual([{ result: { s: [null, true, 1.5, 2, "a", "b", "\uffff", "😀", [1], { k: 1 }, []], o: { "1": "x" } } }]);
+    expect(readResultSet("set()")).toEqual([]);
+  });
+
+  it("keeps a \"__proto__\" key an own key, on the JSON path and on the Rego path", () => {
+    for (const text of ['{{"result": {"__proto__": [1]}}}', '{{"result": {"__proto__": [1], "s": {1}}}}']) {
+      const [{ result }] = readResultSet(text) as [{ result: Record<string, unknown> }];
+      expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+      expect(Object.keys(result)[0]).toBe("__proto__");
+      expect(Object.getOwnPropertyDescriptor(result, "__proto__")?.value).toEqual([1]);
+    }
   });
 
   it("a custom sanitize rule's set value comes back from the engine in the order opa eval (Go) returns it", async () => {
