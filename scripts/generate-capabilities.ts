@@ -2,15 +2,16 @@
 // It compiles one probe policy that calls every builtin the pinned opa knows,
 // asks the resulting WASM which builtins it imports from the host (the ones
 // OPA's WASM target does not implement natively), and keeps a builtin only if
-// it is native or provided by the opa-wasm SDK or toolgate's host builtins.
+// it is native or provided by the opa-wasm SDK or toolgate's host builtins,
+// and not refused (REFUSED_BUILTINS: answers that differ from OPA's Go).
 // Run: node scripts/generate-capabilities.ts (after scripts/install-opa.sh).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadPolicy } from "@open-policy-agent/opa-wasm";
+import { instantiatePolicy } from "../src/policy/wasm-instance.ts";
 import { readBundle } from "../src/policy/bundle.ts";
-import { providedBuiltinNames } from "../src/policy/builtins/index.ts";
+import { REFUSED_BUILTINS, providedBuiltinNames } from "../src/policy/builtins/index.ts";
 import { importedBuiltins } from "../src/policy/imported-builtins.ts";
 import { opaBinary } from "../src/policy/opa-binary.ts";
 
@@ -58,11 +59,11 @@ for (;;) {
 }
 
 const bundle = await readBundle(path.join(work, "probe.tar.gz"));
-const policy = await loadPolicy(await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>));
+const policy = instantiatePolicy(await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>), 64);
 const imported = new Set(importedBuiltins(policy));
 const provided = providedBuiltinNames();
 const served = new Set(
-  candidates.filter((b) => !imported.has(b.name) || provided.has(b.name)).map((b) => b.name),
+  candidates.filter((b) => (!imported.has(b.name) || provided.has(b.name)) && !Object.hasOwn(REFUSED_BUILTINS, b.name)).map((b) => b.name),
 );
 // Operators (eq, assign, ...) and internal helpers the compiler emits itself are
 // always part of the WASM target.

@@ -4,7 +4,7 @@ package toolgate.constraints
 # A missing field is denied too: the tool's own default is unknown to the policy.
 deny contains {
 	"code": "value_not_allowed",
-	"message": sprintf("%s %s is not one of the allowed values %s", [field, _shown(field), json.marshal(allowed)]),
+	"message": sprintf("%s %s is not one of the allowed values %s", [field, _shown(field), _text(allowed)]),
 } if {
 	some field, allowed in input.constraints.allowed_values
 	not _value_in(field, allowed)

@@ -74,7 +74,9 @@ _card_text := _card_texts[0] if {
 
 _card_value_text(value) := value if is_string(value)
 
-_card_value_text(value) := json.marshal(value) if is_number(value)
+# A number's text as written: the Rego text of a one-element array is
+# "[<number as written>]" (json.marshal is not served, see REFUSED_BUILTINS).
+_card_value_text(value) := trim(sprintf("%v", [[value]]), "[]") if is_number(value)
 
 # 1. Without an ASCII digit or a non-ASCII character there is nothing to do
 #    (a native check with a pattern small enough to compile on every call;

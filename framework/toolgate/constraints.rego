@@ -6,10 +6,18 @@
 #   to the same three sets custom rules use: deny, require_approval, sanitize.
 package toolgate.constraints
 
-# How an argument is shown in messages: its JSON, or "nothing" when it is absent.
+# How an argument is shown in messages, or "nothing" when it is absent.
 _shown(field) := text if {
-	text := json.marshal(input.arguments[field])
+	text := _text(input.arguments[field])
 } else := "nothing"
+
+# A value in a message: a string quoted, anything else as OPA's Go evaluator
+# prints it (objects with sorted keys). Not json.marshal: the WASM target's
+# json.marshal orders an object's keys by its hash table and does not escape
+# <, >, & as Go does, so the message would differ between runtimes.
+_text(value) := sprintf("%q", [value]) if is_string(value)
+
+_text(value) := sprintf("%v", [value]) if not is_string(value)
 
 # Negations in this package test helpers that take the field name, never
 # `not f(input.arguments[field])`: OPA hoists that ref out of the negation, so
@@ -60,6 +68,6 @@ _capped_list(value) := value if {
 
 # Messages name one offending value and how many there were, so a list with
 # thousands of bad elements yields one reason per field and kind.
-_first_of(field, values, one, many) := sprintf("%s %s %s", [field, json.marshal(values[0]), one]) if {
+_first_of(field, values, one, many) := sprintf("%s %s %s", [field, _text(values[0]), one]) if {
 	count(values) == 1
-} else := sprintf("%s holds %d values that %s, the first %s", [field, count(values), many, json.marshal(values[0])])
+} else := sprintf("%s holds %d values that %s, the first %s", [field, count(values), many, _text(values[0])])

@@ -68,7 +68,7 @@ test_allowed_value_missing_denied if {
 
 test_allowed_values_several_fields if {
 	out := _out("deny", {"allowed_values": {"status": ["shipped"], "priority": [1, 2]}}, {"status": "shipped", "priority": 3})
-	[r.message | some r in out] == ["priority 3 is not one of the allowed values [1,2]"]
+	[r.message | some r in out] == ["priority 3 is not one of the allowed values [1, 2]"]
 }
 
 # Per-assistant `allowed_values: null` is resolved by the gate: Rego just sees no constraint.

@@ -151,7 +151,7 @@ _rule_errors contains {
 
 _rule_errors contains {
 	"code": "invalid_rule_output",
-	"message": sprintf("custom rule toolgate.rules.%s produced %s; expected {code, message} with a snake_case code", [kind, json.marshal(r)]),
+	"message": sprintf("custom rule toolgate.rules.%s produced %v; expected {code, message} with a snake_case code", [kind, r]),
 } if {
 	some kind in {"deny", "require_approval"}
 	some r in _custom(kind)
@@ -160,7 +160,7 @@ _rule_errors contains {
 
 _rule_errors contains {
 	"code": "invalid_rule_output",
-	"message": sprintf("custom rule toolgate.rules.sanitize produced %s; expected {code, message, field, value}", [json.marshal(s)]),
+	"message": sprintf("custom rule toolgate.rules.sanitize produced %v; expected {code, message, field, value}", [s]),
 } if {
 	some s in _custom("sanitize")
 	not _valid_sanitization(s)

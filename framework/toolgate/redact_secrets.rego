@@ -111,7 +111,9 @@ deny contains {
 	_secret_rules
 	value := input.arguments[field]
 	not is_string(value)
-	text := json.marshal(value)
+
+	# the value's text as OPA's Go evaluator prints it (constraints.rego, _text)
+	text := sprintf("%v", [value])
 	_may_hold_secret(text)
 	_holds_secret(text)
 }

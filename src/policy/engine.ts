@@ -1,24 +1,20 @@
-import { createRequire } from "node:module";
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
-import { scanJson } from "../json/scan-json.ts";
 import { readBundle, type Bundle } from "./bundle.ts";
 import type { PolicyConfig } from "./config.ts";
-import { hostBuiltins, providedBuiltinNames } from "./builtins/index.ts";
+import { beginEvaluation, providedBuiltinNames } from "./builtins/index.ts";
 import { BundleLoadError, PolicyEvaluationError, describeThrown } from "./errors.ts";
 import { importedBuiltins } from "./imported-builtins.ts";
 import { CAPABILITIES_FILE } from "./package-files.ts";
+import { readResultSet } from "./result-value.ts";
+import { instantiatePolicy } from "./wasm-instance.ts";
 
 export const DECISION_ENTRYPOINT = "toolgate/decision";
-
-// The SDK's ES module entry re-exports only loadPolicy; loadPolicySync is on its CommonJS one.
-// Only the sync loader is used: the async one tests `instanceof Response`, and
-// touching that global loads Node's whole fetch implementation (undici), which
-// cost a cold start more than instantiating the module.
-const { loadPolicySync } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as typeof import("@open-policy-agent/opa-wasm");
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const PAGE = 64 * 1024;
+/** opa_eval's result format: 0 is JSON, 1 Rego syntax (sets stay sets). */
+const RESULT_AS_REGO = 1;
 
 /** The exports of an OPA WASM module (ABI 1.2) that the evaluation fast path calls. */
 interface PolicyExports {
@@ -39,7 +35,7 @@ function loadWithMemory(module: WebAssembly.Module, wasmBytes: number): { policy
   let initialPages = Math.max(5, Math.ceil(wasmBytes / WASM_PAGE) + 2);
   for (;;) {
     try {
-      return { policy: loadPolicySync(module, { initial: initialPages }, hostBuiltins), initialPages };
+      return { policy: instantiatePolicy(module, initialPages), initialPages };
     } catch (err) {
       if (initialPages >= MAX_PAGES || !/data segment/i.test(describeThrown(err))) throw err;
       initialPages = Math.min(MAX_PAGES, initialPages * 2);
@@ -91,7 +87,7 @@ export class PolicyEngine {
    */
   private renew(): void {
     try {
-      const policy = loadPolicySync(this.module, { initial: this.initialPages }, hostBuiltins);
+      const policy = instantiatePolicy(this.module, this.initialPages);
       policy.setData(this.bundle.data);
       this.policy = policy;
       this.exports = abiExports(policy);
@@ -150,9 +146,14 @@ export class PolicyEngine {
    * `undefined` evaluates with no input at all (as opa test runs tests).
    */
   evaluate(input: unknown, entrypoint: string = DECISION_ENTRYPOINT): unknown {
+    if (this.exports) {
+      const json = input === undefined ? undefined : input instanceof ArrayBuffer ? decoder.decode(input) : decoder.decode(encodeInput(input));
+      return this.evaluateJson(json, entrypoint);
+    }
     const encoded = input === undefined ? undefined : input instanceof ArrayBuffer ? input : encodeInput(input);
     let resultSet: unknown;
     try {
+      beginEvaluation();
       resultSet = this.policy.evaluate(encoded, entrypoint);
     } catch (err) {
       this.renew();
@@ -163,32 +164,38 @@ export class PolicyEngine {
 
   /**
    * Evaluates an entrypoint on input given as JSON text (which must be valid
-   * JSON). The same evaluation as the SDK's (ABI 1.2 opa_eval), minus two
-   * copies: the text is UTF-8-encoded straight into the module's memory, and
-   * the result is found with a native scan for its NUL terminator instead of
-   * a byte-by-byte loop, then decoded by one shared TextDecoder.
+   * JSON), or with no input. The same evaluation as the SDK's (ABI 1.2
+   * opa_eval), minus two copies: the text is UTF-8-encoded straight into the
+   * module's memory, and the result is found with a native scan for its NUL
+   * terminator instead of a byte-by-byte loop, then decoded by one shared
+   * TextDecoder. The result is dumped as Rego (format 1) so that sets are
+   * seen, and returned as OPA's Go evaluator serializes it: sets as sorted
+   * arrays (result-value.ts).
    */
-  evaluateJson(json: string, entrypoint: string = DECISION_ENTRYPOINT): unknown {
+  evaluateJson(json: string | undefined, entrypoint: string = DECISION_ENTRYPOINT): unknown {
     const exports = this.exports;
     const id = this.entrypointIds[entrypoint];
-    if (!exports || id === undefined) return this.evaluate(encoder.encode(json).buffer, entrypoint);
+    if (!exports || id === undefined) return this.evaluate(json === undefined ? undefined : encoder.encode(json).buffer, entrypoint);
     const policy = this.policy;
     const memory = policy.mem;
-    const inputAddr = policy.dataHeapPtr as number;
+    const heapAddr = policy.dataHeapPtr as number;
     let resultSet: unknown;
     try {
-      // UTF-8 needs at most 3 bytes per UTF-16 unit; make room before encoding.
-      const needed = inputAddr + json.length * 3 - memory.buffer.byteLength;
-      if (needed > 0) memory.grow(Math.ceil(needed / PAGE));
-      const { written } = encoder.encodeInto(json, new Uint8Array(memory.buffer, inputAddr));
-      const resultAddr = exports.opa_eval(0, id, policy.dataAddr, inputAddr, written, inputAddr + written, 0);
+      let written = 0;
+      if (json !== undefined) {
+        // UTF-8 needs at most 3 bytes per UTF-16 unit; make room before encoding.
+        const needed = heapAddr + json.length * 3 - memory.buffer.byteLength;
+        if (needed > 0) memory.grow(Math.ceil(needed / PAGE));
+        ({ written } = encoder.encodeInto(json, new Uint8Array(memory.buffer, heapAddr)));
+      }
+      const inputAddr = json === undefined ? 0 : heapAddr;
+      beginEvaluation();
+      const resultAddr = exports.opa_eval(0, id, policy.dataAddr, inputAddr, written, heapAddr + written, RESULT_AS_REGO);
       const bytes = new Uint8Array(memory.buffer);
       const end = bytes.indexOf(0, resultAddr);
       // Our strict decoder, not JSON.parse: V8's JSON.parse can misread an escaped
       // one-character key (src/json/scan-json.ts), and sanitized arguments come back here.
-      const scanned = scanJson(decoder.decode(bytes.subarray(resultAddr, end)));
-      if (!scanned.ok) throw new Error(`the policy's result is not strict JSON: ${scanned.message}`);
-      resultSet = scanned.value;
+      resultSet = readResultSet(decoder.decode(bytes.subarray(resultAddr, end)));
     } catch (err) {
       this.renew();
       throw new PolicyEvaluationError(`evaluating ${entrypoint}: ${describeThrown(err)}`, { cause: err });

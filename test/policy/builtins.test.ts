@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { hostBuiltins, providedBuiltinNames } from "../../src/policy/builtins/index.ts";
+import { REFUSED_BUILTINS, beginEvaluation, hostBuiltins, providedBuiltinNames } from "../../src/policy/builtins/index.ts";
 
 const decode = (value: unknown): string => new TextDecoder().decode(value as ArrayBuffer);
-const call = (name: string, ...args: unknown[]): unknown => hostBuiltins[name]!(...args);
+const call = (name: string, ...args: unknown[]): unknown => (hostBuiltins[name] as (...a: unknown[]) => unknown)(...args);
 
 describe("host builtins", () => {
   it("time.parse_ns returns exact nanoseconds for a Go date layout", () => {
@@ -29,8 +29,21 @@ describe("host builtins", () => {
 
   it("the runtime's builtin list includes the SDK's and ours", () => {
     const names = providedBuiltinNames();
-    for (const name of ["sprintf", "regex.split", "json.is_valid", "time.parse_ns", "regex.replace"]) {
+    for (const name of ["sprintf", "regex.split", "time.parse_ns", "regex.replace"]) {
       expect(names.has(name)).toBe(true);
     }
+    for (const name of Object.keys(REFUSED_BUILTINS)) expect(names.has(name)).toBe(false);
+  });
+
+  it("time.now_ns keeps one value until the next evaluation begins", () => {
+    beginEvaluation();
+    const first = decode(call("time.now_ns"));
+    const until = Date.now() + 3;
+    while (Date.now() < until) {
+      // let the clock move on
+    }
+    expect(decode(call("time.now_ns"))).toBe(first);
+    beginEvaluation();
+    expect(BigInt(decode(call("time.now_ns")))).toBeGreaterThan(BigInt(first));
   });
 });

@@ -1,10 +1,20 @@
 import { createRequire } from "node:module";
 import path from "node:path";
-import { regexReplace } from "./regex.ts";
-import { replace } from "./strings.ts";
+import { UnsupportedFormatError } from "./go-fmt.ts";
+import { regexReplace, regexSplit } from "./regex.ts";
+import { replace, sprintf } from "./strings.ts";
 import { nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
 
+export { beginEvaluation } from "./time.ts";
+
 export type HostBuiltin = (...args: unknown[]) => unknown;
+
+/** A builtin that reads its operands as Rego text (opa_value_dump: sets stay sets, numbers keep their digits). */
+export type RegoTextBuiltin = ((...operands: string[]) => unknown) & { readsRegoText: true };
+
+export function isRegoTextBuiltin(fn: HostBuiltin | RegoTextBuiltin): fn is RegoTextBuiltin {
+  return (fn as Partial<RegoTextBuiltin>).readsRegoText === true;
+}
 
 /**
  * As in OPA's Go evaluator (without strict builtin errors), a builtin that
@@ -12,40 +22,67 @@ export type HostBuiltin = (...args: unknown[]) => unknown;
  * the SDK encodes an undefined result as "no value". This keeps `opa test`
  * and the WASM runtime deciding the same way.
  */
-function undefinedOnError(fn: HostBuiltin): HostBuiltin {
-  return (...args) => {
+function undefinedOnError<F extends HostBuiltin | RegoTextBuiltin>(fn: F): F {
+  const wrapped = (...args: never[]): unknown => {
     try {
-      return fn(...args);
-    } catch {
+      return (fn as (...a: never[]) => unknown)(...args);
+    } catch (err) {
+      // A format toolgate cannot print as Go does, or a value too deeply nested
+      // for the host to read (RangeError), fails the evaluation (deny): undefined
+      // would be an answer Go does not give, and could skip a deny rule.
+      if (err instanceof UnsupportedFormatError || err instanceof RangeError) throw err;
       return undefined;
     }
   };
+  return (isRegoTextBuiltin(fn) ? Object.assign(wrapped, { readsRegoText: true }) : wrapped) as F;
 }
 
 /** Builtins toolgate implements for policies, by Rego name; one file per namespace. */
-export const hostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.fromEntries(
+export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin>> = Object.fromEntries(
   Object.entries({
+    sprintf: sprintf,
     "time.parse_ns": parseNs,
     "time.parse_rfc3339_ns": parseRfc3339Ns,
     "time.now_ns": nowNs,
     "regex.replace": regexReplace,
+    "regex.split": regexSplit,
     replace: replace,
-  } as Record<string, HostBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
+  } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 
 /**
- * Names of the builtins the opa-wasm SDK implements in JS. Read from the SDK
- * itself (its package exports hide the folder, so it is resolved by path) so
- * that an SDK upgrade cannot silently change what we claim to provide.
+ * Builtins toolgate does not serve, with why: each answers differently from
+ * OPA's Go builtin on some input, and a wrong answer is worse than a build
+ * error. Leaving them out of build/capabilities.json makes `opa build` refuse
+ * them (scripts/generate-capabilities.ts). The SDK's yaml.* follow the JS
+ * `yaml` package; the others are compiled into the WASM module itself, so a
+ * host implementation cannot replace them.
  */
-export function sdkBuiltinNames(): string[] {
+export const REFUSED_BUILTINS: Readonly<Record<string, string>> = {
+  "yaml.is_valid": "the JS yaml package: YAML 1.2, one document (Go: YAML 1.1 rules, the first of several documents)",
+  "yaml.marshal": "the JS yaml package's output differs from Go's",
+  "yaml.unmarshal": "the JS yaml package: YAML 1.2 (Go: YAML 1.1, e.g. `yes` is true)",
+  "json.marshal": "orders an object's keys by the module's hash table (Go: sorted) and does not escape <, >, & (use sprintf(\"%v\", [x]))",
+  "json.unmarshal": "the module's JSON parser accepts [1 2], [1,], 01 and trailing text (Go: an error)",
+  "json.is_valid": "the module's JSON parser accepts [1 2], 01 and trailing text (Go: false)",
+  "base64.decode": "accepts missing or partial padding and spaces (Go: an error)",
+  "base64.is_valid": "accepts missing padding (Go: false)",
+};
+
+/**
+ * The builtins the opa-wasm SDK implements in JS, minus those toolgate
+ * refuses. Read from the SDK itself (its package exports hide the folder, so
+ * it is resolved by path) so that an SDK upgrade cannot silently change what
+ * we claim to provide.
+ */
+export const sdkBuiltins: Readonly<Record<string, HostBuiltin>> = (() => {
   const require = createRequire(import.meta.url);
   const entry = require.resolve("@open-policy-agent/opa-wasm");
-  const builtins = require(path.join(path.dirname(entry), "builtins", "index.js")) as Record<string, unknown>;
-  return Object.keys(builtins);
-}
+  const all = require(path.join(path.dirname(entry), "builtins", "index.js")) as Record<string, HostBuiltin>;
+  return Object.fromEntries(Object.entries(all).filter(([name]) => !Object.hasOwn(REFUSED_BUILTINS, name)));
+})();
 
 /** Every builtin the runtime can serve when a WASM module imports it. */
 export function providedBuiltinNames(): Set<string> {
-  return new Set([...sdkBuiltinNames(), ...Object.keys(hostBuiltins)]);
+  return new Set([...Object.keys(sdkBuiltins), ...Object.keys(hostBuiltins)]);
 }

@@ -1,0 +1,81 @@
+import { createRequire } from "node:module";
+import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import { hostBuiltins, isRegoTextBuiltin, sdkBuiltins } from "./builtins/index.ts";
+
+// The SDK's ES module entry re-exports only loadPolicy; LoadedPolicy is on its CommonJS one.
+const { LoadedPolicy: LoadedPolicyClass } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
+  LoadedPolicy: new (instance: WebAssembly.Instance, memory: WebAssembly.Memory, minorVersion: number) => LoadedPolicy;
+};
+
+interface ModuleExports {
+  builtins(): number;
+  opa_json_dump(addr: number): number;
+  opa_value_dump(addr: number): number;
+  opa_malloc(size: number): number;
+  opa_json_parse(addr: number, len: number): number;
+  opa_wasm_abi_version?: WebAssembly.Global;
+  opa_wasm_abi_minor_version?: WebAssembly.Global;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function readCString(memory: WebAssembly.Memory, addr: number): string {
+  const bytes = new Uint8Array(memory.buffer);
+  return decoder.decode(bytes.subarray(addr, bytes.indexOf(0, addr)));
+}
+
+
+/**
+ * Instantiates an OPA WASM module with toolgate's builtins and wraps it in the
+ * SDK's LoadedPolicy. Unlike the SDK's loader, toolgate's host builtins take
+ * precedence over the SDK's JS ones (those that differ from OPA's Go builtins
+ * are replaced), and a builtin can ask for its operands as Rego text: the
+ * SDK hands every builtin JSON.parse'd operands, which loses a number's digits
+ * and whether an array was a set, and Go's sprintf formats by both.
+ */
+export function instantiatePolicy(module: WebAssembly.Module, initialPages: number): LoadedPolicy {
+  const memory = new WebAssembly.Memory({ initial: initialPages });
+  let exports: ModuleExports | undefined;
+  let namesById: Record<number, string> = {};
+  const call = (id: number, addrs: number[]): number => {
+    const name = namesById[id]!;
+    const impl = hostBuiltins[name] ?? sdkBuiltins[name];
+    if (!impl || !exports) throw new Error(`not implemented: built-in function ${name}`);
+    const ex = exports;
+    const result = isRegoTextBuiltin(impl)
+      ? impl(...addrs.map((addr) => readCString(memory, ex.opa_value_dump(addr))))
+      : impl(...addrs.map((addr) => JSON.parse(readCString(memory, ex.opa_json_dump(addr))) as unknown));
+    if (result === undefined) return 0;
+    const bytes = result instanceof ArrayBuffer ? new Uint8Array(result) : encoder.encode(JSON.stringify(result));
+    const addr = ex.opa_malloc(bytes.byteLength);
+    new Uint8Array(memory.buffer).set(bytes, addr);
+    const parsed = ex.opa_json_parse(addr, bytes.byteLength);
+    if (parsed === 0) throw new Error(`builtin ${name} returned a value the module cannot parse`);
+    return parsed;
+  };
+  const imports = {
+    env: {
+      memory,
+      opa_abort: (addr: number) => {
+        throw new Error(readCString(memory, addr));
+      },
+      opa_println: (addr: number) => {
+        process.stderr.write(`${readCString(memory, addr)}\n`);
+      },
+      opa_builtin0: (id: number) => call(id, []),
+      opa_builtin1: (id: number, _ctx: number, a: number) => call(id, [a]),
+      opa_builtin2: (id: number, _ctx: number, a: number, b: number) => call(id, [a, b]),
+      opa_builtin3: (id: number, _ctx: number, a: number, b: number, c: number) => call(id, [a, b, c]),
+      opa_builtin4: (id: number, _ctx: number, a: number, b: number, c: number, d: number) => call(id, [a, b, c, d]),
+    },
+  };
+  const instance = new WebAssembly.Instance(module, imports);
+  exports = instance.exports as unknown as ModuleExports;
+  const major = exports.opa_wasm_abi_version?.value as number | undefined;
+  if (major !== undefined && major !== 1) throw new Error(`unsupported OPA WASM ABI version ${major}`);
+  const minor = (exports.opa_wasm_abi_minor_version?.value as number | undefined) ?? 0;
+  const ids = JSON.parse(readCString(memory, exports.opa_json_dump(exports.builtins()))) as Record<string, number>;
+  namesById = Object.fromEntries(Object.entries(ids).map(([name, id]) => [id, name]));
+  return new LoadedPolicyClass(instance, memory, minor);
+}
