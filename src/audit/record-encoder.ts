@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as digest } from "node:crypto";
 import { parseOwnJson } from "../json/parse-own-json.ts";
 import type { DecisionEntry } from "./decision-record.ts";
 
@@ -8,64 +8,194 @@ export interface EncodedRecord {
   hash: string;
 }
 
-/** A value the one-pass encoder does not handle itself (toJSON, bigint, a class instance...). */
+/** Thrown by the JavaScript walk for data it does not write itself (toJSON, class instances, bigint, functions). */
 class NotPlainData {}
 const NOT_PLAIN = new NotPlainData();
 
-/**
- * Encodes a record in one walk of the entry: every value is written once, as
- * canonical JSON (keys sorted by UTF-16 code units, no whitespace, as
- * src/canonical-json.ts), and the same texts make both the line (top-level
- * fields in the entry's order, then seq, prev_hash, hash) and the hashed
- * canonical form (top-level fields sorted). What a reader parses back from the
- * line is exactly what JSON.stringify + parseOwnJson made of the entry before:
- * lone surrogates (in strings and keys) become U+FFFD, keys made equal by that
- * keep the last value, undefined members vanish, non-finite numbers are null.
- * Data that is not plain (toJSON, class instances, bigint, functions) goes
- * through that JSON round trip first, which also throws for what JSON cannot hold.
- */
-export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string): EncodedRecord {
-  let fields: Field[];
-  try {
-    fields = topLevelFields(entry);
-  } catch (err) {
-    if (err !== NOT_PLAIN && !(err instanceof RangeError)) throw err;
-    fields = topLevelFields(parseOwnJson(JSON.stringify(entry)) as DecisionEntry);
-  }
-  fields.push({ key: "seq", member: `"seq":${seq}` }, { key: "prev_hash", member: `"prev_hash":${JSON.stringify(prevHash)}` });
-  let body = "";
-  for (const f of fields) body += body === "" ? f.member : `,${f.member}`;
-  fields.sort(byKey);
-  let canonical = "";
-  for (const f of fields) canonical += canonical === "" ? f.member : `,${f.member}`;
-  const hash = createHash("sha256").update(prevHash).update(`{${canonical}}`).digest("hex");
-  return { line: `{${body},"hash":"${hash}"}\n`, hash };
-}
-
-interface Field {
-  key: string;
-  /** `"key":value`, the value in canonical JSON. */
-  member: string;
-}
+/** Returned by sortedView for data that JSON.stringify cannot write canonically as it is. */
+const UNSUITABLE = Symbol("unsuitable");
 
 const CHAIN_FIELDS: ReadonlySet<string> = new Set(["seq", "prev_hash", "hash"]);
 
-function topLevelFields(entry: DecisionEntry): Field[] {
-  if (entry === null || typeof entry !== "object" || Array.isArray(entry) || !isPlainObject(entry)) throw NOT_PLAIN;
-  const fields: Field[] = [];
-  for (const [key, text] of members(entry as unknown as Record<string, unknown>, Object.keys(entry))) {
-    if (!CHAIN_FIELDS.has(key)) fields.push({ key, member: `${JSON.stringify(key)}:${text}` });
-  }
-  return fields;
+/**
+ * Encodes a record with one serialization: its canonical JSON (keys sorted by
+ * UTF-16 code units at every level, no whitespace; what src/canonical-json.ts
+ * writes), hashed as `sha256(prev_hash + canonical)`, is also the line, with
+ * the `hash` member put first: `{"hash":"…",<the canonical members>}`. A reader
+ * that drops that member has the hashed text back.
+ *
+ * What a reader parses back is exactly what the JSON round trip the writer used
+ * before made of the entry (JSON.stringify, read back with parseOwnJson): lone
+ * surrogates in strings and keys become U+FFFD, keys made equal by that keep the
+ * last value, undefined members vanish, non-finite numbers are null. Data that
+ * is not plain (toJSON, class instances) takes that round trip first, which also
+ * throws for what JSON cannot hold (bigint, cycles).
+ */
+export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string): EncodedRecord {
+  const canonical = canonicalRecord(entry, seq, prevHash);
+  const hash = digest("sha256", prevHash + canonical, "hex");
+  return { line: `{"hash":"${hash}",${canonical.slice(1)}\n`, hash };
 }
 
-function byKey(a: Field, b: Field): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+function canonicalRecord(entry: DecisionEntry, seq: number, prevHash: string): string {
+  try {
+    return nativeRecord(entry, seq, prevHash) ?? walkedRecord(entry, seq, prevHash);
+  } catch (err) {
+    // RangeError: a cycle overflowed the walk; the round trip reports it as JSON.stringify does.
+    if (err !== NOT_PLAIN && !(err instanceof RangeError)) throw err;
+    const plain = parseOwnJson(JSON.stringify(entry)) as DecisionEntry;
+    return nativeRecord(plain, seq, prevHash) ?? walkedRecord(plain, seq, prevHash);
+  }
+}
+
+/**
+ * The usual case, at native speed: JSON.stringify writes an object's members in
+ * insertion order, so a view of the record whose objects hold their keys sorted
+ * (each object itself where they already are) stringifies to canonical JSON.
+ * Undefined for what that cannot cover: keys JavaScript orders itself (integer
+ * keys come first, so any key starting with a digit), a key `__proto__`, data
+ * that is not plain, and lone surrogates (which JSON.stringify writes as
+ * `\udXXX` escapes; a string merely containing that text falls back too).
+ */
+function nativeRecord(entry: DecisionEntry, seq: number, prevHash: string): string | undefined {
+  if (!isPlainObject(entry)) return undefined;
+  const fields = entry as unknown as Record<string, unknown>;
+  const view = shapedView(fields, RECORD_KEYS) ?? genericRecordView(fields);
+  if (view === UNSUITABLE) return undefined;
+  view.seq = seq;
+  view.prev_hash = prevHash;
+  const text = JSON.stringify(view);
+  return text.includes("\\ud") ? undefined : text;
+}
+
+/** The members a record from toDecisionEntry has, sorted, and those of its input document and result. */
+const RECORD_KEYS = [
+  "approval",
+  "assistant_id",
+  "call_id",
+  "decision_id",
+  "input",
+  "mcp_server_label",
+  "metrics",
+  "path",
+  "prev_hash",
+  "result",
+  "revision",
+  "run_id",
+  "secrets_redacted",
+  "seq",
+  "surface",
+  "thread_id",
+  "timestamp",
+  "tool",
+] as const;
+const INPUT_KEYS = ["arguments", "assistant_id", "call_id", "constraints", "context", "run_id", "surface", "thread_id", "tool", "version"] as const;
+const RESULT_KEYS = ["approval", "arguments", "effect", "reasons"] as const;
+const KNOWN: ReadonlyMap<readonly string[], ReadonlySet<string>> = new Map(
+  [RECORD_KEYS, INPUT_KEYS, RESULT_KEYS].map((keys) => [keys as readonly string[], new Set<string>(keys)]),
+);
+
+/**
+ * A sorted view of an object whose keys are all among `keys` (sorted): a fresh
+ * object holding every one of them in that order, so all views share one shape;
+ * members left undefined are not written. Undefined when the object has another key.
+ */
+function shapedView(object: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> | typeof UNSUITABLE | undefined {
+  const known = KNOWN.get(keys) as ReadonlySet<string>;
+  const own = Object.keys(object);
+  for (const key of own) if (!known.has(key)) return undefined;
+  const view: Record<string, unknown> = {};
+  for (const key of keys) view[key] = undefined;
+  for (const key of own) {
+    const item = object[key];
+    const sub = key === "input" && keys === RECORD_KEYS ? "input" : key === "result" && keys === RECORD_KEYS ? "result" : undefined;
+    const itemView = sub === undefined || item === null || typeof item !== "object" || Array.isArray(item) || !isPlainObject(item)
+      ? sortedView(item)
+      : (shapedView(item as Record<string, unknown>, sub === "input" ? INPUT_KEYS : RESULT_KEYS) ?? sortedView(item));
+    if (itemView === UNSUITABLE) return UNSUITABLE;
+    view[key] = itemView;
+  }
+  return view;
+}
+
+/** A sorted view of a record with members toDecisionEntry does not write (chain fields left out, set by the caller). */
+function genericRecordView(fields: Record<string, unknown>): Record<string, unknown> | typeof UNSUITABLE {
+  const keys = Object.keys(fields).filter((k) => !CHAIN_FIELDS.has(k));
+  keys.push("seq", "prev_hash");
+  if (!suitableKeys(keys)) return UNSUITABLE;
+  keys.sort();
+  const view: Record<string, unknown> = {};
+  for (const key of keys) {
+    const item = CHAIN_FIELDS.has(key) ? undefined : sortedView(fields[key]);
+    if (item === UNSUITABLE) return UNSUITABLE;
+    view[key] = item;
+  }
+  return view;
+}
+
+function suitableKeys(keys: readonly string[]): boolean {
+  for (const key of keys) {
+    const first = key.charCodeAt(0);
+    if ((first >= 0x30 && first <= 0x39) || key === "__proto__") return false;
+  }
+  return true;
+}
+
+/** The value with every object's keys in sorted order (copies only where needed), or UNSUITABLE. */
+function sortedView(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    if (!isPlainArray(value)) return UNSUITABLE;
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const view = sortedView(item);
+      if (view === UNSUITABLE) return UNSUITABLE;
+      if (view !== item) copy ??= value.slice();
+      if (copy !== undefined) copy[i] = view;
+    }
+    return copy ?? value;
+  }
+  if (!isPlainObject(value)) return UNSUITABLE;
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  if (!suitableKeys(keys)) return UNSUITABLE;
+  let inOrder = true;
+  for (let i = 1; i < keys.length && inOrder; i++) inOrder = (keys[i - 1] as string) < (keys[i] as string);
+  if (!inOrder) keys.sort();
+  let copy: Record<string, unknown> | undefined = inOrder ? undefined : {};
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const item = object[key];
+    const view = sortedView(item);
+    if (view === UNSUITABLE) return UNSUITABLE;
+    if (copy === undefined && view !== item) {
+      copy = {};
+      for (let j = 0; j < i; j++) copy[keys[j] as string] = object[keys[j] as string];
+    }
+    if (copy !== undefined) copy[key] = view;
+  }
+  return copy ?? object;
 }
 
 function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as unknown;
   return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== "function";
+}
+
+function isPlainArray(value: unknown[]): boolean {
+  return Object.getPrototypeOf(value) === Array.prototype && typeof (value as { toJSON?: unknown }).toJSON !== "function";
+}
+
+/**
+ * The canonical record by a walk in JavaScript, for what the native path does
+ * not cover: lone surrogates replaced, keys that became equal merged, integer keys.
+ */
+function walkedRecord(entry: DecisionEntry, seq: number, prevHash: string): string {
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry) || !isPlainObject(entry)) throw NOT_PLAIN;
+  const fields = members(entry as unknown as Record<string, unknown>).filter(([key]) => !CHAIN_FIELDS.has(key));
+  fields.push(["seq", String(seq)], ["prev_hash", JSON.stringify(prevHash)]);
+  return membersText(fields);
 }
 
 function wellFormed(text: string): string {
@@ -77,20 +207,25 @@ function wellFormed(text: string): string {
  * visits them, keys made well-formed; keys that lone surrogates made equal keep
  * the last value, as JSON.parse and parseOwnJson read them.
  */
-function members(object: Record<string, unknown>, keys: string[]): [string, string][] {
+function members(object: Record<string, unknown>): [string, string][] {
   const merged = new Map<string, string>();
-  for (const key of keys) {
+  for (const key of Object.keys(object)) {
     const value = object[key];
     if (value === undefined) continue;
     const fixed = wellFormed(key);
     merged.delete(fixed);
-    merged.set(fixed, canonicalText(value));
+    merged.set(fixed, walkedText(value));
   }
   return [...merged];
 }
 
+function membersText(fields: [string, string][]): string {
+  fields.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return `{${fields.map(([key, text]) => `${JSON.stringify(key)}:${text}`).join(",")}}`;
+}
+
 /** Canonical JSON text of plain data; throws NOT_PLAIN for anything else. */
-function canonicalText(value: unknown): string {
+function walkedText(value: unknown): string {
   switch (typeof value) {
     case "string":
       return JSON.stringify(wellFormed(value));
@@ -100,47 +235,14 @@ function canonicalText(value: unknown): string {
       return value ? "true" : "false";
     case "object":
       if (value === null) return "null";
-      return Array.isArray(value) ? arrayText(value) : objectText(value);
+      if (Array.isArray(value)) {
+        if (!isPlainArray(value)) throw NOT_PLAIN;
+        // Holes and undefined items are null, as JSON.stringify writes them.
+        return `[${Array.from(value, (item: unknown) => (item === undefined ? "null" : walkedText(item))).join(",")}]`;
+      }
+      if (!isPlainObject(value)) throw NOT_PLAIN;
+      return membersText(members(value as Record<string, unknown>));
     default:
       throw NOT_PLAIN;
   }
-}
-
-function arrayText(array: unknown[]): string {
-  if (Object.getPrototypeOf(array) !== Array.prototype || typeof (array as { toJSON?: unknown }).toJSON === "function") throw NOT_PLAIN;
-  let text = "[";
-  for (let i = 0; i < array.length; i++) {
-    const item: unknown = array[i];
-    if (i > 0) text += ",";
-    text += item === undefined ? "null" : canonicalText(item);
-  }
-  return `${text}]`;
-}
-
-function objectText(value: object): string {
-  if (!isPlainObject(value)) throw NOT_PLAIN;
-  const object = value as Record<string, unknown>;
-  const keys = Object.keys(object);
-  let text = "{";
-  let first = true;
-  if (keys.every((k) => k.isWellFormed())) {
-    // The usual case: sort the keys themselves (default sort: UTF-16 code units).
-    keys.sort();
-    for (const key of keys) {
-      const item = object[key];
-      if (item === undefined) continue;
-      text += `${first ? "" : ","}${JSON.stringify(key)}:${canonicalText(item)}`;
-      first = false;
-    }
-  } else {
-    for (const [key, itemText] of members(object, keys).sort(byFirst)) {
-      text += `${first ? "" : ","}${JSON.stringify(key)}:${itemText}`;
-      first = false;
-    }
-  }
-  return `${text}}`;
-}
-
-function byFirst(a: [string, string], b: [string, string]): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
