@@ -60,7 +60,7 @@ function canonicalRecord(entry: DecisionEntry, seq: number, prevHash: string): s
 function nativeRecord(entry: DecisionEntry, seq: number, prevHash: string): string | undefined {
   if (!isPlainObject(entry)) return undefined;
   const fields = entry as unknown as Record<string, unknown>;
-  const view = shapedView(fields, RECORD_KEYS) ?? genericRecordView(fields);
+  const view = shapedView(fields) ?? genericRecordView(fields);
   if (view === UNSUITABLE) return undefined;
   view.seq = seq;
   view.prev_hash = prevHash;
@@ -68,8 +68,8 @@ function nativeRecord(entry: DecisionEntry, seq: number, prevHash: string): stri
   return text.includes("\\ud") ? undefined : text;
 }
 
-/** The members a record from toDecisionEntry has, sorted, and those of its input document and result. */
-const RECORD_KEYS = [
+/** The members of a record as toDecisionEntry builds it, and of its input document and result. */
+const RECORD_KEYS: ReadonlySet<string> = new Set([
   "approval",
   "assistant_id",
   "call_id",
@@ -88,33 +88,73 @@ const RECORD_KEYS = [
   "thread_id",
   "timestamp",
   "tool",
-] as const;
-const INPUT_KEYS = ["arguments", "assistant_id", "call_id", "constraints", "context", "run_id", "surface", "thread_id", "tool", "version"] as const;
-const RESULT_KEYS = ["approval", "arguments", "effect", "reasons"] as const;
-const KNOWN: ReadonlyMap<readonly string[], ReadonlySet<string>> = new Map(
-  [RECORD_KEYS, INPUT_KEYS, RESULT_KEYS].map((keys) => [keys as readonly string[], new Set<string>(keys)]),
-);
+]);
+const INPUT_KEYS: ReadonlySet<string> = new Set(["arguments", "assistant_id", "call_id", "constraints", "context", "run_id", "surface", "thread_id", "tool", "version"]);
+const RESULT_KEYS: ReadonlySet<string> = new Set(["approval", "arguments", "effect", "reasons"]);
+
+/** True when every own key of the object is one of `known` (none of which Object.prototype has). */
+function hasOnly(object: object, known: ReadonlySet<string>): boolean {
+  for (const key of Object.keys(object)) if (!known.has(key)) return false;
+  return true;
+}
+
+function isShaped(value: unknown, known: ReadonlySet<string>): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && isPlainObject(value) && hasOnly(value, known);
+}
 
 /**
- * A sorted view of an object whose keys are all among `keys` (sorted): a fresh
- * object holding every one of them in that order, so all views share one shape;
- * members left undefined are not written. Undefined when the object has another key.
+ * A record as toDecisionEntry builds it, as one object literal with its members
+ * in sorted order (one shape for every record; members left undefined are not
+ * written). Undefined when the entry has another member.
  */
-function shapedView(object: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> | typeof UNSUITABLE | undefined {
-  const known = KNOWN.get(keys) as ReadonlySet<string>;
-  const own = Object.keys(object);
-  for (const key of own) if (!known.has(key)) return undefined;
-  const view: Record<string, unknown> = {};
-  for (const key of keys) view[key] = undefined;
-  for (const key of own) {
-    const item = object[key];
-    const sub = key === "input" && keys === RECORD_KEYS ? "input" : key === "result" && keys === RECORD_KEYS ? "result" : undefined;
-    const itemView = sub === undefined || item === null || typeof item !== "object" || Array.isArray(item) || !isPlainObject(item)
-      ? sortedView(item)
-      : (shapedView(item as Record<string, unknown>, sub === "input" ? INPUT_KEYS : RESULT_KEYS) ?? sortedView(item));
-    if (itemView === UNSUITABLE) return UNSUITABLE;
-    view[key] = itemView;
-  }
+function shapedView(e: Record<string, unknown>): Record<string, unknown> | typeof UNSUITABLE | undefined {
+  if (!hasOnly(e, RECORD_KEYS)) return undefined;
+  const input = isShaped(e.input, INPUT_KEYS) ? inputView(e.input) : sortedView(e.input);
+  const result = isShaped(e.result, RESULT_KEYS) ? resultView(e.result) : sortedView(e.result);
+  const view = {
+    approval: sortedView(e.approval),
+    assistant_id: sortedView(e.assistant_id),
+    call_id: sortedView(e.call_id),
+    decision_id: sortedView(e.decision_id),
+    input,
+    mcp_server_label: sortedView(e.mcp_server_label),
+    metrics: sortedView(e.metrics),
+    path: sortedView(e.path),
+    prev_hash: undefined as unknown,
+    result,
+    revision: sortedView(e.revision),
+    run_id: sortedView(e.run_id),
+    secrets_redacted: sortedView(e.secrets_redacted),
+    seq: undefined as unknown,
+    surface: sortedView(e.surface),
+    thread_id: sortedView(e.thread_id),
+    timestamp: sortedView(e.timestamp),
+    tool: sortedView(e.tool),
+  };
+  for (const member in view) if (view[member as keyof typeof view] === UNSUITABLE) return UNSUITABLE;
+  return view;
+}
+
+function inputView(i: Record<string, unknown>): unknown {
+  const view = {
+    arguments: sortedView(i.arguments),
+    assistant_id: sortedView(i.assistant_id),
+    call_id: sortedView(i.call_id),
+    constraints: sortedView(i.constraints),
+    context: sortedView(i.context),
+    run_id: sortedView(i.run_id),
+    surface: sortedView(i.surface),
+    thread_id: sortedView(i.thread_id),
+    tool: sortedView(i.tool),
+    version: sortedView(i.version),
+  };
+  for (const member in view) if (view[member as keyof typeof view] === UNSUITABLE) return UNSUITABLE;
+  return view;
+}
+
+function resultView(r: Record<string, unknown>): unknown {
+  const view = { approval: sortedView(r.approval), arguments: sortedView(r.arguments), effect: sortedView(r.effect), reasons: sortedView(r.reasons) };
+  for (const member in view) if (view[member as keyof typeof view] === UNSUITABLE) return UNSUITABLE;
   return view;
 }
 
