@@ -202,7 +202,7 @@ export class DecisionLog {
       // values a reader will parse back (see encodeRecord: lone surrogates become U+FFFD, one
       // in a tool name the model wrote must not make the log unreadable; bigint and cycles fail here).
       const encoded = encodeRecord(entry, seq, this.#head.hash);
-      line = Buffer.from(encoded.line, "utf8");
+      line = encoded.line;
       this.#head = { seq, hash: encoded.hash };
     } catch (err) {
       return Promise.reject(new AuditRecordError(`the decision record cannot be stored as JSON: ${String(err)}`, err));

@@ -2,9 +2,9 @@ import { hash as digest } from "node:crypto";
 import { parseOwnJson } from "../json/parse-own-json.ts";
 import type { DecisionEntry } from "./decision-record.ts";
 
-/** A record as the writer stores it: its line (newline included) and its chain hash. */
+/** A record as the writer stores it: its line (UTF-8, newline included) and its chain hash. */
 export interface EncodedRecord {
-  line: string;
+  line: Buffer;
   hash: string;
 }
 
@@ -33,9 +33,21 @@ const CHAIN_FIELDS: ReadonlySet<string> = new Set(["seq", "prev_hash", "hash"]);
  */
 export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string): EncodedRecord {
   const canonical = canonicalRecord(entry, seq, prevHash);
-  const hash = digest("sha256", prevHash + canonical, "hex");
-  return { line: `{"hash":"${hash}",${canonical.slice(1)}\n`, hash };
+  // One buffer, one UTF-8 encoding: prev_hash and the canonical text are laid out so that
+  // they end where the line's `{"hash":"<64 hex>",` prefix ends; they are hashed in place,
+  // then the prefix is written over prev_hash and the canonical text's "{".
+  const at = HASH_PREFIX_BYTES - 1;
+  const line = Buffer.allocUnsafe(at + Buffer.byteLength(canonical) + 1);
+  const end = at + line.write(canonical, at, "utf8");
+  line.write(prevHash, at - prevHash.length, "latin1");
+  const hash = digest("sha256", line.subarray(at - prevHash.length, end), "hex");
+  line.write(`{"hash":"${hash}",`, 0, "latin1");
+  line[end] = 0x0a;
+  return { line, hash };
 }
+
+/** `{"hash":"<64 hex>",`: what precedes the canonical members on a line. */
+const HASH_PREFIX_BYTES = '{"hash":"'.length + 64 + '",'.length;
 
 function canonicalRecord(entry: DecisionEntry, seq: number, prevHash: string): string {
   try {
