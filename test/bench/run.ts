@@ -1,6 +1,7 @@
 // `make bench`: every benchmark in one run. Writes test/bench/results.json
 // (git-ignored) and regenerates test/bench/results.md, and prints the table.
 import { writeFileSync } from "node:fs";
+import { benchAudited } from "./audited.ts";
 import { seedCalls, seedGate } from "./gate.ts";
 import { benchPool, IN_FLIGHT } from "./pool.ts";
 import { machine, resultsFile, writeReport, type BenchResults } from "./report.ts";
@@ -22,6 +23,8 @@ const { gate } = await seedGate();
 const calls = await seedCalls();
 const inProcess = await measureConcurrent((i) => gate.decide(calls[i % calls.length]!), quick ? 4000 : 40_000, IN_FLIGHT);
 const pool = await benchPool(quick ? 4000 : 40_000);
+log("audited decisions: unaudited, durability none and group ...");
+const audited = await benchAudited(quick ? 4000 : 40_000);
 log("worst case: a 24,000-element list ...");
 const worstCase = await benchWorstCase(quick ? 10 : 40);
 
@@ -32,6 +35,7 @@ const results: BenchResults = {
   stages,
   pool: { in_flight: IN_FLIGHT, "in-process gate.decide() (main thread)": inProcess, ...pool } as BenchResults["pool"],
   worst_case: worstCase,
+  audited,
 };
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(writeReport());
