@@ -32,6 +32,7 @@ const CHAIN_FIELDS: ReadonlySet<string> = new Set(["seq", "prev_hash", "hash"]);
  * throws for what JSON cannot hold (bigint, cycles).
  */
 export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string): EncodedRecord {
+  if (!HEX64.test(prevHash)) throw new TypeError(`prev_hash must be 64 lower-case hex digits, got ${JSON.stringify(prevHash)}`);
   const canonical = canonicalRecord(entry, seq, prevHash);
   // One buffer, one UTF-8 encoding: prev_hash and the canonical text are laid out so that
   // they end where the line's `{"hash":"<64 hex>",` prefix ends; they are hashed in place,
@@ -45,6 +46,8 @@ export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string
   line[end] = 0x0a;
   return { line, hash };
 }
+
+const HEX64 = /^[0-9a-f]{64}$/;
 
 /** `{"hash":"<64 hex>",`: what precedes the canonical members on a line. */
 const HASH_PREFIX_BYTES = '{"hash":"'.length + 64 + '",'.length;
