@@ -227,15 +227,17 @@ export class DecisionLog {
   }
 
   /**
-   * Starts the pump on the next turn of the event loop, so that everything
-   * appended during this turn (a burst of concurrent callers) is one batch:
-   * one write and, for "group", one fdatasync.
+   * Starts the pump. "none" waits for the next turn of the event loop, so that
+   * everything appended during this turn (a burst of concurrent callers) is one
+   * write. "group" starts at once: its fdatasync then runs while the other
+   * callers are still deciding, and what they append meanwhile is the next batch.
    */
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
     this.#idle = new Promise((resolve) => (this.#markIdle = resolve));
-    setImmediate(() => void this.#drain());
+    if (this.durability === "none") setImmediate(() => void this.#drain());
+    else void this.#drain();
   }
 
   async #drain(): Promise<void> {
