@@ -1,16 +1,8 @@
+import { writeSync } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  chainRecord,
-  GENESIS_HASH,
-  isLineProblem,
-  parseRecordLine,
-  recordHash,
-  wholeRecord,
-  type DecisionEntry,
-  type DecisionRecord,
-} from "./decision-record.ts";
+import { GENESIS_HASH, isLineProblem, parseRecordLine, recordHash, wholeRecord, type DecisionEntry, type DecisionRecord } from "./decision-record.ts";
 import {
   AuditConfigError,
   AuditLogBusyError,
@@ -20,6 +12,7 @@ import {
   AuditWriteError,
 } from "./errors.ts";
 import { listLogFiles, rotationNumber } from "./log-files.ts";
+import { encodeRecord } from "./record-encoder.ts";
 import { parseOwnJson } from "../json/parse-own-json.ts";
 
 /**
@@ -47,9 +40,26 @@ export interface DecisionLogOptions {
 }
 
 export interface AppendedRecord {
-  record: DecisionRecord;
+  /** The record as written (read back from its line on first use). */
+  readonly record: DecisionRecord;
   /** The file the record was written to (rotation may have started a new one). */
-  file: string;
+  readonly file: string;
+}
+
+class WrittenRecord implements AppendedRecord {
+  readonly file: string;
+  readonly #line: Buffer;
+  #record: DecisionRecord | undefined;
+
+  constructor(file: string, line: Buffer) {
+    this.file = file;
+    this.#line = line;
+  }
+
+  get record(): DecisionRecord {
+    this.#record ??= parseOwnJson(this.#line.toString("utf8")) as DecisionRecord;
+    return this.#record;
+  }
 }
 
 /** What `open` found and repaired: the bytes of a write a crash tore off the end of the log. */
@@ -61,7 +71,6 @@ export interface TornTail {
 }
 
 interface Pending {
-  record: DecisionRecord;
   line: Buffer;
   enqueuedAt: number;
   resolve: (appended: AppendedRecord) => void;
@@ -97,6 +106,9 @@ export class DecisionLog {
   #markIdle: () => void = () => {};
   #failure: AuditWriteError | undefined;
   #closed = false;
+  #records = 0;
+  #writes = 0;
+  #syncs = 0;
 
   private constructor(
     options: Required<Omit<DecisionLogOptions, "maxBytes">> & { maxBytes: number },
@@ -174,27 +186,29 @@ export class DecisionLog {
     return { ...this.#head };
   }
 
+  /** Records made durable (per the mode) since open, and the writes and fdatasyncs that took. */
+  get stats(): { records: number; writes: number; syncs: number } {
+    return { records: this.#records, writes: this.#writes, syncs: this.#syncs };
+  }
+
   /** Appends a record; resolves once it is durable per the log's durability mode. */
   append(entry: DecisionEntry): Promise<AppendedRecord> {
     if (this.#closed) return Promise.reject(new AuditLogClosedError(this.path));
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    let record: DecisionRecord;
+    const seq = this.#head.seq + 1;
     let line: Buffer;
     try {
-      // Round-trip through JSON first so the hash covers exactly what a reader will parse
-      // (Dates become strings, undefined members vanish, and bigint/cycles fail here, not later).
-      // Lone surrogates become U+FFFD: readers refuse them as ambiguous, and one in a tool name
-      // the model wrote must not make the log unreadable. Read back without JSON.parse, which can
-      // misread escaped one-character keys (see parseOwnJson).
-      const plain = parseOwnJson(JSON.stringify(entry)) as DecisionEntry;
-      record = chainRecord(plain, this.#head.seq + 1, this.#head.hash);
-      line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
+      // One walk of the entry makes both the line and the hashed canonical form, from the
+      // values a reader will parse back (see encodeRecord: lone surrogates become U+FFFD, one
+      // in a tool name the model wrote must not make the log unreadable; bigint and cycles fail here).
+      const encoded = encodeRecord(entry, seq, this.#head.hash);
+      line = encoded.line;
+      this.#head = { seq, hash: encoded.hash };
     } catch (err) {
       return Promise.reject(new AuditRecordError(`the decision record cannot be stored as JSON: ${String(err)}`, err));
     }
-    this.#head = { seq: record.seq, hash: record.hash };
     return new Promise((resolve, reject) => {
-      this.#queue.push({ record, line, enqueuedAt: performance.now(), resolve, reject });
+      this.#queue.push({ line, enqueuedAt: performance.now(), resolve, reject });
       this.#pump();
     });
   }
@@ -212,11 +226,18 @@ export class DecisionLog {
     }
   }
 
+  /**
+   * Starts the pump. "none" waits for the next turn of the event loop, so that
+   * everything appended during this turn (a burst of concurrent callers) is one
+   * write. "group" starts at once: its fdatasync then runs while the other
+   * callers are still deciding, and what they append meanwhile is the next batch.
+   */
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
     this.#idle = new Promise((resolve) => (this.#markIdle = resolve));
-    void this.#drain();
+    if (this.durability === "none") setImmediate(() => void this.#drain());
+    else void this.#drain();
   }
 
   async #drain(): Promise<void> {
@@ -265,17 +286,24 @@ export class DecisionLog {
     await this.#flush(chunk);
   }
 
+  /**
+   * Writes a chunk with one write, then (unless "none") one fdatasync. The write
+   * is synchronous: appending a batch to the page cache takes microseconds, less
+   * than handing it to the thread pool and back; only the sync waits off-thread.
+   */
   async #flush(chunk: Pending[]): Promise<void> {
     if (chunk.length === 0) return;
     const data = chunk.length === 1 ? (chunk[0] as Pending).line : Buffer.concat(chunk.map((p) => p.line));
-    for (let offset = 0; offset < data.length; ) {
-      const { bytesWritten } = await this.#file.write(data, offset, data.length - offset);
-      offset += bytesWritten;
-    }
+    for (let offset = 0; offset < data.length; ) offset += writeSync(this.#file.fd, data, offset, data.length - offset);
     this.#size += data.length;
+    this.#writes += 1;
     // fdatasync suffices: it flushes the file size too, which is all the metadata an append needs.
-    if (this.durability !== "none") await this.#file.datasync();
-    for (const p of chunk) p.resolve({ record: p.record, file: this.path });
+    if (this.durability !== "none") {
+      await this.#file.datasync();
+      this.#syncs += 1;
+    }
+    this.#records += chunk.length;
+    for (const p of chunk) p.resolve(new WrittenRecord(this.path, p.line));
   }
 
   /**

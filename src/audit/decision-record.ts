@@ -129,7 +129,7 @@ export function toDecisionEntry(
   if (decision.approval !== undefined) result.approval = decision.approval;
   const entry: DecisionEntry = {
     decision_id: decision.decision_id,
-    timestamp: (options.now ?? new Date()).toISOString(),
+    timestamp: options.now === undefined ? timestampNow() : options.now.toISOString(),
     path: DECISION_PATH,
     input: redactInput(input, decision),
     result,
@@ -146,6 +146,19 @@ export function toDecisionEntry(
   if (options.approval !== undefined) entry.approval = options.approval;
   if (options.secretsRedacted) entry.secrets_redacted = true;
   return entry;
+}
+
+let lastMs = Number.NaN;
+let lastTimestamp = "";
+
+/** The current time in RFC 3339 with milliseconds: formatted once per millisecond, however many records share it. */
+function timestampNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastTimestamp = new Date(ms).toISOString();
+  }
+  return lastTimestamp;
 }
 
 /** The chain hash of a record: covers every field except `hash` itself. */

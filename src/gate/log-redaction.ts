@@ -1,4 +1,3 @@
-import { canonicalJson } from "../canonical-json.ts";
 import type { RecordedDecision } from "./recorder.ts";
 import { SecretRedactor, shippedSecretRules } from "./secret-redactor.ts";
 
@@ -34,22 +33,27 @@ export function redactForLog(recorded: RecordedDecision, constraints: Readonly<R
   if (constraints === undefined || !Object.hasOwn(constraints, "redact_secrets")) return recorded;
   const redactor = redactorFor(customPatterns(constraints));
   const { input, decision, approval } = recorded;
+  // redactValue returns what it was given when nothing in it was redacted: compare by identity.
+  const inputArguments = redactor.redactValue(input.arguments);
+  const context = redactor.redactValue(input.context);
+  const decisionArguments = redactor.redactValue(decision.arguments);
+  const reasons = decision.reasons.map((r) => ({ code: r.code, message: redactor.redactText(r.message) }));
+  const hint = decision.approval === undefined ? undefined : redactor.redactValue(decision.approval);
+  const note = approval?.note === undefined ? undefined : redactor.redactText(approval.note);
+  const changed =
+    inputArguments !== input.arguments ||
+    context !== input.context ||
+    decisionArguments !== decision.arguments ||
+    reasons.some((r, i) => r.message !== decision.reasons[i]?.message) ||
+    hint !== decision.approval ||
+    note !== approval?.note;
+  if (!changed) return recorded;
   const redacted: RecordedDecision = {
     call: recorded.call,
-    input: { ...input, arguments: redactor.redactValue(input.arguments), context: redactor.redactValue(input.context) },
-    decision: {
-      ...decision,
-      arguments: redactor.redactValue(decision.arguments),
-      reasons: decision.reasons.map((r) => ({ code: r.code, message: redactor.redactText(r.message) })),
-      ...(decision.approval === undefined ? {} : { approval: redactor.redactValue(decision.approval) }),
-    },
+    input: { ...input, arguments: inputArguments, context },
+    decision: { ...decision, arguments: decisionArguments, reasons, ...(hint === undefined ? {} : { approval: hint }) },
+    secretsRedacted: true,
   };
-  if (approval !== undefined) {
-    redacted.approval = approval.note === undefined ? approval : { ...approval, note: redactor.redactText(approval.note) };
-  }
-  const changed =
-    canonicalJson(redacted.input) !== canonicalJson(input) ||
-    canonicalJson(redacted.decision) !== canonicalJson(decision) ||
-    redacted.approval?.note !== approval?.note;
-  return changed ? { ...redacted, secretsRedacted: true } : recorded;
+  if (approval !== undefined) redacted.approval = note === undefined ? approval : { ...approval, note };
+  return redacted;
 }

@@ -43,21 +43,37 @@ export class SecretRedactor {
     return text.replace(this.pattern, this.substitution);
   }
 
-  /** A copy of a JSON value with every string (object keys included) redacted. */
+  /**
+   * The JSON value with every string (object keys included) redacted: a copy
+   * where anything changed, the value itself where nothing did (so a caller
+   * tells "nothing redacted" by identity, without comparing the two).
+   */
   redactValue<T>(value: T): T {
     return this.walk(value) as T;
   }
 
   private walk(value: unknown): unknown {
     if (typeof value === "string") return this.redactText(value);
-    if (Array.isArray(value)) return value.map((v) => this.walk(v));
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const redacted = this.walk(item);
+        if (redacted !== item) copy ??= value.slice();
+        if (copy !== undefined) copy[i] = redacted;
+      }
+      return copy ?? value;
+    }
     if (value === null || typeof value !== "object") return value;
+    const entries = Object.entries(value);
+    const redacted = entries.map(([key, v]) => [this.redactText(key), this.walk(v)] as const);
+    if (redacted.every(([key, v], i) => key === entries[i]?.[0] && v === entries[i]?.[1])) return value;
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) {
-      let name = this.redactText(key);
+    for (const [i, [key]] of entries.entries()) {
+      let name = (redacted[i] as readonly [string, unknown])[0];
       // Two keys redacted alike must not overwrite each other in the log.
       for (let n = 2; Object.hasOwn(out, name); n++) name = `${this.redactText(key)}#${n}`;
-      out[name] = this.walk(v);
+      Object.defineProperty(out, name, { value: (redacted[i] as readonly [string, unknown])[1], enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ColdStartResult, GateMemoryResult } from "./cold-start.ts";
 import type { ProfileResult } from "./profile.ts";
+import type { AuditedResult } from "./audited.ts";
 import type { LatencyStats } from "./stats.ts";
 import type { SideBySideResult } from "./side-by-side.ts";
 import type { WorstCaseResult } from "./worst-case.ts";
@@ -24,6 +25,7 @@ export interface BenchResults {
   cold_start?: ColdStartResult;
   gate_memory?: GateMemoryResult;
   profile?: ProfileResult;
+  audited?: AuditedResult;
 }
 
 export interface SoakResults {
@@ -76,6 +78,19 @@ export function writeReport(): string {
       lines.push(`| ${label} | ${num(st.per_second)} | ${st.p50_us} | ${st.p99_us} |`);
     }
     lines.push("");
+    const a = r.audited;
+    if (a) {
+      lines.push(`## Audited decisions (issue 14), ${a.in_flight} calls in flight, small seed mix, one run`, "");
+      lines.push("gate.decide() in-process without a recorder, and with an AuditRecorder (DecisionLog) on durability none and group. CPU: the process's CPU time per decision (all threads); append: recorder.record() alone on decisions evaluated beforehand.", "");
+      lines.push("| | decisions/s | vs unaudited | p50 us | p99 us | CPU us/decision | records/write | records/fdatasync |", "|---|---:|---:|---:|---:|---:|---:|---:|");
+      for (const [label, st, ratio] of [["unaudited", a.unaudited, 1], ["audited, none", a.none, a.none_over_unaudited], ["audited, group", a.group, a.group_over_unaudited]] as const) {
+        lines.push(`| ${label} | ${num(st.per_second)} | ${ratio} | ${st.p50_us} | ${st.p99_us} | ${st.cpu_us} | ${st.records_per_write ?? ""} | ${st.records_per_sync ?? ""} |`);
+      }
+      for (const [label, st] of [["append only, none", a.append.none], ["append only, group", a.append.group]] as const) {
+        lines.push(`| ${label} | ${num(st.per_second)} | | ${st.p50_us} | ${st.p99_us} | ${st.cpu_us} | ${st.records_per_write ?? ""} | ${st.records_per_sync ?? ""} |`);
+      }
+      lines.push("");
+    }
     const w = r.worst_case;
     if (w) {
       lines.push(`## Worst case: one call with a ${num(w.elements)}-element list (issue 10)`, "");

@@ -2,6 +2,7 @@
 // (git-ignored) and regenerates test/bench/results.md, and prints the table.
 import { writeFileSync } from "node:fs";
 import { benchColdStart, benchGateMemory } from "./cold-start.ts";
+import { benchAudited } from "./audited.ts";
 import { seedCalls, seedGate } from "./gate.ts";
 import { benchPool, IN_FLIGHT } from "./pool.ts";
 import { benchProfile } from "./profile.ts";
@@ -24,6 +25,8 @@ const { gate } = await seedGate();
 const calls = await seedCalls();
 const inProcess = await measureConcurrent((i) => gate.decide(calls[i % calls.length]!), quick ? 4000 : 40_000, IN_FLIGHT);
 const pool = await benchPool(quick ? 4000 : 40_000);
+log("audited decisions: unaudited, durability none and group ...");
+const audited = await benchAudited(quick ? 4000 : 40_000);
 log("worst case: a 24,000-element list ...");
 const worstCase = await benchWorstCase(quick ? 10 : 40);
 log("cold start (built dist/, fresh processes) and memory per open gate ...");
@@ -42,6 +45,7 @@ const results: BenchResults = {
   cold_start: coldStart,
   gate_memory: gateMemory,
   profile,
+  audited,
 };
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(writeReport());

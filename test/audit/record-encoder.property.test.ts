@@ -1,0 +1,110 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DecisionLog } from "../../src/audit/decision-log.ts";
+import { chainRecord, GENESIS_HASH, isLineProblem, parseRecordLine, recordHash, type DecisionEntry } from "../../src/audit/decision-record.ts";
+import { encodeRecord } from "../../src/audit/record-encoder.ts";
+import { parseOwnJson } from "../../src/json/parse-own-json.ts";
+import { fuzzRuns, fuzzTimeout } from "../helpers/fuzz.ts";
+import { sampleEntry, useTempDir } from "./helpers.ts";
+import { join } from "node:path";
+
+// The writer's one-walk encoder against the two-walk writer it replaced: a
+// JSON.stringify round trip read back with parseOwnJson (lone surrogates to
+// U+FFFD, last duplicate wins), then the chain hash over canonicalJson. For any
+// entry, the encoded line must read back strictly (parseRecordLine: no
+// duplicate key, no lone surrogate, canonical numbers) as that round trip's
+// record, and its hash must be the one the verifier computes.
+
+const unit = fc.oneof(
+  { weight: 20, arbitrary: fc.constantFrom("a", "b", "z", "0", " ", "_", "é", "漢", "A", "~") },
+  { weight: 6, arbitrary: fc.constantFrom('"', "\\", "/", "\n", "\u0000", "\u001f", "\u2028", "\ufffd") },
+  { weight: 4, arbitrary: fc.constantFrom("😀", "𝄞") },
+  { weight: 3, arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) },
+);
+const text = fc.array(unit, { maxLength: 6 }).map((units) => units.join(""));
+/** Keys that collide once lone surrogates are replaced, keys JSON.parse misreads, and a prototype name. */
+const key = fc.oneof(
+  { weight: 6, arbitrary: text },
+  { weight: 2, arbitrary: fc.constantFrom("\ud800", "\udbff", "\udc00", "\ufffd", "x\ud800", "x\ufffd", '"', "\\", "q", "__proto__", "toString", "1", "01", "-1", "seq", "hash", "prev_hash") },
+);
+const number = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(0, -0, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2 ** 53 + 2),
+);
+
+/** Data as an app or a policy may hand it over: mostly plain, with undefined members, holes, dates and toJSON. */
+const { value } = fc.letrec<{ value: unknown; object: Record<string, unknown>; array: unknown[] }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    { weight: 4, arbitrary: text },
+    { weight: 3, arbitrary: number },
+    { weight: 1, arbitrary: fc.constantFrom(true, false, null, undefined) },
+    { weight: 1, arbitrary: fc.date({ noInvalidDate: true }) },
+    { weight: 3, arbitrary: tie("object") },
+    { weight: 2, arbitrary: tie("array") },
+    { weight: 1, arbitrary: tie("value").map((inner) => ({ toJSON: () => inner })) },
+  ),
+  object: fc.array(fc.tuple(key, tie("value")), { maxLength: 5 }).map((entries) => {
+    const object: Record<string, unknown> = {};
+    for (const [k, v] of entries) Object.defineProperty(object, k, { value: v, enumerable: true, writable: true, configurable: true });
+    return object;
+  }),
+  array: fc.tuple(fc.array(tie("value"), { maxLength: 5 }), fc.boolean()).map(([items, holey]) => {
+    if (holey && items.length > 0) delete items[0];
+    return items;
+  }),
+}));
+
+const entry = fc
+  .record({ i: fc.nat(1000), tool: text, args: value, context: value, reasonMessage: text, extraKey: fc.option(key), extra: value })
+  .map(({ i, tool, args, context, reasonMessage, extraKey, extra }): DecisionEntry => {
+    const base = sampleEntry(i, { effect: "deny" });
+    const result = { ...base.result, reasons: [{ code: "max_amount_exceeded", message: reasonMessage }], arguments: args as Record<string, unknown> };
+    const e = { ...base, tool, input: { ...base.input, arguments: args as Record<string, unknown>, context: context as Record<string, unknown> }, result };
+    // Mostly the members toDecisionEntry writes (the writer's fixed-shape path), sometimes one more.
+    if (extraKey !== null) Object.defineProperty(e, extraKey, { value: extra, enumerable: true, writable: true, configurable: true });
+    return e as DecisionEntry;
+  });
+
+const prevHash = fc.oneof(fc.constant(GENESIS_HASH), fc.stringMatching(/^[0-9a-f]{64}$/));
+
+describe("encodeRecord", () => {
+  it(
+    "writes one line that reads back strictly as the JSON round trip of the entry, with the hash the verifier computes",
+    () => {
+      fc.assert(
+        fc.property(entry, fc.integer({ min: 1, max: 2 ** 40 }), prevHash, (e, seq, prev) => {
+          const expected = chainRecord(parseOwnJson(JSON.stringify(e)) as DecisionEntry, seq, prev);
+          const encoded = encodeRecord(e, seq, prev);
+          const { hash } = encoded;
+          const line = encoded.line.toString("utf8");
+          expect(line.indexOf("\n")).toBe(line.length - 1);
+          const parsed = parseRecordLine(line.slice(0, -1));
+          if (isLineProblem(parsed)) throw new Error(`the writer produced a refused line: ${parsed.kind}: ${parsed.detail}`);
+          expect(parsed).toEqual(expected);
+          expect(hash).toBe(expected.hash);
+          expect(recordHash(parsed)).toBe(hash);
+        }),
+        { numRuns: fuzzRuns() },
+      );
+    },
+    fuzzTimeout(),
+  );
+});
+
+describe("DecisionLog.append", () => {
+  const tempDir = useTempDir();
+
+  it("refuses what JSON cannot hold (a cycle, a bigint) without consuming a seq", async () => {
+    const log = await DecisionLog.open({ path: join(await tempDir(), "decisions.jsonl"), durability: "none" });
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const base = sampleEntry(1);
+    await expect(log.append({ ...base, input: { ...base.input, context: cyclic } })).rejects.toMatchObject({ code: "audit_record_invalid" });
+    await expect(log.append({ ...base, input: { ...base.input, arguments: { n: [1n] } } })).rejects.toMatchObject({ code: "audit_record_invalid" });
+    expect((await log.append(base)).record.seq).toBe(1);
+    await log.close();
+  });
+});

@@ -1,0 +1,101 @@
+// The audited decision as the unit (issue 14): gate.decide() on the small seed
+// mix with 64 calls in flight, without a recorder and with an AuditRecorder on
+// durability none and group, in one run; and the append alone (AuditRecorder ->
+// DecisionLog on decisions evaluated beforehand), as CPU time per record.
+// CPU is the process's (all threads: the fdatasync on the thread pool too);
+// on a shared machine wall time also counts waiting for a core.
+// Run: make bench (or node test/bench/audited.ts).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { AuditRecorder } from "../../src/audit/audit-recorder.ts";
+import { DecisionLog, type Durability } from "../../src/audit/decision-log.ts";
+import { Gate } from "../../src/gate/gate.ts";
+import { knownInputDocument } from "../../src/gate/input-document.ts";
+import type { RecordedDecision } from "../../src/gate/recorder.ts";
+import { seedCalls, seedGate } from "./gate.ts";
+import { IN_FLIGHT } from "./pool.ts";
+import { measureConcurrent, type LatencyStats } from "./stats.ts";
+
+export interface AuditedRun extends LatencyStats {
+  /** Process CPU time per decision (or record), microseconds. */
+  cpu_us: number;
+  /** Records per write and per fdatasync, for the audited runs. */
+  records_per_write?: number;
+  records_per_sync?: number;
+}
+
+export interface AuditedResult {
+  in_flight: number;
+  unaudited: AuditedRun;
+  none: AuditedRun;
+  group: AuditedRun;
+  /** Decisions/s audited over unaudited, same run. */
+  none_over_unaudited: number;
+  group_over_unaudited: number;
+  /** recorder.record() alone, on decisions evaluated beforehand: CPU per record. */
+  append: { none: AuditedRun; group: AuditedRun };
+}
+
+async function timed(op: (i: number) => Promise<unknown>, iterations: number): Promise<AuditedRun> {
+  const warmup = Math.min(1000, iterations);
+  const before = process.cpuUsage();
+  const stats = await measureConcurrent(op, iterations, IN_FLIGHT, warmup);
+  const cpu = process.cpuUsage(before);
+  return { ...stats, cpu_us: Math.round(((cpu.user + cpu.system) / (iterations + warmup)) * 10) / 10 };
+}
+
+async function withLog<T>(durability: Durability, use: (log: DecisionLog) => Promise<T>): Promise<T & Pick<AuditedRun, "records_per_write" | "records_per_sync">> {
+  const dir = await mkdtemp(path.join(tmpdir(), "toolgate-bench-audited-"));
+  try {
+    const log = await DecisionLog.open({ path: path.join(dir, "decisions.jsonl"), durability });
+    const result = await use(log);
+    await log.close();
+    const { records, writes, syncs } = log.stats;
+    const per = (n: number): number | undefined => (n > 0 ? Math.round((records / n) * 10) / 10 : undefined);
+    return { ...result, records_per_write: per(writes), ...(durability === "none" ? {} : { records_per_sync: per(syncs) }) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchAudited(iterations = 40_000): Promise<AuditedResult> {
+  const { engine, tools } = await seedGate();
+  const calls = await seedCalls();
+  const decideAll = (gate: Gate) => timed((i) => gate.decide(calls[i % calls.length]!), iterations);
+  const unaudited = new Gate(engine, { tools });
+  const first = await decideAll(unaudited);
+  const audited = {} as Record<"none" | "group", AuditedRun>;
+  for (const durability of ["none", "group"] as const) {
+    audited[durability] = await withLog(durability, (log) => decideAll(new Gate(engine, { tools, recorder: new AuditRecorder(log) })));
+  }
+  // The baseline again after the audited runs: the faster of the two is the one compared against.
+  const second = await decideAll(unaudited);
+  const baseline = second.per_second > first.per_second ? second : first;
+
+  const recorded: RecordedDecision[] = calls.map((call) => {
+    const { decision, input } = unaudited.evaluate(call);
+    return { call, decision, input: input ?? knownInputDocument(call, decision.arguments) };
+  });
+  const append = {} as AuditedResult["append"];
+  for (const durability of ["none", "group"] as const) {
+    append[durability] = await withLog(durability, (log) => {
+      const recorder = new AuditRecorder(log);
+      return timed((i) => recorder.record(recorded[i % recorded.length]!), iterations);
+    });
+  }
+  const ratio = (a: AuditedRun): number => Math.round((a.per_second / baseline.per_second) * 100) / 100;
+  return {
+    in_flight: IN_FLIGHT,
+    unaudited: baseline,
+    none: audited.none,
+    group: audited.group,
+    none_over_unaudited: ratio(audited.none),
+    group_over_unaudited: ratio(audited.group),
+    append,
+  };
+}
+
+if (import.meta.main) {
+  process.stdout.write(`${JSON.stringify(await benchAudited(Number(process.argv[2] ?? 40_000)), null, 2)}\n`);
+}
