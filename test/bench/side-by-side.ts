@@ -3,9 +3,8 @@
 // (b) the raw opa-wasm SDK call alone on the same input documents (pre-encoded),
 // (c) a real OPA server (opa run --server, same Rego + config) over HTTP/1.1 keep-alive.
 import path from "node:path";
-import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import type { ToolCall } from "../../src/gate/tool-call.ts";
-import { hostBuiltins } from "../../src/policy/builtins/index.ts";
+import { instantiatePolicy } from "../../src/policy/wasm-instance.ts";
 import { DECISION_ENTRYPOINT } from "../../src/policy/engine.ts";
 import { largeCalls, root, seedCalls, seedGate } from "./gate.ts";
 import { startOpaServer } from "./opa-server.ts";
@@ -32,7 +31,10 @@ const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
 export async function benchSideBySide(iterations = 20_000, serverIterations = 5_000): Promise<SideBySideResult> {
   const { gate, engine } = await seedGate();
   const encoder = new TextEncoder();
-  const sdk = await loadPolicy(await WebAssembly.compile(engine.bundle.wasm as Uint8Array<ArrayBuffer>), { initial: 5 }, hostBuiltins);
+  // The SDK's LoadedPolicy with the runtime's builtins (its own loader would put its JS sprintf,
+  // which differs from OPA's Go one, before toolgate's).
+  const wasm = engine.bundle.wasm as Uint8Array<ArrayBuffer>;
+  const sdk = instantiatePolicy(await WebAssembly.compile(wasm), Math.ceil(wasm.byteLength / 65536) + 2);
   sdk.setData(engine.bundle.data);
 
   const server = await startOpaServer(path.join(root, "rego"));
