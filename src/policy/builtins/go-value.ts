@@ -69,19 +69,6 @@ export function compareRego(a: RegoValue, b: RegoValue): number {
   }
 }
 
-/** A JSON value (as the decision holds it) as a Rego value; numbers by their JSON text. */
-export function fromJson(value: unknown): RegoValue {
-  if (value === null) return { kind: "null" };
-  if (typeof value === "boolean") return { kind: "boolean", value };
-  if (typeof value === "number") return { kind: "number", text: JSON.stringify(value) };
-  if (typeof value === "string") return { kind: "string", value };
-  if (Array.isArray(value)) return { kind: "array", items: value.map(fromJson) };
-  if (typeof value === "object") {
-    return { kind: "object", entries: Object.entries(value).map(([k, v]) => [{ kind: "string", value: k }, fromJson(v)]) };
-  }
-  throw new TypeError(`not a JSON value: ${typeof value}`);
-}
-
 /** unicode.IsPrint of the Go that built the pinned opa (its Unicode version, not JS's). */
 function isGoPrintable(cp: number): boolean {
   let lo = 0;
