@@ -48,6 +48,13 @@ module.exports = {
       to: { path: "^src/(openai|audit|replay|cli|testing|dev)/" },
     },
     {
+      name: "store-is-a-leaf",
+      severity: "error",
+      comment: "src/store opens databases (SQLite file, PostgreSQL pool) for the approval and budget stores; it knows nothing above it.",
+      from: { path: "^src/store/" },
+      to: { path: "^src/(?!store/|errors\\.ts)" },
+    },
+    {
       name: "library-does-not-import-cli",
       severity: "error",
       comment: "The CLI is thin over the library, never the other way round.",
