@@ -6,3 +6,10 @@ export class ApprovalError extends ToolgateError {
     super("approval_failed", message, options);
   }
 }
+
+/** An approval was answered or consumed in a state that does not allow it (decided already, expired, unknown). */
+export class ApprovalStateError extends ToolgateError {
+  constructor(code: "approval_not_pending" | "approval_not_found", message: string) {
+    super(code, message);
+  }
+}

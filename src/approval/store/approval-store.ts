@@ -1,0 +1,87 @@
+import type { ApprovalHint, Reason } from "../../gate/decision.ts";
+import type { ToolCall } from "../../gate/tool-call.ts";
+
+/** pending → approved | rejected | expired, exactly once. An approved approval is then consumed (its call run) at most once. */
+export type ApprovalState = "pending" | "approved" | "rejected" | "expired";
+
+/** What a parked call needs to be decided later, by another process if need be. */
+export interface NewApproval {
+  /** `call_id:sha256(canonical {arguments, tool})` (src/approval/binding.ts). */
+  readonly binding: string;
+  /** The call as the model sent it (raw arguments string, ids, context). */
+  readonly call: ToolCall;
+  /** The decision's effective arguments: what would run if approved unchanged. */
+  readonly arguments: Readonly<Record<string, unknown>>;
+  readonly reasons: readonly Reason[];
+  readonly hint: ApprovalHint | undefined;
+  /** One line for a human. */
+  readonly summary: string;
+  /** The policy revision that asked for approval. */
+  readonly revision: string;
+  readonly expiresAt: Date;
+  /**
+   * Whatever the run loop needs to continue once decided (previous_response_id,
+   * a serialized RunState, a message list): JSON, opaque to the store.
+   */
+  readonly resume?: unknown;
+}
+
+/** A stored approval. Timestamps are ISO-8601 UTC. */
+export interface StoredApproval {
+  readonly id: string;
+  readonly binding: string;
+  readonly call: ToolCall;
+  readonly arguments: Record<string, unknown>;
+  readonly reasons: Reason[];
+  readonly hint: ApprovalHint | undefined;
+  readonly summary: string;
+  readonly revision: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly state: ApprovalState;
+  readonly decidedAt?: string;
+  readonly decidedBy?: string;
+  readonly note?: string;
+  /** The approver's replacement arguments (re-decided by the gate before they run). */
+  readonly approvedArguments?: Record<string, unknown>;
+  /** When the approved call was taken to run; set once. */
+  readonly consumedAt?: string;
+  readonly resume?: unknown;
+}
+
+/** A human's answer to one pending approval. */
+export type ApprovalAnswer =
+  | { readonly status: "approved"; readonly by?: string; readonly note?: string; readonly arguments?: Record<string, unknown> }
+  | { readonly status: "rejected"; readonly by?: string; readonly note?: string };
+
+export interface ApprovalListFilter {
+  readonly states?: readonly ApprovalState[];
+  /** Newest first; default 100. */
+  readonly limit?: number;
+}
+
+/**
+ * Durable approvals shared by every instance on one store. Implementations:
+ * SQLite (embedded, the default) and PostgreSQL (many app instances).
+ * Every state change is a single conditional write, so two instances racing
+ * on one approval cannot both win.
+ */
+export interface ApprovalStore {
+  create(approval: NewApproval): Promise<StoredApproval>;
+  get(id: string): Promise<StoredApproval | undefined>;
+  list(filter?: ApprovalListFilter): Promise<StoredApproval[]>;
+  /**
+   * Decides a pending approval. Throws ApprovalStateError (`approval_not_pending`)
+   * if it is not pending (decided already, or expired: an approval past its
+   * expiry is expired, whatever its stored state says).
+   */
+  decide(id: string, answer: ApprovalAnswer, now?: Date): Promise<StoredApproval>;
+  /**
+   * Takes an approved approval to run it: returns it exactly once across all
+   * instances, undefined for every other caller (not approved, already consumed, unknown id).
+   */
+  consume(id: string, now?: Date): Promise<StoredApproval | undefined>;
+  /** Marks pending approvals past their expiry as expired; returns how many. */
+  expire(now?: Date): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+// The behaviour every ApprovalStore must have, run against each implementation
+// (sqlite-approval-store.test.ts, and the PostgreSQL store's test).
+import { describe, expect, test } from "vitest";
+import type { ApprovalStore, NewApproval } from "../../src/approval/store/approval-store.ts";
+
+export function sampleApproval(overrides: Partial<NewApproval> = {}): NewApproval {
+  return {
+    binding: "call_1:abc",
+    call: { surface: "responses", assistant_id: "asst_support", call_id: "call_1", name: "send_email_blast", arguments: '{"recipient_count":500}' },
+    arguments: { recipient_count: 500 },
+    reasons: [{ code: "approval_required", message: "more than 100 recipients" }],
+    hint: { summary: "Email blast to 500", timeout_seconds: 3600 },
+    summary: "Email blast to 500",
+    revision: "rev-1",
+    expiresAt: new Date(Date.now() + 3_600_000),
+    resume: { previous_response_id: "resp_1" },
+    ...overrides,
+  };
+}
+
+export function approvalStoreContract(name: string, open: () => Promise<ApprovalStore>): void {
+  describe(`${name}: the ApprovalStore contract`, () => {
+    test("create stores everything a later process needs; get and list read it back", async () => {
+      const store = await open();
+      try {
+        const created = await store.create(sampleApproval());
+        expect(created).toMatchObject({ state: "pending", binding: "call_1:abc", summary: "Email blast to 500", revision: "rev-1" });
+        expect(await store.get(created.id)).toEqual(created);
+        expect(created.call.arguments).toBe('{"recipient_count":500}');
+        expect(created.resume).toEqual({ previous_response_id: "resp_1" });
+        expect((await store.list({ states: ["pending"] })).map((a) => a.id)).toContain(created.id);
+        expect(await store.list({ states: ["approved"] })).toEqual([]);
+        expect(await store.get("no-such-id")).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+
+    test("decide happens once: a second answer is refused with approval_not_pending", async () => {
+      const store = await open();
+      try {
+        const { id } = await store.create(sampleApproval());
+        const approved = await store.decide(id, { status: "approved", by: "ana", note: "ok", arguments: { recipient_count: 50 } });
+        expect(approved).toMatchObject({ state: "approved", decidedBy: "ana", note: "ok", approvedArguments: { recipient_count: 50 } });
+        await expect(store.decide(id, { status: "rejected", by: "bob" })).rejects.toMatchObject({ code: "approval_not_pending" });
+        expect((await store.get(id))?.state).toBe("approved");
+        await expect(store.decide("no-such-id", { status: "approved" })).rejects.toMatchObject({ code: "approval_not_found" });
+      } finally {
+        await store.close();
+      }
+    });
+
+    test("consume returns an approved approval exactly once, a rejected or pending one never", async () => {
+      const store = await open();
+      try {
+        const a = await store.create(sampleApproval());
+        const r = await store.create(sampleApproval({ binding: "call_2:def" }));
+        const p = await store.create(sampleApproval({ binding: "call_3:ghi" }));
+        await store.decide(a.id, { status: "approved" });
+        await store.decide(r.id, { status: "rejected" });
+        const racers = await Promise.all(Array.from({ length: 8 }, () => store.consume(a.id)));
+        expect(racers.filter((x) => x !== undefined)).toHaveLength(1);
+        expect(await store.consume(a.id)).toBeUndefined();
+        expect(await store.consume(r.id)).toBeUndefined();
+        expect(await store.consume(p.id)).toBeUndefined();
+        expect((await store.get(a.id))?.consumedAt).toBeTypeOf("string");
+      } finally {
+        await store.close();
+      }
+    });
+
+    test("an approval past its expiry cannot be approved, and expire() marks it", async () => {
+      const store = await open();
+      try {
+        const past = await store.create(sampleApproval({ expiresAt: new Date(Date.now() - 1000) }));
+        await expect(store.decide(past.id, { status: "approved" })).rejects.toMatchObject({ code: "approval_not_pending" });
+        expect((await store.get(past.id))?.state).toBe("expired");
+        const later = await store.create(sampleApproval({ expiresAt: new Date(Date.now() + 60_000) }));
+        expect(await store.expire(new Date(Date.now() + 120_000))).toBe(1);
+        expect((await store.get(later.id))?.state).toBe("expired");
+        expect(await store.consume(later.id)).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
