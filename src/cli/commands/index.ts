@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerApprovals } from "./approvals.ts";
 import { registerAudit } from "./audit.ts";
 import { registerBuild } from "./build.ts";
 import { registerEval } from "./eval.ts";
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerReplay(program);
   registerTest(program);
   registerWatch(program);
+  registerApprovals(program);
 }
