@@ -16,7 +16,7 @@ export function page(context: PageContext, title: string, body: SafeHtml): strin
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${title} · toolgate approvals</title>
 <link rel="stylesheet" href="${context.base}/inbox.css">
 </head>
