@@ -4,9 +4,13 @@ SHELL := bash
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 POLICY := node src/cli/main.ts
 
-.PHONY: setup test demo bench soak fuzz build typecheck lint-rego lint-imports conformance conformance-update clean
+.PHONY: setup chromium test demo bench soak fuzz build typecheck lint-rego lint-imports conformance conformance-update clean
 
-setup: node_modules/.package-lock.json .tools/bin/opa
+setup: node_modules/.package-lock.json .tools/bin/opa chromium
+
+# The approvals inbox's browser tests drive Debian's chromium (installed when missing).
+chromium:
+	@scripts/install-chromium.sh
 
 # A linked node_modules (a git worktree sharing another checkout's) is left
 # alone: npm ci would empty the directory it points to.
