@@ -55,6 +55,13 @@ module.exports = {
       to: { path: "^src/(?!store/|errors\\.ts)" },
     },
     {
+      name: "inbox-over-store-and-gate",
+      comment: "src/inbox serves approvals from the ApprovalStore interface and re-decides through a Decider: no adapter, audit, replay or test runner.",
+      severity: "error",
+      from: { path: "^src/inbox/" },
+      to: { path: "^src/(openai|audit|replay|cli|testing|dev)/" },
+    },
+    {
       name: "library-does-not-import-cli",
       severity: "error",
       comment: "The CLI is thin over the library, never the other way round.",

@@ -64,6 +64,8 @@ export { callbackApprover } from "./approval/callback.ts";
 export { ApprovalError } from "./approval/errors.ts";
 export { TerminalApprover, type TerminalApproverOptions } from "./approval/terminal.ts";
 export { WebhookApprover, type WebhookApproverOptions, type WebhookReviewRequest } from "./approval/webhook.ts";
+export { createApprovalsInbox, type ApprovalsInbox, type ApprovalsInboxOptions, type ListeningInbox } from "./inbox/approvals-inbox.ts";
+export { InboxConfigError, type InboxAuth } from "./inbox/inbox-auth.ts";
 
 export { DecisionLog, type DecisionLogOptions, type Durability } from "./audit/decision-log.ts";
 export { AuditRecorder } from "./audit/audit-recorder.ts";

@@ -7,7 +7,7 @@ import { ToolgateError } from "../../errors.ts";
 import { loadToolDeclarations } from "../../gate/load-tools.ts";
 import { WatchedGate } from "../../gate/watched-gate.ts";
 import { createApprovalsInbox } from "../../inbox/approvals-inbox.ts";
-import type { InboxAuth } from "../../inbox/inbox-auth.ts";
+import { InboxConfigError, isLoopbackHost, type InboxAuth } from "../../inbox/inbox-auth.ts";
 import { findPolicyDir } from "../../policy/policy-dir.ts";
 import { describeStoreLocation, parseStoreLocation } from "../../store/store-location.ts";
 import { REGO_OPTION_HELP, defaultToolsFile } from "../defaults.ts";
@@ -95,6 +95,10 @@ async function inboxAuth(options: ServeOptions): Promise<{ auth: InboxAuth; gene
 }
 
 async function serve(options: ServeOptions): Promise<void> {
+  // Refused before the policy is built: nothing to wait for.
+  if (options.anonymous && !isLoopbackHost(options.host)) {
+    throw new InboxConfigError(`anonymous access is served on loopback only, not on ${options.host}: configure $${INBOX_TOKEN_ENV} or basic auth`);
+  }
   const { auth, generated } = await inboxAuth(options);
   const regoDir = findPolicyDir(options.rego ?? options.policyDir);
   const tools = await loadToolDeclarations(options.tools ?? defaultToolsFile(regoDir));
