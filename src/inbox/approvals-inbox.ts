@@ -169,7 +169,8 @@ export function createApprovalsInbox(options: ApprovalsInboxOptions): ApprovalsI
     }
     const action = single(form, "action");
     const note = (single(form, "note") ?? "").trim().slice(0, MAX_NOTE);
-    const name = (single(form, "name") ?? "").trim().slice(0, MAX_NAME);
+    // A name is one line of plain text: no control or format characters (newlines, ANSI escapes, bidi overrides) reach a log.
+    const name = (single(form, "name") ?? "").replace(/[\p{Cc}\p{Cf}]/gu, "").trim().slice(0, MAX_NAME);
     const argumentsText = single(form, "arguments");
     const by = identity.user ?? (name === "" ? identity.label : `${name} (${identity.label})`);
     const kept = { ...(argumentsText === undefined ? {} : { argumentsText }), note, name };

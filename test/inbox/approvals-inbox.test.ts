@@ -147,6 +147,23 @@ describe("authentication", () => {
   });
 });
 
+test("under a base path: links, the login redirect and the form carry the prefix; nothing is served outside it", async () => {
+  const inbox = await createApprovalsInbox({ store: f.store, gate: f.gate, auth: { token: TOKEN }, basePath: "/review/", secureCookie: true }).listen();
+  try {
+    expect(inbox.url).toMatch(/\/review$/);
+    const { id } = await f.park(BLAST);
+    const login = await fetch(`${inbox.url}/approvals/${id}?token=${TOKEN}`, { redirect: "manual" });
+    expect(login.headers.get("location")).toBe(`/review/approvals/${id}`);
+    expect(login.headers.get("set-cookie")).toMatch(/; Secure$/);
+    const page = await (await fetch(`${inbox.url}/approvals/${id}`, { headers: bearer })).text();
+    expect(page).toContain(`action="/review/approvals/${id}"`);
+    expect(page).toContain('href="/review/inbox.css"');
+    expect((await fetch(new URL("/approvals", inbox.url), { headers: bearer })).status).toBe(404);
+  } finally {
+    await inbox.close();
+  }
+});
+
 describe("CSRF and origin", () => {
   test("a POST without the CSRF token, with another session's token, or from another origin is refused (403) and records nothing", async () => {
     const { id } = await f.park(BLAST);
@@ -219,6 +236,12 @@ describe("deciding", () => {
     // The edit is kept in the form, escaped, for the reviewer to fix.
     expect(page).toContain(edited.replaceAll('"', "&quot;"));
     expect((await f.store.get(id))!.state).toBe("pending");
+  });
+
+  test("the approver's name is one line of plain text: control and format characters are dropped", async () => {
+    const { id } = await f.park(BLAST);
+    expect((await decideWith(id, { action: "reject", name: "Eve\n2026 approved by admin\u001b[2J\u202e" })).status).toBe(303);
+    expect((await f.store.get(id))!.decidedBy).toBe("Eve2026 approved by admin[2J (token)");
   });
 
   test("reject with a note", async () => {

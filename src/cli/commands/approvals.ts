@@ -33,6 +33,7 @@ interface ServeOptions extends StoreOption {
   tokenFile?: string;
   anonymous?: boolean;
   basePath?: string;
+  secureCookie?: boolean;
 }
 
 interface ListOptions extends StoreOption {
@@ -61,6 +62,7 @@ export function registerApprovals(program: Command): void {
     .option("--token-file <file>", `read the bearer token from this file instead of $${INBOX_TOKEN_ENV}`)
     .option("--anonymous", "no credentials at all: only with a loopback --host, and answered only to loopback clients")
     .option("--base-path <path>", "serve under this path prefix (behind a reverse proxy)")
+    .option("--secure-cookie", "mark the session cookie Secure (the inbox is reached over HTTPS, through a proxy)")
     .action(async (options: ServeOptions) => serve(options));
 
   approvals
@@ -111,7 +113,9 @@ async function serve(options: ServeOptions): Promise<void> {
       gate,
       auth,
       ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
-      onDecided: ({ id, status, by, edited }) => process.stdout.write(`${new Date().toISOString()} ${status} ${id} by ${by}${edited ? " (edited arguments)" : ""}\n`),
+      secureCookie: options.secureCookie === true,
+      onDecided: ({ id, status, by, edited }) =>
+        process.stdout.write(`${new Date().toISOString()} ${status} ${id} by ${JSON.stringify(by)}${edited ? " (edited arguments)" : ""}\n`),
     });
     const server = await inbox.listen({ port: options.port, host: options.host });
     process.stdout.write(`approvals inbox: ${server.url}\n`);
