@@ -6,7 +6,7 @@ import type { Decider } from "../gate/decider.ts";
 import type { Reason } from "../gate/decision.ts";
 import { checkEditedArguments } from "./edited-arguments.ts";
 import { InboxAuthenticator, InboxConfigError, isLoopbackHost, type Identity, type InboxAuth } from "./inbox-auth.ts";
-import { detailPage, listPage, messagePage, STYLESHEET, unreadablePage, type DetailForm, type PageContext } from "./pages.ts";
+import { approvalPath, detailPage, listPage, messagePage, STYLESHEET, unreadablePage, type DetailForm, type PageContext } from "./pages.ts";
 import { effectiveState, readApproval, type ReadableApproval } from "./readable-approval.ts";
 
 export interface ApprovalsInboxOptions {
@@ -204,7 +204,7 @@ export function createApprovalsInbox(options: ApprovalsInboxOptions): ApprovalsI
       throw error;
     }
     options.onDecided?.({ id, status: answer.status, by, edited: answer.status === "approved" && answer.arguments !== undefined });
-    return redirect(res, `${base}/approvals/${encodeURIComponent(id)}`);
+    return redirect(res, approvalPath({ base }, id));
   }
 
   const listener: RequestListener = (req, res) => {

@@ -54,8 +54,13 @@ function reasonList(reasons: readonly Reason[]): SafeHtml {
   return html`<ul class="reasons">${reasons.map((r) => html`<li><code>${r.code}</code> ${r.message}</li>`)}</ul>`;
 }
 
+/** The path of an approval's page. A lone surrogate (which encodeURIComponent throws on) becomes U+FFFD: such an id links to no page rather than crash this one. */
+export function approvalPath(context: Pick<PageContext, "base">, id: string): string {
+  return `${context.base}/approvals/${encodeURIComponent(id.toWellFormed())}`;
+}
+
 function detailLink(context: PageContext, id: string, text: string): SafeHtml {
-  return html`<a href="${context.base}/approvals/${encodeURIComponent(id)}">${text}</a>`;
+  return html`<a href="${approvalPath(context, id)}">${text}</a>`;
 }
 
 function unreadableRow(context: PageContext, item: Extract<ReadableApproval, { ok: false }>, columns: number): SafeHtml {
@@ -111,6 +116,7 @@ ${
   return page(context, "Approvals", body);
 }
 
+// Each <textarea> opens with a newline: the parser drops the first newline of its content, so text starting with one keeps it.
 export interface DetailForm {
   /** The CSRF token of this session. */
   readonly csrf: string;
@@ -156,13 +162,14 @@ ${reasonList(approval.reasons)}`;
       form.fixedApprover === undefined
         ? html`<label>Your name <input name="name" maxlength="120" autocomplete="name" value="${form.name ?? ""}"></label>`
         : html`<p>Deciding as <strong>${form.fixedApprover}</strong></p>`;
-    action = html`<form method="post" action="${context.base}/approvals/${encodeURIComponent(approval.id)}" id="decide">
+    action = html`<form method="post" action="${approvalPath(context, approval.id)}" id="decide">
 <input type="hidden" name="csrf" value="${form.csrf}">
 <label for="arguments">Arguments${mcp ? " (a hosted MCP call: approved only as the model sent it)" : " (JSON; edits are re-checked by the policy before they are accepted)"}</label>
 <textarea id="arguments" name="arguments" rows="${Math.min(30, pretty.split("\n").length + 2)}" spellcheck="false"${mcp ? html` readonly` : ""}>
 ${form.argumentsText ?? pretty}</textarea>
 ${approverField}
-<label>Note <textarea name="note" rows="2" maxlength="2000">${form.note ?? ""}</textarea></label>
+<label>Note <textarea name="note" rows="2" maxlength="2000">
+${form.note ?? ""}</textarea></label>
 <div class="buttons"><button type="submit" name="action" value="approve" class="approve">Approve</button> <button type="submit" name="action" value="reject" class="reject">Reject</button></div>
 </form>`;
   } else {
