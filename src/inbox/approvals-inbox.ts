@@ -17,6 +17,12 @@ export interface ApprovalsInboxOptions {
   readonly auth: InboxAuth;
   /** A path prefix when the inbox is mounted under one (`/review`); links are `<base>/approvals/<id>`. */
   readonly basePath?: string;
+  /**
+   * The origins the inbox's pages are reached at (`https://review.example.com`),
+   * for a reverse proxy that rewrites the Host header: a form post's Origin must
+   * be one of them. Default: the request's own Host.
+   */
+  readonly origins?: readonly string[];
   /** Mark the session cookie Secure (behind HTTPS). */
   readonly secureCookie?: boolean;
   /** How many decided approvals the history shows. Default 50. */
@@ -75,6 +81,13 @@ export function createApprovalsInbox(options: ApprovalsInboxOptions): ApprovalsI
   const base = (options.basePath ?? "").replace(/\/+$/, "");
   if (base !== "" && !/^\/[A-Za-z0-9._~/-]*$/.test(base)) throw new InboxConfigError(`basePath ${JSON.stringify(options.basePath)} must be a plain path such as /review`);
   const { store, gate } = options;
+  const origins = options.origins?.map((origin) => {
+    try {
+      return new URL(origin).origin;
+    } catch {
+      throw new InboxConfigError(`origin ${JSON.stringify(origin)} is not a URL such as https://review.example.com`);
+    }
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
@@ -161,7 +174,7 @@ export function createApprovalsInbox(options: ApprovalsInboxOptions): ApprovalsI
   }
 
   async function decide(req: IncomingMessage, res: ServerResponse, context: PageContext, identity: Identity, id: string): Promise<void> {
-    const origin = checkOrigin(req);
+    const origin = checkOrigin(req, origins);
     if (origin !== undefined) return send(res, 403, HTML, messagePage(context, "Refused", origin));
     const form = await readForm(req);
     if (!authenticator.checkCsrf(identity, single(form, "csrf"))) {
@@ -269,18 +282,19 @@ function methodNotAllowed(res: ServerResponse, context: PageContext, allow: stri
  * A cross-site POST is refused by its Origin (or Sec-Fetch-Site) before its
  * token is even read; a client sending neither still needs the CSRF token.
  */
-function checkOrigin(req: IncomingMessage): string | undefined {
+function checkOrigin(req: IncomingMessage, allowed: readonly string[] | undefined): string | undefined {
   const site = req.headers["sec-fetch-site"];
   if (typeof site === "string" && site !== "same-origin" && site !== "none") return `A ${site} form post is refused: decide from the inbox's own page.`;
   const origin = req.headers.origin;
   if (origin === undefined) return undefined;
-  let host: string;
+  let parsed: URL;
   try {
-    host = new URL(origin).host;
+    parsed = new URL(origin);
   } catch {
     return "The request's Origin is not a URL.";
   }
-  return host === req.headers.host ? undefined : `A form post from ${origin} is refused: decide from the inbox's own page.`;
+  const ours = allowed === undefined ? parsed.host === req.headers.host : allowed.includes(parsed.origin);
+  return ours ? undefined : `A form post from ${origin} is refused: decide from the inbox's own page.`;
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {

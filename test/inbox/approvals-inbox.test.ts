@@ -179,6 +179,29 @@ describe("CSRF and origin", () => {
     expect((await f.store.get(id))!.state).toBe("pending");
   });
 
+  test("behind a proxy that rewrites Host: the configured origins are ours, the Host is not", async () => {
+    const inbox = await createApprovalsInbox({ store: f.store, gate: f.gate, auth: { token: TOKEN }, origins: ["https://review.example.com"] }).listen();
+    try {
+      const decideThere = async (origin: string) => {
+        const { id } = await f.park(BLAST);
+        const page = await (await fetch(`${inbox.url}/approvals/${id}`, { headers: bearer })).text();
+        const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+        const response = await fetch(`${inbox.url}/approvals/${id}`, {
+          method: "POST",
+          headers: { ...bearer, origin, "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ csrf, action: "reject" }).toString(),
+          redirect: "manual",
+        });
+        return response.status;
+      };
+      expect(await decideThere("https://review.example.com")).toBe(303);
+      expect(await decideThere(inbox.url)).toBe(403);
+      expect(() => createApprovalsInbox({ store: f.store, gate: f.gate, auth: { token: TOKEN }, origins: ["review.example.com"] })).toThrow(InboxConfigError);
+    } finally {
+      await inbox.close();
+    }
+  });
+
   test("a form post that is not url-encoded, or repeats a field, is refused", async () => {
     const { id } = await f.park(BLAST);
     const csrf = await csrfFor(id);

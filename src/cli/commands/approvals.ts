@@ -34,6 +34,7 @@ interface ServeOptions extends StoreOption {
   anonymous?: boolean;
   basePath?: string;
   secureCookie?: boolean;
+  origin?: string[];
 }
 
 interface ListOptions extends StoreOption {
@@ -62,6 +63,11 @@ export function registerApprovals(program: Command): void {
     .option("--token-file <file>", `read the bearer token from this file instead of $${INBOX_TOKEN_ENV}`)
     .option("--anonymous", "no credentials at all: only with a loopback --host, and answered only to loopback clients")
     .option("--base-path <path>", "serve under this path prefix (behind a reverse proxy)")
+    .option(
+      "--origin <url>",
+      "the origin browsers reach the inbox at, behind a proxy that rewrites Host (form posts from elsewhere are refused); repeatable",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option("--secure-cookie", "mark the session cookie Secure (the inbox is reached over HTTPS, through a proxy)")
     .action(async (options: ServeOptions) => serve(options));
 
@@ -114,6 +120,7 @@ async function serve(options: ServeOptions): Promise<void> {
       auth,
       ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
       secureCookie: options.secureCookie === true,
+      ...(options.origin === undefined ? {} : { origins: options.origin }),
       onDecided: ({ id, status, by, edited }) =>
         process.stdout.write(`${new Date().toISOString()} ${status} ${id} by ${JSON.stringify(by)}${edited ? " (edited arguments)" : ""}\n`),
     });
