@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApprovalStateError } from "../approval/errors.ts";
-import type { ApprovalAnswer, ApprovalStore } from "../approval/store/approval-store.ts";
+import type { ApprovalAnswer, ApprovalState, ApprovalStore } from "../approval/store/approval-store.ts";
 import type { Decider } from "../gate/decider.ts";
 import type { Reason } from "../gate/decision.ts";
 import { checkEditedArguments } from "./edited-arguments.ts";
@@ -94,14 +94,14 @@ export function createApprovalsInbox(options: ApprovalsInboxOptions): ApprovalsI
     const url = new URL(req.url ?? "/", "http://inbox.invalid");
     if (base !== "" && url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return send(res, 404, "text/plain; charset=utf-8", "Not found.\n");
     const path = url.pathname.slice(base.length) || "/";
-    const anonymousContext: PageContext = { base, signedInAs: undefined, now: new Date() };
+    const signedOutContext: PageContext = { base, signedInAs: undefined, now: new Date() };
 
     if (path === "/inbox.css") return send(res, 200, "text/css; charset=utf-8", STYLESHEET);
 
     const auth = authenticator.authenticate(req, url);
     if (!auth.ok) {
       if (auth.challenge) res.setHeader("www-authenticate", auth.challenge);
-      return send(res, auth.status, HTML, messagePage(anonymousContext, auth.status === 401 ? "Sign in" : "Refused", auth.message));
+      return send(res, auth.status, HTML, messagePage(signedOutContext, auth.status === 401 ? "Sign in" : "Refused", auth.message));
     }
     if (auth.setCookie) res.setHeader("set-cookie", auth.setCookie);
     // One leading slash: a path such as //evil.example must not become a link to another host.
@@ -128,7 +128,7 @@ export function createApprovalsInbox(options: ApprovalsInboxOptions): ApprovalsI
 
   async function renderList(context: PageContext): Promise<string> {
     const errors: string[] = [];
-    const listed = async (states: ApprovalAnswerState[], limit: number): Promise<ReadableApproval[]> => {
+    const listed = async (states: ApprovalState[], limit: number): Promise<ReadableApproval[]> => {
       try {
         return (await store.list({ states, limit })).map(readApproval);
       } catch (error) {
@@ -256,8 +256,6 @@ export function createApprovalsInbox(options: ApprovalsInboxOptions): ApprovalsI
     },
   };
 }
-
-type ApprovalAnswerState = "pending" | "approved" | "rejected" | "expired";
 
 const HTML = "text/html; charset=utf-8";
 
