@@ -192,6 +192,32 @@ export class ToolGuard {
     }
   }
 
+  /**
+   * Decides and answers every call of one model turn, like handleAll; with a
+   * parking guard, a call that needs a person comes back as `park` (nothing
+   * ran, no output yet) for the run loop to hand to parkTurn.
+   */
+  handleTurn(calls: readonly ToolCall[]): Promise<({ readonly outcome: CallOutcome } | { readonly park: ParkingCall })[]> {
+    return Promise.all(
+      calls.map(async (call) => {
+        const authorization = await this.authorize(call);
+        switch (authorization.kind) {
+          case "run":
+            return { outcome: await this.#run(call, authorization) };
+          case "refused":
+            return { outcome: authorization.outcome };
+          case "park":
+            return { park: { call, decision: authorization.decision } };
+        }
+      }),
+    );
+  }
+
+  /** The store parked calls go to, when the guard has one. */
+  get approvalStore(): ApprovalStore | undefined {
+    return this.#options.approvalStore;
+  }
+
   /** Whether require_approval calls are parked in the approval store rather than waited for. */
   get parks(): boolean {
     return this.#options.approvalStore !== undefined && (this.#options.park ?? this.#options.approver === undefined);
@@ -372,8 +398,9 @@ export class ToolGuard {
       const failed: ApprovalOutcome = { status: "failed", note: "the call's effective arguments changed since it was approved" };
       return refused(call, fresh, rejection(this.#rejectionMessage, failed), failed);
     }
-    if (grant) this.#ledger.grant(row.binding, response);
-    return this.#applyApproval(call, fresh, response, record);
+    const applied = await this.#applyApproval(call, fresh, response, record);
+    if (grant && applied.kind === "run") this.#ledger.grant(row.binding, response);
+    return applied;
   }
 
   #store(what: string): ApprovalStore {
