@@ -167,15 +167,21 @@ export class ToolGuard {
         return this.#run(call, authorization);
       case "refused":
         return authorization.outcome;
-      case "park": {
-        // Only a run loop that can stop may park (respondWithGate, chatWithGate, pollWithGate, Agents interrupt mode).
-        const { record } = await this.#settle(call, authorization.decision, {
-          status: "unavailable",
-          note: "this call needs a person and was reached outside a run loop that can park it",
-        });
-        return refused(call, authorization.decision, rejection(this.#rejectionMessage, record), record).outcome;
-      }
+      case "park":
+        return this.refuseUnparkable(call, authorization.decision);
     }
+  }
+
+  /**
+   * The answer for a call that needs a person, reached where nothing can park
+   * it (handle, gateResponse, gateChatCompletion, gateRequiredAction, an
+   * inline Agents tool): denied as approval_unavailable. Only a run loop that
+   * can stop parks (respondWithGate, chatWithGate, pollWithGate,
+   * streamWithGate, runAgentWithParking).
+   */
+  async refuseUnparkable(call: ToolCall, decision: Decision): Promise<CallOutcome> {
+    const { record } = await this.#settle(call, decision, { status: "unavailable", note: "this call needs a person and was reached outside a run loop that can park it" });
+    return refused(call, decision, rejection(this.#rejectionMessage, record), record).outcome;
   }
 
   /** Decides one call, asking the approver if needed, without running anything. */

@@ -61,12 +61,14 @@ interface ParkedItem {
 }
 
 /** Decides one item and builds its answer. */
-async function answer(guard: ToolGuard, response: Pick<Response, "id" | "conversation">, item: GatedItem): Promise<Answered> {
+async function answer(guard: ToolGuard, response: Pick<Response, "id" | "conversation">, item: GatedItem, canPark: boolean): Promise<Answered> {
   const call = responsesToolCall(guard, response, item);
   const authorization = await guard.authorize(call);
   const parkedItem: ParkedItem = { type: item.type, id: item.type === "mcp_approval_request" ? item.id : item.call_id };
-  if (authorization.kind === "park") return { park: { call, decision: authorization.decision, item: parkedItem } };
-  return answerAuthorized(guard, call, parkedItem, authorization);
+  if (authorization.kind !== "park") return answerAuthorized(guard, call, parkedItem, authorization);
+  if (canPark) return { park: { call, decision: authorization.decision, item: parkedItem } };
+  const outcome = await guard.refuseUnparkable(call, authorization.decision);
+  return answerAuthorized(guard, call, parkedItem, { kind: "refused", outcome });
 }
 
 /** The answer for an item once its authorization is known (now, or when its parked turn resumes). */
@@ -127,7 +129,7 @@ function collect(answered: readonly Answered[]): GatedResponse & { slots: Slot[]
 
 /** Decides every call item of a response together; the answers come back in output order. */
 export async function gateResponse(guard: ToolGuard, response: Response): Promise<GatedResponse> {
-  const { input, outcomes } = collect(await Promise.all(response.output.filter(isGated).map((item) => answer(guard, response, item))));
+  const { input, outcomes } = collect(await Promise.all(response.output.filter(isGated).map((item) => answer(guard, response, item, false))));
   return { input, outcomes };
 }
 
@@ -137,16 +139,16 @@ export async function gateResponse(guard: ToolGuard, response: Response): Promis
  * streaming), and returns the final response with all the answers.
  */
 export async function gateResponseStream(guard: ToolGuard, stream: ResponseStream): Promise<GatedResponse & { response: Response }> {
-  const { response, input, outcomes } = await readStream(guard, stream);
+  const { response, input, outcomes } = await readStream(guard, stream, false);
   return { response, input, outcomes };
 }
 
-async function readStream(guard: ToolGuard, stream: ResponseStream): Promise<ReturnType<typeof collect> & { response: Response }> {
+async function readStream(guard: ToolGuard, stream: ResponseStream, canPark: boolean): Promise<ReturnType<typeof collect> & { response: Response }> {
   const answers: Promise<Answered>[] = [];
   let ids: Pick<Response, "id" | "conversation"> | undefined;
   for await (const event of stream) {
     if (event.type === "response.created") ids = event.response;
-    if (event.type === "response.output_item.done" && isGated(event.item) && ids) answers.push(answer(guard, ids, event.item));
+    if (event.type === "response.output_item.done" && isGated(event.item) && ids) answers.push(answer(guard, ids, event.item, canPark));
   }
   const response = await stream.finalResponse();
   return { response, ...collect(await Promise.all(answers)) };
@@ -194,7 +196,7 @@ export async function respondWithGate(
 async function loop(client: OpenAI, guard: ToolGuard, params: ResponseCreateParamsNonStreaming, stream: boolean, outcomes: CallOutcome[]): Promise<ResponsesRun> {
   let next: ResponseCreateParamsNonStreaming = params;
   for (;;) {
-    const gated = stream ? await readStream(guard, client.responses.stream({ ...next, stream: true })) : await createAndGate(client, guard, next);
+    const gated = stream ? await readStream(guard, client.responses.stream({ ...next, stream: true }), true) : await createAndGate(client, guard, next);
     outcomes.push(...gated.outcomes);
     if (gated.parking.length > 0) {
       const { input: _input, previous_response_id: _previous, ...rest } = params;
@@ -216,7 +218,7 @@ async function loop(client: OpenAI, guard: ToolGuard, params: ResponseCreatePara
 
 async function createAndGate(client: OpenAI, guard: ToolGuard, params: ResponseCreateParamsNonStreaming): Promise<ReturnType<typeof collect> & { response: Response }> {
   const response = await client.responses.create(params);
-  return { response, ...collect(await Promise.all(response.output.filter(isGated).map((item) => answer(guard, response, item)))) };
+  return { response, ...collect(await Promise.all(response.output.filter(isGated).map((item) => answer(guard, response, item, true)))) };
 }
 
 /** What resuming a parked run did. */
