@@ -180,9 +180,15 @@ export async function resolveInterruptions(
   );
 }
 
+/** What a run of an agent returns, as far as parking reads it. */
+interface AgentRunResult {
+  interruptions: RunToolApprovalItem[];
+  state: RunState<any, any>;
+}
+
 /** What runs an agent: a Runner, or anything with its run(agent, input | state). */
-export interface AgentRunner {
-  run(agent: Agent<any, any>, input: string | RunState<any, any>): Promise<{ interruptions: RunToolApprovalItem[]; state: RunState<any, any>; finalOutput?: unknown }>;
+export interface AgentRunner<R extends AgentRunResult> {
+  run(agent: Agent<any, any>, input: string | RunState<any, any>): Promise<R>;
 }
 
 /** How a parked-capable Agents run ended: finished, or paused on calls that wait for a person. */
@@ -207,8 +213,8 @@ interface ParkedAgents {
  * resolved at once (approved when the policy lets the call run, rejected when
  * only the tool's own needsApproval asked) and the run goes on.
  */
-export async function runAgentWithParking<R extends Awaited<ReturnType<AgentRunner["run"]>>>(
-  runner: { run(agent: Agent<any, any>, input: string | RunState<any, any>): Promise<R> },
+export async function runAgentWithParking<R extends AgentRunResult>(
+  runner: AgentRunner<R>,
   agent: Agent<any, any>,
   guard: ToolGuard,
   input: string | RunState<any, any>,
@@ -223,7 +229,7 @@ export async function runAgentWithParking<R extends Awaited<ReturnType<AgentRunn
 }
 
 /** Parks the interruptions the policy holds for a person; resolves the others on the state. Returns the approval ids. */
-async function parkInterruptions(guard: ToolGuard, result: { interruptions: RunToolApprovalItem[]; state: RunState<any, any> }): Promise<string[]> {
+async function parkInterruptions(guard: ToolGuard, result: AgentRunResult): Promise<string[]> {
   const parking: ParkingCall[] = [];
   for (const item of result.interruptions) {
     const raw = item.rawItem;
@@ -258,8 +264,8 @@ export type ResumedAgents<R> = { status: "pending"; pending: readonly string[] }
  * the SDK on this guard's grant) and rejects the others with the refusal the
  * model should read, then runs on (it may park again).
  */
-export async function resumeAgentsRun<R extends Awaited<ReturnType<AgentRunner["run"]>>>(
-  runner: { run(agent: Agent<any, any>, input: string | RunState<any, any>): Promise<R> },
+export async function resumeAgentsRun<R extends AgentRunResult>(
+  runner: AgentRunner<R>,
   agent: Agent<any, any>,
   guard: ToolGuard,
   approvalId: string,
