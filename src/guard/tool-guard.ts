@@ -273,6 +273,25 @@ export class ToolGuard {
   }
 
   /**
+   * parkTurn, failing closed: when the store cannot take the calls, each is
+   * refused (approval_failed, the store's error in the outcome's note and a
+   * parked-less approval event) and the run loop answers the model with that
+   * instead of parking. Nothing of theirs ran.
+   */
+  async parkOrRefuse(parking: readonly ParkingCall[], data: unknown, options: { expiresAt?: Date } = {}): Promise<{ approvalIds: string[] } | { refused: CallOutcome[] }> {
+    try {
+      return { approvalIds: await this.parkTurn(parking, data, options) };
+    } catch (error) {
+      const refusals: CallOutcome[] = [];
+      for (const { call, decision } of parking) {
+        const { record } = await this.#settle(call, decision, { status: "failed", note: `the approval store could not park the call: ${describeThrown(error)}` }, { error });
+        refusals.push(refused(call, decision, rejection(this.#rejectionMessage, record), record).outcome);
+      }
+      return { refused: refusals };
+    }
+  }
+
+  /**
    * Continues a turn parked by parkTurn, named by any of its approval ids, in
    * this process or another one on the same store. While any of the turn's
    * approvals is pending (and unexpired) nothing happens. Otherwise exactly one

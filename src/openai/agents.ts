@@ -248,7 +248,16 @@ async function parkInterruptions(guard: ToolGuard, result: AgentRunResult): Prom
   }
   if (parking.length === 0) return [];
   const data: ParkedAgents = { surface: "agents", state: result.state.toString() };
-  return guard.parkTurn(parking, data);
+  const parked = await guard.parkOrRefuse(parking, data);
+  if ("approvalIds" in parked) return parked.approvalIds;
+  // The store could not take them: refused on the state, and the run goes on.
+  const refusals = new Map(parked.refused.map((o) => [o.call.call_id, o.output]));
+  for (const item of result.interruptions) {
+    const raw = item.rawItem;
+    const output = raw.type === "function_call" ? refusals.get(raw.callId) : undefined;
+    if (output !== undefined) result.state.reject(item, { message: output });
+  }
+  return [];
 }
 
 /** What resuming a parked Agents run did. */

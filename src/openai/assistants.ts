@@ -76,6 +76,10 @@ interface ParkedAssistants {
   readonly slots: readonly Slot[];
 }
 
+function outputOf(outcome: CallOutcome): ToolOutput {
+  return { tool_call_id: outcome.call.call_id, output: outcome.output };
+}
+
 /** Decides one requires_action; parks it when calls need a person. */
 async function answerRequiredAction(
   guard: ToolGuard,
@@ -93,14 +97,17 @@ async function answerRequiredAction(
       parking.push(a.park);
     } else {
       outcomes.push(a.outcome);
-      slots.push({ output: { tool_call_id: a.outcome.call.call_id, output: a.outcome.output } });
+      slots.push({ output: outputOf(a.outcome) });
     }
   }
   if (parking.length === 0) return { tool_outputs: slots.map((s) => (s as { output: ToolOutput }).output) };
   const deadline = Date.now() + (options.deadlineMs ?? DEFAULT_ASSISTANTS_DEADLINE_MS);
   const runExpiry = typeof run.expires_at === "number" ? run.expires_at * 1000 - EXPIRY_MARGIN_MS : Infinity;
   const data: ParkedAssistants = { surface: "assistants", thread_id: run.thread_id, run_id: run.id, stream, slots };
-  return { parked: { approvalIds: await guard.parkTurn(parking, data, { expiresAt: new Date(Math.min(deadline, runExpiry)) }) } };
+  const parked = await guard.parkOrRefuse(parking, data, { expiresAt: new Date(Math.min(deadline, runExpiry)) });
+  if ("approvalIds" in parked) return { parked };
+  outcomes.push(...parked.refused);
+  return { tool_outputs: slots.map((slot) => ("output" in slot ? slot.output : outputOf(parked.refused[slot.parked]!))) };
 }
 
 /**
@@ -181,11 +188,7 @@ export async function resumeAssistantsRun(
   const data = resumed.data as ParkedAssistants;
   if (data?.surface !== "assistants") throw new ApprovalStateError("approval_not_resumable", `Approval ${approvalId} parked a ${String(data?.surface)} run, not an Assistants one.`);
   const answers = await Promise.all(resumed.calls.map((c) => (c.authorization.kind === "run" ? guard.execute(c.call, c.authorization) : c.authorization.outcome)));
-  const tool_outputs = data.slots.map((slot): ToolOutput => {
-    if ("output" in slot) return slot.output;
-    const outcome = answers[slot.parked]!;
-    return { tool_call_id: outcome.call.call_id, output: outcome.output };
-  });
+  const tool_outputs = data.slots.map((slot) => ("output" in slot ? slot.output : outputOf(answers[slot.parked]!)));
   const outcomes = [...answers];
   if (data.stream) {
     const stream = client.beta.threads.runs.submitToolOutputsStream(data.run_id, { thread_id: data.thread_id, tool_outputs, stream: true });

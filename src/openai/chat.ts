@@ -95,17 +95,25 @@ async function loop(
         parking.push(a.park);
       } else {
         outcomes.push(a.outcome);
-        slots.push({ message: { role: "tool", tool_call_id: a.outcome.call.call_id, content: a.outcome.output } });
+        slots.push({ message: toolMessage(a.outcome) });
       }
     }
     if (parking.length > 0) {
       const { messages: _messages, ...rest } = params;
       const data: ParkedChat = { surface: "chat", params: rest, messages, slots };
-      return { completion, messages, outcomes, parked: { approvalIds: await guard.parkTurn(parking, data) } };
+      const parked = await guard.parkOrRefuse(parking, data);
+      if ("approvalIds" in parked) return { completion, messages, outcomes, parked };
+      outcomes.push(...parked.refused);
+      for (const slot of slots) messages.push("message" in slot ? slot.message : toolMessage(parked.refused[slot.parked]!));
+      continue;
     }
     if (slots.length === 0) return { completion, messages, outcomes };
     for (const slot of slots) if ("message" in slot) messages.push(slot.message);
   }
+}
+
+function toolMessage(outcome: CallOutcome): ChatCompletionToolMessageParam {
+  return { role: "tool", tool_call_id: outcome.call.call_id, content: outcome.output };
 }
 
 /** What resuming a parked Chat Completions run did. */
@@ -126,10 +134,7 @@ export async function resumeChat(client: OpenAI, guard: ToolGuard, approvalId: s
   if (data?.surface !== "chat") throw new ApprovalStateError("approval_not_resumable", `Approval ${approvalId} parked a ${String(data?.surface)} run, not a Chat Completions one.`);
   const answers = await Promise.all(resumed.calls.map((c) => (c.authorization.kind === "run" ? guard.execute(c.call, c.authorization) : c.authorization.outcome)));
   const messages = [...data.messages];
-  for (const slot of data.slots) {
-    const outcome = "parked" in slot ? answers[slot.parked]! : undefined;
-    messages.push(outcome ? { role: "tool", tool_call_id: outcome.call.call_id, content: outcome.output } : (slot as { message: ChatCompletionToolMessageParam }).message);
-  }
+  for (const slot of data.slots) messages.push("message" in slot ? slot.message : toolMessage(answers[slot.parked]!));
   const run = await loop(client, guard, { ...data.params, messages } as ChatCompletionCreateParamsNonStreaming, messages, answers);
   return { status: "resumed", ...run };
 }

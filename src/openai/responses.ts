@@ -208,8 +208,14 @@ async function loop(client: OpenAI, guard: ToolGuard, params: ResponseCreatePara
         slots: gated.slots,
         items: gated.parking.map((p) => p.item),
       };
-      const approvalIds = await guard.parkTurn(gated.parking, data);
-      return { response: gated.response, outcomes, parked: { approvalIds } };
+      const parked = await guard.parkOrRefuse(gated.parking, data);
+      if ("approvalIds" in parked) return { response: gated.response, outcomes, parked };
+      const answers = gated.parking.map((p, i) => answerAuthorized(guard, p.call, p.item, { kind: "refused", outcome: parked.refused[i]! }));
+      const resolved = await Promise.all(answers);
+      outcomes.push(...resolved.map((a) => a.outcome));
+      const input = gated.slots.map((slot) => ("input" in slot ? slot.input : resolved[slot.parked]!.input));
+      next = { ...params, previous_response_id: gated.response.id, input };
+      continue;
     }
     if (gated.input.length === 0) return { response: gated.response, outcomes };
     next = { ...params, previous_response_id: gated.response.id, input: gated.input };

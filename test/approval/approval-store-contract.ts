@@ -69,6 +69,14 @@ export function approvalStoreContract(name: string, open: () => Promise<Approval
       }
     });
 
+    test("a closed store refuses work (the guard then denies) and closing twice is harmless", async () => {
+      const store = await open();
+      await store.close();
+      await expect(store.create(sampleApproval())).rejects.toThrow();
+      await expect(store.consume("any")).rejects.toThrow();
+      await store.close();
+    });
+
     test("claimResume hands a decided approval to exactly one run loop; a pending one to none", async () => {
       const store = await open();
       try {

@@ -87,6 +87,58 @@ export function parkSuite(name: string, driver: ParkDriver, location: () => Prom
       return { server, client, where, tools, approvalId, second, told, instance: () => instance(where, tools) };
     }
 
+    it("two calls of one turn parked: the run resumes once both are decided, and every answer of the turn goes back together", async () => {
+      const server = await start({
+        script: {
+          [driver.script]: [
+            {
+              calls: [
+                call("send_email_blast", BLAST, "call_b1"),
+                call("get_customer", '{"customer_id":"c-1"}', "call_get"),
+                call("send_email_blast", JSON.stringify({ ...BLAST_ARGS, recipient_count: 600 }), "call_b2"),
+              ],
+            },
+            { text: "Done." },
+          ],
+        },
+      });
+      servers.push(server);
+      const client = new OpenAI({ apiKey: "test", baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const where = await location();
+      const tools = recordingTools();
+      const first = await instance(where, tools);
+      const run = await driver.start(client, first.guard);
+      expect(run.parked).toHaveLength(2);
+      const [b1, b2] = run.parked!;
+      const byCall = new Map(await Promise.all(run.parked!.map(async (id) => [(await first.store.get(id))!.call.call_id, id] as const)));
+      expect([...byCall.keys()].sort()).toEqual(["call_b1", "call_b2"]);
+      await first.store.decide(byCall.get("call_b1")!, { status: "approved" });
+      const second = await instance(where, tools);
+      expect(await driver.resume(client, second.guard, b1!)).toMatchObject({ status: "pending" });
+      await second.store.decide(byCall.get("call_b2")!, { status: "rejected" });
+      expect(await driver.resume(client, second.guard, b2!)).toMatchObject({ status: "resumed", text: "Done." });
+      expect(tools.ran.map((x) => x.name)).toEqual(["get_customer", "send_email_blast"]);
+      expect(tools.ran[1]).toEqual({ name: "send_email_blast", args: BLAST_ARGS });
+      expect(server.toolOutputs.map((o) => o.callId).sort()).toEqual(["call_b1", "call_b2", "call_get"]);
+      expect(new Set(server.toolOutputs.map((o) => o.request)).size).toBe(1);
+      expect(JSON.parse(String(server.toolOutputs.find((o) => o.callId === "call_b2")!.output))).toMatchObject({ reasons: ["approval_rejected"] });
+      expect(await driver.resume(client, second.guard, b1!)).toMatchObject({ status: "resumed_elsewhere" });
+    });
+
+    it("a store that cannot take the parked call: refused with approval_failed, the run goes on", async () => {
+      const server = await start({ script: { [driver.script]: [{ calls: [call("get_customer", '{"customer_id":"c-1"}', "call_get"), call("send_email_blast", BLAST, "call_blast")] }, { text: "Done." }] } });
+      servers.push(server);
+      const client = new OpenAI({ apiKey: "test", baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const tools = recordingTools();
+      const broken = await instance(await location(), tools);
+      await broken.store.close();
+      const run = await driver.start(client, broken.guard);
+      expect(run).toEqual({ text: "Done." });
+      expect(tools.ran.map((x) => x.name)).toEqual(["get_customer"]);
+      expect(JSON.parse(String(server.toolOutputs.find((o) => o.callId === "call_blast")!.output))).toMatchObject({ status: "denied", reasons: ["approval_failed"] });
+      expect(broken.events).toContainEqual(expect.objectContaining({ type: "approval", approval: expect.objectContaining({ status: "failed" }) }));
+    });
+
     it("email blast to 500: parked, restarted, approved in the store, resumed: the tool ran once and the model got its output", async () => {
       const r = await parked();
       expect(await driver.resume(r.client, r.second.guard, r.approvalId)).toMatchObject({ status: "pending" });

@@ -48,6 +48,7 @@ const EXPIRE = "UPDATE toolgate_approvals SET state = 'expired', decided_at = ex
  */
 export class PostgresApprovalStore implements ApprovalStore {
   readonly #pool: Pool;
+  #closed = false;
 
   private constructor(pool: Pool) {
     this.#pool = pool;
@@ -151,6 +152,8 @@ export class PostgresApprovalStore implements ApprovalStore {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.#pool.end();
   }
 }
