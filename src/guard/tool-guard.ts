@@ -316,6 +316,8 @@ export class ToolGuard {
     for (const id of turn.approvals) {
       const row = await store.get(id);
       if (row === undefined) throw new ApprovalStateError("approval_not_resumable", `Approval ${id} of the turn parked with ${approvalId} is missing from the store.`);
+      // Every approval of a turn names the same turn: one run's approval is never consumed by another run's resume.
+      if (parkedTurnOf(row).lead !== turn.lead) throw new ApprovalStateError("approval_not_resumable", `Approval ${id} belongs to another parked turn than ${approvalId}.`);
       rows.push(row);
     }
     const pending = rows.filter((r) => r.state === "pending").map((r) => r.id);

@@ -112,6 +112,26 @@ describe("resume refuses what the store cannot vouch for", () => {
     expect(s.told("call_blast")).toMatchObject({ status: "denied", reasons: ["approval_failed"] });
   });
 
+  it("a stored turn that names another run's approval (a tampered row) resumes nothing; that run still resumes once", async () => {
+    const s = await setup({ chat: [{ calls: [call("send_email_blast", BLAST, "call_a")] }, { calls: [call("send_email_blast", BLAST, "call_b")] }, { text: "Done." }] });
+    const { store, guard } = await s.guardOn();
+    const start = () => chatWithGate(s.client, guard, { model: "gpt-4.1", messages: [{ role: "user", content: "Tell everyone" }] });
+    const a = (await start()).parked!.approvalIds[0]!;
+    const b = (await start()).parked!.approvalIds[0]!;
+    await store.decide(a, { status: "approved" });
+    await store.decide(b, { status: "approved" });
+    const stored = (await store.get(a))!.resume as { toolgate_parked_turn: { approvals: string[] } };
+    stored.toolgate_parked_turn.approvals.push(b);
+    const db = new DatabaseSync(s.file);
+    db.prepare("UPDATE approvals SET resume = ? WHERE id = ?").run(JSON.stringify(stored), a);
+    db.close();
+    await expect(resumeChat(s.client, guard, a)).rejects.toMatchObject({ code: "approval_not_resumable" });
+    expect(await store.get(b)).not.toHaveProperty("consumedAt");
+    expect(s.tools.ran).toEqual([]);
+    expect(await resumeChat(s.client, guard, b)).toMatchObject({ status: "resumed" });
+    expect(s.tools.ran).toEqual([{ name: "send_email_blast", args: BLAST_ARGS }]);
+  });
+
   it("an approval no run loop parked cannot resume a run; an unknown id is not found", async () => {
     const s = await setup(script);
     const { store, guard } = await s.guardOn();
