@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,7 +15,8 @@ import { ToolGuard } from "../../src/guard/tool-guard.ts";
 import { pollWithGate, resumeDueAssistantsRuns } from "../../src/openai/assistants.ts";
 import { chatWithGate, gateChatCompletion, resumeChat } from "../../src/openai/chat.ts";
 import { respondWithGate, resumeResponse } from "../../src/openai/responses.ts";
-import { buildSeedBundle } from "../helpers/seed-bundle.ts";
+import { compileBundle } from "../../src/policy/compile.ts";
+import { buildSeedBundle, seedRegoDir } from "../helpers/seed-bundle.ts";
 import { recordingTools, seedTools } from "./harness.ts";
 import { BLAST, BLAST_ARGS } from "./park-scenarios.ts";
 
@@ -130,6 +131,31 @@ describe("resume refuses what the store cannot vouch for", () => {
     expect(s.tools.ran).toEqual([]);
     expect(await resumeChat(s.client, guard, b)).toMatchObject({ status: "resumed" });
     expect(s.tools.ran).toEqual([{ name: "send_email_blast", args: BLAST_ARGS }]);
+  });
+
+  it("the policy changed while the call was parked: an approved call the policy now denies does not run", async () => {
+    const regoDir = path.join(dir, "rego-changed");
+    cpSync(seedRegoDir, regoDir, { recursive: true });
+    const config = path.join(regoDir, "toolgate.yaml");
+    const changed = readFileSync(config, "utf8").replace(
+      /send_email_blast:\n {4}effect: allow\n {4}constraints: \{ approval_over: \{ recipient_count: 100 \} \}\n {4}approval: \{ timeout_seconds: 3600 \}/,
+      "send_email_blast:\n    effect: deny\n    reason: Email blasts are paused.",
+    );
+    expect(changed).toContain("Email blasts are paused.");
+    writeFileSync(config, changed);
+    const built = await compileBundle({ regoDir, out: path.join(dir, "changed.tar.gz") });
+    const stricter = await Gate.open(built.path, { tools: await seedTools() });
+    closers.push(() => stricter.close());
+
+    const s = await setup(script);
+    const { store, guard } = await s.guardOn();
+    const id = (await chatWithGate(s.client, guard, { model: "gpt-4.1", messages: [{ role: "user", content: "Tell everyone" }] })).parked!.approvalIds[0]!;
+    await store.decide(id, { status: "approved", by: "ann" });
+    const restarted = new ToolGuard({ gate: stricter, tools: s.tools.tools, assistantId: "asst_zzz", approvalStore: store });
+    expect(await resumeChat(s.client, restarted, id)).toMatchObject({ status: "resumed" });
+    expect(s.tools.ran).toEqual([]);
+    expect(s.told("call_blast")).toEqual({ status: "denied", message: "The policy denied this call: Email blasts are paused.", reasons: ["tool_denied"] });
+    expect(await store.get(id)).toHaveProperty("consumedAt");
   });
 
   it("an approval no run loop parked cannot resume a run; an unknown id is not found", async () => {
