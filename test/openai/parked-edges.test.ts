@@ -213,3 +213,26 @@ describe("the decision log of a parked call", () => {
     expect((await verifyLog(logFile)).ok).toBe(true);
   });
 });
+
+describe("Responses: a hosted MCP approval request parks like a function call", () => {
+  it.each([
+    ["approved", true],
+    ["rejected", false],
+  ] as const)("crm update_customer parked, %s in the store: the mcp_approval_response says approve=%s", async (answer, approve) => {
+    const s = await setup({
+      responses: [
+        { calls: [{ kind: "mcp_approval_request", serverLabel: "crm", name: "update_customer", arguments: '{"customer_id":"c-1","email":"a@b.example"}', id: "mcpr_upd" }] },
+        { text: "Done." },
+      ],
+    });
+    const { store, guard } = await s.guardOn();
+    const run = await respondWithGate(s.client, guard, { model: "gpt-4.1", input: "Fix the email" });
+    const id = run.parked!.approvalIds[0]!;
+    expect(await store.get(id)).toMatchObject({ call: { tool_type: "mcp", server_label: "crm", name: "update_customer" }, reasons: [{ code: "tool_requires_approval" }] });
+    expect(s.server.approvals).toEqual([]);
+    await store.decide(id, { status: answer });
+    expect(await resumeResponse(s.client, (await s.guardOn()).guard, id)).toMatchObject({ status: "resumed", response: { output_text: "Done." } });
+    expect(s.server.approvals.map((a) => [a.approvalRequestId, a.approve])).toEqual([["mcpr_upd", approve]]);
+    expect(s.tools.ran).toEqual([]);
+  });
+});

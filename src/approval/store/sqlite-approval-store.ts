@@ -43,10 +43,12 @@ export class SqliteApprovalStore implements ApprovalStore {
 
   static async open(file: string): Promise<SqliteApprovalStore> {
     const db = await openSqliteDatabase(file);
-    db.exec(SCHEMA);
-    // A file made before resumed_at existed gains the column (NULL: never resumed).
-    const columns = db.prepare("PRAGMA table_info(approvals)").all() as { name: string }[];
-    if (!columns.some((c) => c.name === "resumed_at")) db.exec("ALTER TABLE approvals ADD COLUMN resumed_at TEXT");
+    inSqliteTransaction(db, () => {
+      db.exec(SCHEMA);
+      // A file made before resumed_at existed gains the column (NULL: never resumed).
+      const columns = db.prepare("PRAGMA table_info(approvals)").all() as { name: string }[];
+      if (!columns.some((c) => c.name === "resumed_at")) db.exec("ALTER TABLE approvals ADD COLUMN resumed_at TEXT");
+    });
     return new SqliteApprovalStore(db);
   }
 
