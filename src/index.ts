@@ -54,14 +54,29 @@ export {
   type ToolContext,
   type CallOutcome,
   type GuardEvent,
+  type TurnResumption,
 } from "./guard/tool-guard.ts";
-export { pollWithGate, streamWithGate, gateRequiredAction } from "./openai/assistants.ts";
-export { respondWithGate, gateResponse, gateResponseStream } from "./openai/responses.ts";
-export { chatWithGate, gateChatCompletion } from "./openai/chat.ts";
+export {
+  pollWithGate,
+  streamWithGate,
+  gateRequiredAction,
+  resumeAssistantsRun,
+  resumeDueAssistantsRuns,
+  DEFAULT_ASSISTANTS_DEADLINE_MS,
+  type AssistantsTurn,
+  type AssistantsParkingOptions,
+  type ResumedAssistants,
+} from "./openai/assistants.ts";
+export { respondWithGate, gateResponse, gateResponseStream, resumeResponse, type ResponsesRun, type ResumedResponses } from "./openai/responses.ts";
+export { chatWithGate, gateChatCompletion, resumeChat, type ChatRun, type ResumedChat } from "./openai/chat.ts";
 
-export type { ApprovalRequest, ApprovalResponse, Approver } from "./approval/approver.ts";
+export type { ApprovalRequest, ApprovalResponse, Approver, ApprovalNotifier } from "./approval/approver.ts";
 export { callbackApprover } from "./approval/callback.ts";
-export { ApprovalError } from "./approval/errors.ts";
+export { ApprovalError, ApprovalStateError } from "./approval/errors.ts";
+export type { ApprovalStore, StoredApproval, NewApproval, ApprovalAnswer, ApprovalState, ApprovalListFilter } from "./approval/store/approval-store.ts";
+export { openApprovalStore } from "./approval/store/open-approval-store.ts";
+export { SqliteApprovalStore } from "./approval/store/sqlite-approval-store.ts";
+export { PostgresApprovalStore } from "./approval/store/postgres-approval-store.ts";
 export { TerminalApprover, type TerminalApproverOptions } from "./approval/terminal.ts";
 export { WebhookApprover, type WebhookApproverOptions, type WebhookReviewRequest } from "./approval/webhook.ts";
 export { createApprovalsInbox, type ApprovalsInbox, type ApprovalsInboxOptions, type ListeningInbox } from "./inbox/approvals-inbox.ts";

@@ -25,7 +25,7 @@ describe("package entry points", () => {
     for (const internal of ["ApprovalLedger", "canonicalJson", "approvalBinding", "Replayer", "PolicyWatcher", "readBundle", "DecisionPipeline", "inputDocumentJson"]) {
       expect(Object.keys(toolgate)).not.toContain(internal);
     }
-    expect(Object.keys(agents).sort()).toEqual(["gatedAgentTools", "guardAgentTools", "resolveInterruptions"]);
+    expect(Object.keys(agents).sort()).toEqual(["gatedAgentTools", "guardAgentTools", "resolveInterruptions", "resumeAgentsRun", "runAgentWithParking"]);
     expect(Object.keys(testing).sort()).toEqual(["call", "start"]);
   });
 });

@@ -15,6 +15,10 @@ export interface ApprovalRequest {
   readonly binding: string;
   /** Aborted when the approval times out; approvers should stop waiting then. */
   readonly signal: AbortSignal;
+  /** The stored approval's id, when the call was parked in an approval store (the inbox shows it at `/approvals/<id>`). */
+  readonly approvalId?: string;
+  /** When a parked approval expires (ISO-8601 UTC). */
+  readonly expiresAt?: string;
 }
 
 /** An approver's answer. `arguments` replaces the call's arguments, which the policy then re-checks. */
@@ -31,6 +35,15 @@ export type ApprovalResponse =
 /** Decides require_approval calls. Implementations: callback, webhook, terminal. */
 export interface Approver {
   request(request: ApprovalRequest): Promise<ApprovalResponse>;
+}
+
+/**
+ * Told when a call is parked in an approval store: someone should decide it
+ * there (the inbox, store.decide). Nothing is waited for; a failure to notify
+ * leaves the call parked.
+ */
+export interface ApprovalNotifier {
+  notify(request: ApprovalRequest): Promise<void>;
 }
 
 /** Builds the request an approver sees from a require_approval decision. */

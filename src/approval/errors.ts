@@ -7,9 +7,12 @@ export class ApprovalError extends ToolgateError {
   }
 }
 
-/** An approval was answered or consumed in a state that does not allow it (decided already, expired, unknown). */
+/**
+ * An approval was answered, consumed or resumed in a state that does not allow
+ * it (decided already, expired, unknown, or not a parked run's approval).
+ */
 export class ApprovalStateError extends ToolgateError {
-  constructor(code: "approval_not_pending" | "approval_not_found", message: string) {
+  constructor(code: "approval_not_pending" | "approval_not_found" | "approval_not_resumable", message: string) {
     super(code, message);
   }
 }

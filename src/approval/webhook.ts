@@ -1,5 +1,5 @@
 import { scanJson } from "../json/scan-json.ts";
-import type { ApprovalRequest, ApprovalResponse, Approver } from "./approver.ts";
+import type { ApprovalNotifier, ApprovalRequest, ApprovalResponse, Approver } from "./approver.ts";
 import { ApprovalError } from "./errors.ts";
 
 export interface WebhookApproverOptions {
@@ -11,6 +11,14 @@ export interface WebhookApproverOptions {
   pollIntervalMs?: number;
   /** Names the approver when the service's answer does not. Default "webhook". */
   approver?: string;
+  /**
+   * Base URL of the approvals inbox (`policy approvals serve`, or the inbox
+   * mounted in your app). A request for a stored (parked) approval then carries
+   * `url: <inboxUrl>/approvals/<approval id>`, a link a reviewer can open.
+   */
+  inboxUrl?: string;
+  /** Longest wait for the service to take a parked approval's notification, in ms. Default 10 s. */
+  notifyTimeoutMs?: number;
 }
 
 /**
@@ -26,6 +34,12 @@ export interface WebhookReviewRequest {
   justification: string;
   request_id: string;
   timeout_seconds?: number;
+  /** The stored approval's id, when the call is parked in an approval store. */
+  approval_id?: string;
+  /** The inbox page for it: `<inboxUrl>/approvals/<approval_id>` (with WebhookApproverOptions.inboxUrl). */
+  url?: string;
+  /** When a parked approval expires (ISO-8601 UTC); decide it before then. */
+  expires_at?: string;
 }
 
 /**
@@ -47,7 +61,7 @@ interface WebhookAnswer {
  * the POST until a human decides, or answer `pending` and be polled. Waiting
  * ends when the request's signal aborts (the approval timeout): the caller denies.
  */
-export class WebhookApprover implements Approver {
+export class WebhookApprover implements Approver, ApprovalNotifier {
   readonly #options: WebhookApproverOptions;
 
   constructor(options: WebhookApproverOptions) {
@@ -55,21 +69,7 @@ export class WebhookApprover implements Approver {
   }
 
   async request(request: ApprovalRequest): Promise<ApprovalResponse> {
-    const body: WebhookReviewRequest = {
-      action: request.call.name,
-      summary: request.summary,
-      details: {
-        call_id: request.call.call_id,
-        assistant_id: request.call.assistant_id,
-        ...(request.call.thread_id === undefined ? {} : { thread_id: request.call.thread_id }),
-        ...(request.call.run_id === undefined ? {} : { run_id: request.call.run_id }),
-        ...(request.call.tool_type === "mcp" ? { mcp_server_label: String(request.call.server_label) } : {}),
-        arguments: { ...request.arguments },
-      },
-      justification: request.reasons.map((r) => r.message).join("; "),
-      request_id: request.binding,
-      ...(typeof request.hint?.timeout_seconds === "number" ? { timeout_seconds: request.hint.timeout_seconds } : {}),
-    };
+    const body = this.#body(request);
     let answer = await this.#fetch(this.#options.url, request.signal, {
       method: "POST",
       headers: { "content-type": "application/json", ...this.#options.headers },
@@ -89,6 +89,53 @@ export class WebhookApprover implements Approver {
     return answer.status === "approved"
       ? { status: "approved", approver, ...note, ...(answer.arguments === undefined ? {} : { arguments: answer.arguments }) }
       : { status: "rejected", approver, ...note };
+  }
+
+  /**
+   * As a ToolGuard `notifier`: tells the review service about a parked
+   * approval (the same body, with `approval_id`, `url` and `expires_at`) and
+   * waits for nothing but the POST's acknowledgement: the decision is made in
+   * the approval store (the inbox). Throws ApprovalError when the service
+   * does not take it; the call stays parked either way.
+   */
+  async notify(request: ApprovalRequest): Promise<void> {
+    const signal = AbortSignal.timeout(this.#options.notifyTimeoutMs ?? 10_000);
+    let response: Response;
+    try {
+      response = await fetch(this.#options.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...this.#options.headers },
+        body: JSON.stringify(this.#body(request)),
+        signal,
+      });
+    } catch (err) {
+      throw new ApprovalError(`the review service at ${this.#options.url} is unreachable: ${(err as Error).message}`, { cause: err });
+    }
+    const text = await response.text();
+    if (!response.ok) throw new ApprovalError(`the review service at ${this.#options.url} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+  }
+
+  #body(request: ApprovalRequest): WebhookReviewRequest {
+    const inbox = this.#options.inboxUrl;
+    const id = request.approvalId;
+    return {
+      action: request.call.name,
+      summary: request.summary,
+      details: {
+        call_id: request.call.call_id,
+        assistant_id: request.call.assistant_id,
+        ...(request.call.thread_id === undefined ? {} : { thread_id: request.call.thread_id }),
+        ...(request.call.run_id === undefined ? {} : { run_id: request.call.run_id }),
+        ...(request.call.tool_type === "mcp" ? { mcp_server_label: String(request.call.server_label) } : {}),
+        arguments: { ...request.arguments },
+      },
+      justification: request.reasons.map((r) => r.message).join("; "),
+      request_id: request.binding,
+      ...(typeof request.hint?.timeout_seconds === "number" ? { timeout_seconds: request.hint.timeout_seconds } : {}),
+      ...(id === undefined ? {} : { approval_id: id }),
+      ...(id !== undefined && inbox !== undefined ? { url: `${inbox.endsWith("/") ? inbox.slice(0, -1) : inbox}/approvals/${encodeURIComponent(id)}` } : {}),
+      ...(request.expiresAt === undefined ? {} : { expires_at: request.expiresAt }),
+    };
   }
 
   async #fetch(url: string, signal: AbortSignal, init: RequestInit): Promise<WebhookAnswer> {

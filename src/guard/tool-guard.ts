@@ -1,12 +1,15 @@
-import { approvalRequest, type ApprovalResponse, type Approver } from "../approval/approver.ts";
+import { randomUUID } from "node:crypto";
+import { approvalRequest, type ApprovalNotifier, type ApprovalResponse, type Approver } from "../approval/approver.ts";
 import { approvalBinding, sameArguments } from "../approval/binding.ts";
-import { ApprovalError } from "../approval/errors.ts";
+import { ApprovalError, ApprovalStateError } from "../approval/errors.ts";
 import { ApprovalLedger } from "../approval/ledger.ts";
 import { describeThrown, readApprovalResponse } from "../approval/read-response.ts";
+import type { ApprovalStore, StoredApproval } from "../approval/store/approval-store.ts";
 import type { ApprovalOutcome } from "../gate/approval-outcome.ts";
 import type { Decider } from "../gate/decider.ts";
 import type { Decision, Reason } from "../gate/decision.ts";
 import type { ToolCall } from "../gate/tool-call.ts";
+import { parkedTurnOf, type ParkedTurn } from "./parked-turn.ts";
 
 /** What a tool implementation gets besides its arguments. */
 export interface ToolContext {
@@ -57,6 +60,8 @@ export interface CallOutcome {
 /** Something worth an audit entry beyond the decision record itself. */
 export type GuardEvent =
   | { readonly type: "tool_error"; readonly call: ToolCall; readonly decision: Decision; readonly error: unknown }
+  /** A require_approval call was stored in the approval store instead of waited for; `error` when notifying failed. */
+  | { readonly type: "parked"; readonly call: ToolCall; readonly decision: Decision; readonly approvalId: string; readonly error?: unknown }
   | { readonly type: "approval"; readonly call: ToolCall; readonly decision: Decision; readonly approval: ApprovalOutcome; readonly error?: unknown };
 
 export interface ToolGuardOptions {
@@ -74,6 +79,18 @@ export interface ToolGuardOptions {
   assistantId?: string;
   /** Added to every call's input document as `context` (user, tenant, environment). */
   context?: Record<string, unknown>;
+  /**
+   * Durable approvals (SQLite or PostgreSQL, openApprovalStore). With a store
+   * and no approver (or `park: true`), a require_approval call is parked: stored
+   * with what its run needs to continue, and the surface's run loop returns
+   * instead of waiting. Decide it in the store (the inbox, `store.decide`), then
+   * resume the run, in this process or another, with the surface's resume function.
+   */
+  approvalStore?: ApprovalStore;
+  /** Park require_approval calls even when an approver is configured. Default: park when there is an approvalStore and no approver. */
+  park?: boolean;
+  /** Told about each parked approval (WebhookApprover posts the review request with the inbox link). Its failure leaves the call parked. */
+  notifier?: ApprovalNotifier;
   /** Longest wait for an approver, in ms; the policy's `timeout_seconds` hint can shorten it. Default 10 minutes. */
   approvalTimeoutMs?: number;
   /** What the model is told when an approval is rejected or times out. */
@@ -87,10 +104,29 @@ const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60 * 1000;
 /** What the timeout resolves to: no answer an approver can give is equal to it. */
 const TIMED_OUT: unique symbol = Symbol("approval timed out");
 
-/** Either the tool may run with these arguments, or the model gets this refusal. */
+/** Either the tool may run with these arguments, or the model gets this refusal, or (parking guards) a person must decide first. */
 export type Authorization =
   | { readonly kind: "run"; readonly arguments: Record<string, unknown>; readonly decision: Decision; readonly recheck?: Decision; readonly approval?: ApprovalOutcome }
-  | { readonly kind: "refused"; readonly outcome: CallOutcome };
+  | { readonly kind: "refused"; readonly outcome: CallOutcome }
+  | { readonly kind: "park"; readonly decision: Decision };
+
+/** One call of a turn a run loop parks: the call and its require_approval decision. */
+export interface ParkingCall {
+  readonly call: ToolCall;
+  readonly decision: Decision;
+}
+
+/** What resumeTurn found: the turn waits for a person still, another resume took it, or here is how each parked call ends. */
+export type TurnResumption =
+  | { readonly status: "pending"; readonly pending: readonly string[] }
+  | { readonly status: "resumed_elsewhere" }
+  | {
+      readonly status: "resumed";
+      /** The surface's continuation data given to parkTurn. */
+      readonly data: unknown;
+      /** The parked calls in the order given to parkTurn: run each "run" authorization once (execute), answer the refused ones with their output. */
+      readonly calls: readonly { readonly approvalId: string; readonly call: ToolCall; readonly authorization: Exclude<Authorization, { kind: "park" }> }[];
+    };
 
 /**
  * Applies the gate's decisions to tool calls: runs allowed calls once with the
@@ -126,7 +162,26 @@ export class ToolGuard {
   /** Decides one call and applies the decision. Never throws for a tool's or an approver's failure. */
   async handle(call: ToolCall): Promise<CallOutcome> {
     const authorization = await this.authorize(call);
-    return authorization.kind === "run" ? this.#run(call, authorization) : authorization.outcome;
+    switch (authorization.kind) {
+      case "run":
+        return this.#run(call, authorization);
+      case "refused":
+        return authorization.outcome;
+      case "park":
+        return this.refuseUnparkable(call, authorization.decision);
+    }
+  }
+
+  /**
+   * The answer for a call that needs a person, reached where nothing can park
+   * it (handle, gateResponse, gateChatCompletion, gateRequiredAction, an
+   * inline Agents tool): denied as approval_unavailable. Only a run loop that
+   * can stop parks (respondWithGate, chatWithGate, pollWithGate,
+   * streamWithGate, runAgentWithParking).
+   */
+  async refuseUnparkable(call: ToolCall, decision: Decision): Promise<CallOutcome> {
+    const { record } = await this.#settle(call, decision, { status: "unavailable", note: "this call needs a person and was reached outside a run loop that can park it" });
+    return refused(call, decision, rejection(this.#rejectionMessage, record), record).outcome;
   }
 
   /** Decides one call, asking the approver if needed, without running anything. */
@@ -141,6 +196,145 @@ export class ToolGuard {
       case "require_approval":
         return this.#approve(call, decision);
     }
+  }
+
+  /**
+   * Decides and answers every call of one model turn, like handleAll; with a
+   * parking guard, a call that needs a person comes back as `park` (nothing
+   * ran, no output yet) for the run loop to hand to parkTurn.
+   */
+  handleTurn(calls: readonly ToolCall[]): Promise<({ readonly outcome: CallOutcome } | { readonly park: ParkingCall })[]> {
+    return Promise.all(
+      calls.map(async (call) => {
+        const authorization = await this.authorize(call);
+        switch (authorization.kind) {
+          case "run":
+            return { outcome: await this.#run(call, authorization) };
+          case "refused":
+            return { outcome: authorization.outcome };
+          case "park":
+            return { park: { call, decision: authorization.decision } };
+        }
+      }),
+    );
+  }
+
+  /** The store parked calls go to, when the guard has one. */
+  get approvalStore(): ApprovalStore | undefined {
+    return this.#options.approvalStore;
+  }
+
+  /** Whether require_approval calls are parked in the approval store rather than waited for. */
+  get parks(): boolean {
+    return this.#options.approvalStore !== undefined && (this.#options.park ?? this.#options.approver === undefined);
+  }
+
+  /**
+   * Stores the calls of one model turn that need a person, with `data` (what
+   * the surface's run loop needs to continue: ids, history, the outputs of the
+   * turn's other calls). Returns their approval ids in the given order; the
+   * first one is the turn's lead, which carries `data`. A store failure
+   * throws: the caller refuses the calls (nothing ran for them).
+   */
+  async parkTurn(parking: readonly ParkingCall[], data: unknown, options: { expiresAt?: Date } = {}): Promise<string[]> {
+    const store = this.#store("park a call");
+    const ids = parking.map(() => randomUUID());
+    const lead = ids[0];
+    if (lead === undefined) return [];
+    const limit = this.#options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
+    for (const [i, { call, decision }] of parking.entries()) {
+      const hinted = decision.approval?.timeout_seconds;
+      const timeoutMs = typeof hinted === "number" && hinted > 0 ? Math.min(hinted * 1000, limit) : limit;
+      const expiresAt = new Date(Math.min(Date.now() + timeoutMs, options.expiresAt?.getTime() ?? Infinity));
+      const id = ids[i]!;
+      const turn: ParkedTurn = { lead, approvals: ids, decision_id: decision.decision_id, ...(i === 0 ? { data } : {}) };
+      const request = approvalRequest(call, decision, approvalBinding(call, decision.arguments), new AbortController().signal);
+      await store.create({
+        id,
+        binding: request.binding,
+        call,
+        arguments: decision.arguments,
+        reasons: decision.reasons,
+        hint: decision.approval,
+        summary: request.summary,
+        revision: decision.revision,
+        expiresAt,
+        resume: { toolgate_parked_turn: turn },
+      });
+      let error: unknown;
+      try {
+        await this.#options.notifier?.notify({ ...request, approvalId: id, expiresAt: expiresAt.toISOString() });
+      } catch (err) {
+        error = err;
+      }
+      this.#emit({ type: "parked", call, decision, approvalId: id, ...(error === undefined ? {} : { error }) });
+    }
+    return ids;
+  }
+
+  /**
+   * parkTurn, failing closed: when the store cannot take the calls, each is
+   * refused (approval_failed, the store's error in the outcome's note and a
+   * parked-less approval event) and the run loop answers the model with that
+   * instead of parking. Nothing of theirs ran.
+   */
+  async parkOrRefuse(parking: readonly ParkingCall[], data: unknown, options: { expiresAt?: Date } = {}): Promise<{ approvalIds: string[] } | { refused: CallOutcome[] }> {
+    try {
+      return { approvalIds: await this.parkTurn(parking, data, options) };
+    } catch (error) {
+      const refusals: CallOutcome[] = [];
+      for (const { call, decision } of parking) {
+        const { record } = await this.#settle(call, decision, { status: "failed", note: `the approval store could not park the call: ${describeThrown(error)}` }, { error });
+        refusals.push(refused(call, decision, rejection(this.#rejectionMessage, record), record).outcome);
+      }
+      return { refused: refusals };
+    }
+  }
+
+  /**
+   * Continues a turn parked by parkTurn, named by any of its approval ids, in
+   * this process or another one on the same store. While any of the turn's
+   * approvals is pending (and unexpired) nothing happens. Otherwise exactly one
+   * caller across all instances claims the turn (store.claimResume on the lead);
+   * every other gets `resumed_elsewhere`. For each call: approved -> consumed
+   * (store.consume: at most once, ever) and decided again by the gate on the
+   * stored call (a policy that now denies it wins; the binding must still
+   * match), then the approver's modified arguments are re-checked as in the
+   * waiting flow; rejected -> the rejection; expired -> timed out. Each outcome
+   * is recorded against the decision that parked the call.
+   * `grant: true` also grants the approval in this guard's ledger, for run
+   * loops whose framework executes the call itself (Agents SDK).
+   */
+  async resumeTurn(approvalId: string, options: { now?: Date; grant?: boolean } = {}): Promise<TurnResumption> {
+    const store = this.#store("resume a parked call");
+    const now = options.now ?? new Date();
+    const named = await store.get(approvalId);
+    if (named === undefined) throw new ApprovalStateError("approval_not_found", `No approval ${approvalId} in the store.`);
+    const turn = parkedTurnOf(named);
+    await store.expire(now);
+    const rows: StoredApproval[] = [];
+    for (const id of turn.approvals) {
+      const row = await store.get(id);
+      if (row === undefined) throw new ApprovalStateError("approval_not_resumable", `Approval ${id} of the turn parked with ${approvalId} is missing from the store.`);
+      // Every approval of a turn names the same turn: one run's approval is never consumed by another run's resume.
+      if (parkedTurnOf(row).lead !== turn.lead) throw new ApprovalStateError("approval_not_resumable", `Approval ${id} belongs to another parked turn than ${approvalId}.`);
+      rows.push(row);
+    }
+    const pending = rows.filter((r) => r.state === "pending").map((r) => r.id);
+    if (pending.length > 0) return { status: "pending", pending };
+    const lead = await store.claimResume(turn.lead, now);
+    if (lead === undefined) return { status: "resumed_elsewhere" };
+    const data = parkedTurnOf(lead).data;
+    const calls = [];
+    for (const row of rows) {
+      calls.push({ approvalId: row.id, call: row.call, authorization: await this.#resumeCall(store, row, parkedTurnOf(row).decision_id, now, options.grant === true) });
+    }
+    return { status: "resumed", data, calls };
+  }
+
+  /** Runs an authorized call once with its effective arguments. */
+  execute(call: ToolCall, authorization: Extract<Authorization, { kind: "run" }>): Promise<CallOutcome> {
+    return this.#run(call, authorization);
   }
 
   /**
@@ -176,11 +370,79 @@ export class ToolGuard {
     let record: ApprovalOutcome;
     if (granted) {
       record = recordOf(granted);
+    } else if (this.parks) {
+      return { kind: "park", decision };
     } else {
       ({ record, response } = await this.#ask(call, decision));
     }
     if (response?.status !== "approved") return refused(call, decision, rejection(this.#rejectionMessage, record), record);
+    return this.#applyApproval(call, decision, response, record);
+  }
 
+  /** How one parked call ends, from its stored approval (see resumeTurn). */
+  async #resumeCall(store: ApprovalStore, row: StoredApproval, decisionId: string, now: Date, grant: boolean): Promise<Exclude<Authorization, { kind: "park" }>> {
+    const call = row.call;
+    // The decision that parked the call, as the log recorded it: the approval's outcome is filed under it.
+    const parked: Decision = {
+      decision_id: decisionId,
+      revision: row.revision,
+      effect: "require_approval",
+      reasons: row.reasons,
+      arguments: row.arguments,
+      ...(row.hint === undefined ? {} : { approval: row.hint }),
+      duration_us: 0,
+    };
+    const named = { ...(row.decidedBy === undefined ? {} : { approver: row.decidedBy }), ...(row.note === undefined ? {} : { note: row.note }) };
+    if (row.state !== "approved") {
+      const record: ApprovalOutcome =
+        row.state === "rejected" ? { status: "rejected", ...named } : { status: "timed_out", note: `not decided before it expired at ${row.expiresAt}` };
+      await this.#settle(call, parked, record);
+      return refused(call, parked, rejection(this.#rejectionMessage, record), record);
+    }
+    const consumed = await store.consume(row.id, now);
+    if (consumed === undefined) {
+      const { record } = await this.#settle(call, parked, { status: "failed", note: `approval ${row.id} was used already: an approval runs its call at most once` });
+      return refused(call, parked, rejection(this.#rejectionMessage, record), record);
+    }
+    const response: Extract<ApprovalResponse, { status: "approved" }> = {
+      status: "approved",
+      ...named,
+      ...(consumed.approvedArguments === undefined ? {} : { arguments: consumed.approvedArguments }),
+    };
+    const { record } = await this.#settle(call, parked, recordOf(response), { response });
+    // Time has passed and the policy may have changed: the call is decided again, on the revision serving now.
+    const fresh = await this.gate.decide(call);
+    switch (fresh.effect) {
+      case "allow":
+      case "sanitize":
+        return { kind: "run", arguments: fresh.arguments, decision: fresh, approval: record };
+      case "deny":
+        return refused(call, fresh, denial(fresh.reasons), record);
+      case "require_approval":
+        break;
+    }
+    if (approvalBinding(call, fresh.arguments) !== row.binding) {
+      const failed: ApprovalOutcome = { status: "failed", note: "the call's effective arguments changed since it was approved" };
+      return refused(call, fresh, rejection(this.#rejectionMessage, failed), failed);
+    }
+    const applied = await this.#applyApproval(call, fresh, response, record);
+    if (grant && applied.kind === "run") this.#ledger.grant(row.binding, response);
+    return applied;
+  }
+
+  #store(what: string): ApprovalStore {
+    const store = this.#options.approvalStore;
+    if (store === undefined) throw new ApprovalStateError("approval_not_resumable", `The guard has no approvalStore: give ToolGuard one to ${what}.`);
+    return store;
+  }
+
+  /** An approval says yes: the approver's modified arguments go through the full gate again (see the class comment). */
+  async #applyApproval(
+    call: ToolCall,
+    decision: Decision,
+    response: Extract<ApprovalResponse, { status: "approved" }>,
+    record: ApprovalOutcome,
+  ): Promise<Exclude<Authorization, { kind: "park" }>> {
     const modified = response.arguments;
     if (modified === undefined || sameArguments(modified, decision.arguments)) {
       return { kind: "run", arguments: decision.arguments, decision, approval: record };

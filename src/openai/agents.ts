@@ -1,11 +1,12 @@
 // The only module that imports @openai/agents: it is an optional dependency.
 import { randomUUID } from "node:crypto";
-import { tool, type FunctionTool, type RunContext, type RunState, type RunToolApprovalItem, type Tool } from "@openai/agents";
+import { RunState, tool, type Agent, type FunctionTool, type RunContext, type RunToolApprovalItem, type Tool } from "@openai/agents";
+import { ApprovalStateError } from "../approval/errors.ts";
 import type { AnyToolDeclaration, ToolCall } from "../gate/tool-call.ts";
 import { declaredTools } from "../gate/tool-declaration.ts";
 import type { ApprovalOutcome } from "../gate/approval-outcome.ts";
 import type { Decider } from "../gate/decider.ts";
-import { ToolGuard, type CallOutcome, type ToolGuardOptions } from "../guard/tool-guard.ts";
+import { ToolGuard, type CallOutcome, type ParkingCall, type ToolGuardOptions } from "../guard/tool-guard.ts";
 
 export interface AgentToolsOptions {
   /**
@@ -177,4 +178,122 @@ export async function resolveInterruptions(
       return record;
     }),
   );
+}
+
+/** What a run of an agent returns, as far as parking reads it. */
+interface AgentRunResult {
+  interruptions: RunToolApprovalItem[];
+  state: RunState<any, any>;
+}
+
+/** What runs an agent: a Runner, or anything with its run(agent, input | state). */
+export interface AgentRunner<R extends AgentRunResult> {
+  run(agent: Agent<any, any>, input: string | RunState<any, any>): Promise<R>;
+}
+
+/** How a parked-capable Agents run ended: finished, or paused on calls that wait for a person. */
+export interface AgentsRun<R> {
+  result: R;
+  /** Set when the run parked: the approval ids of the interruptions that wait (resume with resumeAgentsRun and any of them). */
+  parked?: { approvalIds: string[] };
+}
+
+/** What a parked Agents run stores: the serialized RunState, its interruptions resolved except the parked ones. */
+interface ParkedAgents {
+  readonly surface: "agents";
+  readonly state: string;
+}
+
+/**
+ * Runs an agent whose tools are gated in interrupt mode (gatedAgentTools /
+ * guardAgentTools with `approvals: "interrupt"`) on a parking guard (ToolGuard
+ * with an approvalStore): when the run pauses on interruptions the policy
+ * holds for a person, the calls are parked with the serialized RunState and
+ * the run returns `parked`. Interruptions the policy does not hold are
+ * resolved at once (approved when the policy lets the call run, rejected when
+ * only the tool's own needsApproval asked) and the run goes on.
+ */
+export async function runAgentWithParking<R extends AgentRunResult>(
+  runner: AgentRunner<R>,
+  agent: Agent<any, any>,
+  guard: ToolGuard,
+  input: string | RunState<any, any>,
+): Promise<AgentsRun<R>> {
+  let result = await runner.run(agent, input);
+  while (result.interruptions.length > 0) {
+    const approvalIds = await parkInterruptions(guard, result);
+    if (approvalIds.length > 0) return { result, parked: { approvalIds } };
+    result = await runner.run(agent, result.state);
+  }
+  return { result };
+}
+
+/** Parks the interruptions the policy holds for a person; resolves the others on the state. Returns the approval ids. */
+async function parkInterruptions(guard: ToolGuard, result: AgentRunResult): Promise<string[]> {
+  const parking: ParkingCall[] = [];
+  for (const item of result.interruptions) {
+    const raw = item.rawItem;
+    if (raw.type !== "function_call") {
+      result.state.reject(item, { message: guard.rejectionOutput({ status: "rejected", note: `toolgate does not decide ${raw.type} interruptions` }) });
+      continue;
+    }
+    const call = agentsCall(guard, raw.name, raw.callId, raw.arguments);
+    const decision = await guard.gate.decide(call);
+    if (decision.effect === "require_approval") parking.push({ call, decision });
+    else if (ownApprovalCalls.get(guard)?.delete(raw.callId)) {
+      result.state.reject(item, {
+        message: guard.rejectionOutput({ status: "rejected", note: "the tool's own needsApproval asked for a person and the policy did not" }),
+      });
+    } else result.state.approve(item);
+  }
+  if (parking.length === 0) return [];
+  const data: ParkedAgents = { surface: "agents", state: result.state.toString() };
+  const parked = await guard.parkOrRefuse(parking, data);
+  if ("approvalIds" in parked) return parked.approvalIds;
+  // The store could not take them: refused on the state, and the run goes on.
+  const refusals = new Map(parked.refused.map((o) => [o.call.call_id, o.output]));
+  for (const item of result.interruptions) {
+    const raw = item.rawItem;
+    const output = raw.type === "function_call" ? refusals.get(raw.callId) : undefined;
+    if (output !== undefined) result.state.reject(item, { message: output });
+  }
+  return [];
+}
+
+/** What resuming a parked Agents run did. */
+export type ResumedAgents<R> = { status: "pending"; pending: readonly string[] } | { status: "resumed_elsewhere" } | ({ status: "resumed" } & AgentsRun<R>);
+
+/**
+ * Continues a run runAgentWithParking parked, named by any approval id of its
+ * parked interruptions, on any guard with the same approval store (`agent`'s
+ * tools must be gated by this guard): once every approval is decided, exactly
+ * one caller restores the RunState (RunState.fromString), approves each
+ * interruption whose approval holds (consumed once, decided again by the gate,
+ * the approver's modified arguments re-checked; the tool then runs once inside
+ * the SDK on this guard's grant) and rejects the others with the refusal the
+ * model should read, then runs on (it may park again).
+ */
+export async function resumeAgentsRun<R extends AgentRunResult>(
+  runner: AgentRunner<R>,
+  agent: Agent<any, any>,
+  guard: ToolGuard,
+  approvalId: string,
+  options: { now?: Date } = {},
+): Promise<ResumedAgents<R>> {
+  const resumed = await guard.resumeTurn(approvalId, { ...options, grant: true });
+  if (resumed.status !== "resumed") return resumed;
+  const data = resumed.data as ParkedAgents;
+  if (data?.surface !== "agents") throw new ApprovalStateError("approval_not_resumable", `Approval ${approvalId} parked a ${String(data?.surface)} run, not an Agents SDK one.`);
+  const state = await RunState.fromString(agent, data.state);
+  const byCallId = new Map(resumed.calls.map((c) => [c.call.call_id, c.authorization]));
+  for (const item of state.getInterruptions()) {
+    const raw = item.rawItem;
+    const authorization = raw.type === "function_call" ? byCallId.get(raw.callId) : undefined;
+    if (authorization?.kind === "run") state.approve(item);
+    else
+      state.reject(item, {
+        message: authorization?.outcome.output ?? guard.rejectionOutput({ status: "failed", note: "the interruption has no approval in the parked turn" }),
+      });
+  }
+  return { status: "resumed", ...(await runAgentWithParking(runner, agent, guard, state)) };
 }

@@ -19,7 +19,8 @@ export async function openSqliteDatabase(file: string): Promise<DatabaseSync> {
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     const db = new sqlite.DatabaseSync(file);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+    // busy_timeout first: switching a new file to WAL takes a lock, and a second process opening it at once must wait, not fail.
+    db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
     return db;
   } catch (cause) {
     throw new StoreError("store_unavailable", `Cannot open the store file ${file}: ${(cause as Error).message}. Check the path and its permissions.`, { cause });

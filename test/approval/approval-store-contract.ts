@@ -69,6 +69,53 @@ export function approvalStoreContract(name: string, open: () => Promise<Approval
       }
     });
 
+    test("a closed store refuses work (the guard then denies) and closing twice is harmless", async () => {
+      const store = await open();
+      await store.close();
+      await expect(store.create(sampleApproval())).rejects.toThrow();
+      await expect(store.consume("any")).rejects.toThrow();
+      await store.close();
+    });
+
+    test("claimResume hands a decided approval to exactly one run loop; a pending one to none", async () => {
+      const store = await open();
+      try {
+        const pending = await store.create(sampleApproval());
+        expect(await store.claimResume(pending.id)).toBeUndefined();
+        const rejected = await store.create(sampleApproval({ binding: "call_2:def" }));
+        await store.decide(rejected.id, { status: "rejected", by: "bob" });
+        const racers = await Promise.all(Array.from({ length: 8 }, () => store.claimResume(rejected.id)));
+        expect(racers.filter((x) => x !== undefined)).toMatchObject([{ id: rejected.id, state: "rejected", resumedAt: expect.any(String) }]);
+        // Claiming to resume is not consuming: an approved call still runs at most once, through consume.
+        await store.decide(pending.id, { status: "approved" });
+        expect(await store.claimResume(pending.id)).toMatchObject({ state: "approved" });
+        expect(await store.consume(pending.id)).toMatchObject({ id: pending.id });
+        expect(await store.claimResume("no-such-id")).toBeUndefined();
+        // A pending approval past its expiry is expired by the claim, and claimed.
+        const late = await store.create(sampleApproval({ binding: "call_3:ghi", expiresAt: new Date(Date.now() + 60_000) }));
+        expect(await store.claimResume(late.id, new Date(Date.now() + 120_000))).toMatchObject({ state: "expired" });
+      } finally {
+        await store.close();
+      }
+    });
+
+    test("keeps a caller-given id and the call exactly, U+0000 and all", async () => {
+      const store = await open();
+      try {
+        const text = "a\u0000b \ud83d\ude00 \"quoted\"";
+        const args = { text: "a\u0000b 😀", nested: { list: [1, 2.5, null, true] } };
+        const call = { surface: "chat" as const, assistant_id: "a", call_id: "call_x", name: "post_message", arguments: JSON.stringify({ text }) };
+        const created = await store.create(sampleApproval({ id: "7d3c2a9e-0000-4000-8000-000000000001", call, arguments: args, resume: { nul: "\u0000" } }));
+        expect(created.id).toBe("7d3c2a9e-0000-4000-8000-000000000001");
+        const read = await store.get(created.id);
+        expect(read?.call).toEqual(call);
+        expect(read?.arguments).toEqual(args);
+        expect(read?.resume).toEqual({ nul: "\u0000" });
+      } finally {
+        await store.close();
+      }
+    });
+
     test("an approval past its expiry cannot be approved, and expire() marks it", async () => {
       const store = await open();
       try {

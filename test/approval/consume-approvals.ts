@@ -1,8 +1,8 @@
-// A separate process consuming approvals (sqlite-approval-store.test.ts): reports the ids it won.
-import { SqliteApprovalStore } from "../../src/approval/store/sqlite-approval-store.ts";
+// A separate process consuming approvals (the SQLite and PostgreSQL store tests): reports the ids it won.
+import { openApprovalStore } from "../../src/approval/store/open-approval-store.ts";
 
-const [file, ...ids] = process.argv.slice(2);
-const store = await SqliteApprovalStore.open(file!);
+const [location, ...ids] = process.argv.slice(2);
+const store = await openApprovalStore(location!);
 const won: string[] = [];
 for (const id of ids) if (await store.consume(id)) won.push(id);
 await store.close();

@@ -37,3 +37,21 @@ test("processes racing to consume one approval on one file: exactly one wins", a
   expect(all.sort()).toEqual([...ids].sort());
   expect(new Set(all).size).toBe(ids.length);
 }, 60_000);
+
+test("processes opening a new store file at the same moment all open it (the WAL switch waits for the lock)", async () => {
+  const script = path.join(import.meta.dirname, "consume-approvals.ts");
+  for (let round = 0; round < 3; round++) {
+    const file = path.join(dir, `fresh-${round}.db`);
+    const opened = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<string[]>((resolve, reject) => {
+          const child = fork(script, [file], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+          child.on("message", (m) => resolve(m as string[]));
+          child.on("error", reject);
+          child.on("exit", (code) => (code === 0 ? undefined : reject(new Error(`opener exited ${code}`))));
+        }),
+      ),
+    );
+    expect(opened).toEqual([[], [], [], []]);
+  }
+}, 60_000);

@@ -60,6 +60,25 @@ describe("WebhookApprover", () => {
     });
   });
 
+  it("links a stored approval to its inbox page: url is <inboxUrl>/approvals/<id>", async () => {
+    const service = await reviewService((_req, _body, res) => json(res, 200, { status: "rejected" }));
+    const webhook = new WebhookApprover({ url: service.url, inboxUrl: "https://inbox.example/toolgate/" });
+    await webhook.request({ ...request(), approvalId: "7d3c2a9e-0000-4000-8000-000000000001" });
+    await webhook.notify({ ...request(), approvalId: "a/b", expiresAt: "2026-11-29T22:00:00.000Z" });
+    // Without a stored approval there is no page to link to.
+    await new WebhookApprover({ url: service.url, inboxUrl: "https://inbox.example" }).request(request());
+    const bodies = service.seen.map((s) => s.body as WebhookReviewRequest);
+    expect(bodies[0]).toMatchObject({ approval_id: "7d3c2a9e-0000-4000-8000-000000000001", url: "https://inbox.example/toolgate/approvals/7d3c2a9e-0000-4000-8000-000000000001" });
+    expect(bodies[1]).toMatchObject({ approval_id: "a/b", url: "https://inbox.example/toolgate/approvals/a%2Fb", expires_at: "2026-11-29T22:00:00.000Z", action: "send_email_blast" });
+    expect(bodies[2]).not.toHaveProperty("url");
+    expect(bodies[2]).not.toHaveProperty("approval_id");
+  });
+
+  it("notify reports a service that does not take the notification", async () => {
+    const failing = await reviewService((_req, _body, res) => json(res, 503, { error: "down" }));
+    await expect(new WebhookApprover({ url: failing.url }).notify({ ...request(), approvalId: "x" })).rejects.toMatchObject({ code: "approval_failed" });
+  });
+
   it("polls the status URL while the review is pending", async () => {
     let polls = 0;
     const service = await reviewService((req, _body, res) => {

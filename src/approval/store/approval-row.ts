@@ -20,6 +20,7 @@ export interface ApprovalRow {
   note: string | null;
   approved_arguments: string | object | null;
   consumed_at: string | Date | null;
+  resumed_at: string | Date | null;
   resume: string | object | null;
 }
 
@@ -49,6 +50,7 @@ export function approvalFromRow(row: ApprovalRow): StoredApproval {
     ...(row.note === null ? {} : { note: row.note }),
     ...(row.approved_arguments === null ? {} : { approvedArguments: json<Record<string, unknown>>(row.approved_arguments) }),
     ...(row.consumed_at === null ? {} : { consumedAt: iso(row.consumed_at) }),
+    ...(row.resumed_at === null ? {} : { resumedAt: iso(row.resumed_at) }),
     ...(row.resume === null ? {} : { resume: json<unknown>(row.resume) }),
   };
 }

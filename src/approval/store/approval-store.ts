@@ -6,6 +6,8 @@ export type ApprovalState = "pending" | "approved" | "rejected" | "expired";
 
 /** What a parked call needs to be decided later, by another process if need be. */
 export interface NewApproval {
+  /** The id to store it under (a UUID the caller made, so a turn's approvals can name each other); generated when absent. */
+  readonly id?: string;
   /** `call_id:sha256(canonical {arguments, tool})` (src/approval/binding.ts). */
   readonly binding: string;
   /** The call as the model sent it (raw arguments string, ids, context). */
@@ -46,6 +48,8 @@ export interface StoredApproval {
   readonly approvedArguments?: Record<string, unknown>;
   /** When the approved call was taken to run; set once. */
   readonly consumedAt?: string;
+  /** When a run loop took this decided approval to continue its run (claimResume); set once. */
+  readonly resumedAt?: string;
   readonly resume?: unknown;
 }
 
@@ -81,6 +85,14 @@ export interface ApprovalStore {
    * instances, undefined for every other caller (not approved, already consumed, unknown id).
    */
   consume(id: string, now?: Date): Promise<StoredApproval | undefined>;
+  /**
+   * Takes a decided approval (approved, rejected or expired: a pending one past
+   * its expiry is expired first) for the one run loop that continues the run it
+   * parked: returns it exactly once across all instances, undefined for every
+   * other caller (still pending, resumed already, unknown id). Independent of
+   * consume, which guards running the approved call itself.
+   */
+  claimResume(id: string, now?: Date): Promise<StoredApproval | undefined>;
   /** Marks pending approvals past their expiry as expired; returns how many. */
   expire(now?: Date): Promise<number>;
   close(): Promise<void>;

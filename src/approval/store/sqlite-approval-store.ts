@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS approvals (
   note TEXT,
   approved_arguments TEXT,
   consumed_at TEXT,
+  resumed_at TEXT,
   resume TEXT
 );
 CREATE INDEX IF NOT EXISTS approvals_state_created ON approvals (state, created_at);
@@ -42,12 +43,17 @@ export class SqliteApprovalStore implements ApprovalStore {
 
   static async open(file: string): Promise<SqliteApprovalStore> {
     const db = await openSqliteDatabase(file);
-    db.exec(SCHEMA);
+    inSqliteTransaction(db, () => {
+      db.exec(SCHEMA);
+      // A file made before resumed_at existed gains the column (NULL: never resumed).
+      const columns = db.prepare("PRAGMA table_info(approvals)").all() as { name: string }[];
+      if (!columns.some((c) => c.name === "resumed_at")) db.exec("ALTER TABLE approvals ADD COLUMN resumed_at TEXT");
+    });
     return new SqliteApprovalStore(db);
   }
 
   async create(approval: NewApproval): Promise<StoredApproval> {
-    const id = randomUUID();
+    const id = approval.id ?? randomUUID();
     this.#db
       .prepare(
         `INSERT INTO approvals (id, binding, call, arguments, reasons, hint, summary, revision, created_at, expires_at, state, resume)
@@ -114,6 +120,17 @@ export class SqliteApprovalStore implements ApprovalStore {
       .prepare("UPDATE approvals SET consumed_at = ? WHERE id = ? AND state = 'approved' AND consumed_at IS NULL")
       .run(now.toISOString(), id);
     return Number(changed.changes) === 1 ? this.get(id) : undefined;
+  }
+
+  async claimResume(id: string, now = new Date()): Promise<StoredApproval | undefined> {
+    const at = now.toISOString();
+    const row = inSqliteTransaction(this.#db, () => {
+      this.#expireAt(at);
+      return this.#db
+        .prepare("UPDATE approvals SET resumed_at = ? WHERE id = ? AND state <> 'pending' AND resumed_at IS NULL RETURNING *")
+        .get(at, id) as ApprovalRow | undefined;
+    });
+    return row === undefined ? undefined : approvalFromRow(row);
   }
 
   async expire(now = new Date()): Promise<number> {
