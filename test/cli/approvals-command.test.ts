@@ -5,8 +5,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { openApprovalStore } from "../../src/approval/store/open-approval-store.ts";
 import { SqliteApprovalStore } from "../../src/approval/store/sqlite-approval-store.ts";
 import { sampleApproval } from "../approval/approval-store-contract.ts";
+import { startPostgres, type PostgresServer } from "../helpers/postgres-server.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import { cliMain, repoRoot } from "../helpers/seed-bundle.ts";
 
@@ -105,5 +107,23 @@ describe("policy approvals list", () => {
     expect(rows).toContainEqual(expect.objectContaining({ id: approvalId, state: "pending" }));
     const none = await runCli(["approvals", "list", "--store", storeFile, "--state", "rejected"]);
     expect(none.stdout).toBe("no approvals\n");
+  });
+});
+
+describe("policy approvals list --store postgres://", () => {
+  let server: PostgresServer;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 120_000);
+  afterAll(() => server?.stop());
+
+  test("reads the PostgreSQL store the guards park in", async () => {
+    const url = server.createDatabase("approvals_cli");
+    const store = await openApprovalStore(url);
+    const { id } = await store.create(sampleApproval());
+    await store.close();
+    const result = await runCli(["approvals", "list", "--store", url, "--format", "json"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(id);
   });
 });

@@ -2,14 +2,13 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { ApprovalState, ApprovalStore, StoredApproval } from "../../approval/store/approval-store.ts";
-import { SqliteApprovalStore } from "../../approval/store/sqlite-approval-store.ts";
+import { openApprovalStore } from "../../approval/store/open-approval-store.ts";
 import { ToolgateError } from "../../errors.ts";
 import { loadToolDeclarations } from "../../gate/load-tools.ts";
 import { WatchedGate } from "../../gate/watched-gate.ts";
 import { createApprovalsInbox } from "../../inbox/approvals-inbox.ts";
 import { InboxConfigError, isLoopbackHost, type InboxAuth } from "../../inbox/inbox-auth.ts";
 import { findPolicyDir } from "../../policy/policy-dir.ts";
-import { describeStoreLocation, parseStoreLocation } from "../../store/store-location.ts";
 import { REGO_OPTION_HELP, defaultToolsFile } from "../defaults.ts";
 
 /** Where approvals are when --store is not given. */
@@ -84,9 +83,7 @@ export function registerApprovals(program: Command): void {
 async function openStore(given: string | undefined): Promise<ApprovalStore> {
   const text = given ?? process.env[APPROVAL_STORE_ENV];
   if (text === undefined || text === "") throw new ToolgateError("usage", `name the approval store with --store LOCATION or $${APPROVAL_STORE_ENV} (a SQLite file, or postgres://…)`);
-  const location = parseStoreLocation(text);
-  if (location.kind === "sqlite") return SqliteApprovalStore.open(location.file);
-  throw new ToolgateError("usage", `${describeStoreLocation(location)}: this build of the inbox opens SQLite approval stores only`);
+  return openApprovalStore(text);
 }
 
 async function inboxAuth(options: ServeOptions): Promise<{ auth: InboxAuth; generated?: string }> {
