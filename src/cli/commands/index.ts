@@ -3,6 +3,7 @@ import { registerAudit } from "./audit.ts";
 import { registerBuild } from "./build.ts";
 import { registerEval } from "./eval.ts";
 import { registerInit } from "./init.ts";
+import { registerKill } from "./kill.ts";
 import { registerReplay } from "./replay.ts";
 import { registerTest } from "./test.ts";
 import { registerWatch } from "./watch.ts";
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerReplay(program);
   registerTest(program);
   registerWatch(program);
+  registerKill(program);
 }
