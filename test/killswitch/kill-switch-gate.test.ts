@@ -17,6 +17,7 @@ import { DEFAULT_MAX_STALENESS_MS, DEFAULT_REFRESH_MS, KillSwitchMonitor, KillSw
 import type { KillSwitchStore } from "../../src/killswitch/kill-switch.ts";
 import { openKillSwitchStore } from "../../src/killswitch/open-kill-switch-store.ts";
 import { PolicyEngine } from "../../src/policy/engine.ts";
+import { replayLog } from "../../src/replay/replay.ts";
 import { buildSeedBundle, seedTools } from "../helpers/seed-bundle.ts";
 
 let dir: string;
@@ -112,7 +113,7 @@ describe("a gate with a kill switch monitor", () => {
     expect(gate.evaluate(call("ASST_ZZZ", "get_customer", { customer_id: "c-1" })).decision.reasons[0]?.code).toBe("killed");
   });
 
-  test("the decision log records the killed decision with its reason and the call's arguments", async () => {
+  test("the decision log records the killed decision with its reason and the call's arguments; replay counts it pre-policy", async () => {
     const logPath = path.join(dir, `decisions-${stores}.jsonl`);
     const log = await DecisionLog.open({ path: logPath, durability: "none" });
     const logged = new Gate(engine, { tools, killSwitch: monitor, recorder: new AuditRecorder(log) });
@@ -125,6 +126,10 @@ describe("a gate with a kill switch monitor", () => {
     expect(records).toHaveLength(1);
     expect(records[0]?.result).toMatchObject({ effect: "deny", reasons: [{ code: "killed", message: expect.stringContaining("refund loop") }] });
     expect(records[0]?.input).toMatchObject({ assistant_id: "asst_zzz", arguments: { order_id: "o-1", amount: 5 } });
+    // The policy did not make this deny: replay counts it apart instead of calling the allow it would give a change.
+    const replayed = await replayLog(logPath, { engine });
+    expect(replayed.counts).toMatchObject({ changed: 0, pre_policy: 1 });
+    expect(replayed.pre_policy_reasons).toEqual({ killed: 1 });
   });
 
   test("a GatePool checks on the calling thread, before a worker sees the call", async () => {
