@@ -75,6 +75,8 @@ const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./gate-worker.ts" :
 export class GatePool implements Decider {
   private readonly options: GatePoolOptions;
   private readonly slots: Slot[] = [];
+  /** The workers' argument limits, for the arguments a kill switch deny records. */
+  private readonly limits: ArgumentLimits;
   private bundlePath: string;
   private nextId = 1;
   private closed = false;
@@ -88,6 +90,7 @@ export class GatePool implements Decider {
     // reading them here also makes a bad declaration a ToolDeclarationError before any worker starts.
     const tools: AnyToolDeclaration[] = declaredTools(options.tools).map(({ name, parameters }) => ({ type: "function", name, parameters }));
     this.options = { ...options, tools };
+    this.limits = { ...DEFAULT_ARGUMENT_LIMITS, ...options.limits };
     this.bundlePath = options.bundlePath;
   }
 
@@ -207,7 +210,7 @@ export class GatePool implements Decider {
 
   private async ask(call: ToolCall, withInput: boolean): Promise<Evaluation> {
     const killSwitch = this.options.killSwitch;
-    const killed = killSwitch && killSwitchDenial(killSwitch, call, { ...DEFAULT_ARGUMENT_LIMITS, ...this.options.limits });
+    const killed = killSwitch && killSwitchDenial(killSwitch, call, this.limits);
     if (killed) return { decision: refusal(killed.reason, this.revision, performance.now(), killed.args), input: undefined };
     const id = this.nextId++;
     const slot = this.closed ? undefined : this.pick();
