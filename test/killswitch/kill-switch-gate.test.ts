@@ -74,6 +74,7 @@ describe("a gate with a kill switch monitor", () => {
   });
 
   test("a killed assistant is denied `killed` whatever the policy says (allow, sanitize, require_approval, deny); lifted, the policy decides again", async () => {
+    await monitor.refresh();
     const before = EVERY_EFFECT.map(([, c]) => gate.evaluate(c).decision.effect);
     expect(before).toEqual(EVERY_EFFECT.map(([effect]) => effect));
 
@@ -136,6 +137,7 @@ describe("a gate with a kill switch monitor", () => {
     const pool = await GatePool.open({ bundlePath, tools, workers: 1, killSwitch: monitor });
     try {
       const refund = call("asst_zzz", "refund_order", { order_id: "o-1", amount: 5 });
+      await monitor.refresh();
       expect((await pool.decide(refund)).effect).toBe("allow");
       await store.kill({ assistantId: "asst_zzz", tool: "refund_order", reason: "loop", by: "oncall" });
       await monitor.refresh();
