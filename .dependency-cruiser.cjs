@@ -36,9 +36,16 @@ module.exports = {
     {
       name: "gate-below-guard",
       severity: "error",
-      comment: "gate/ decides; it does not know the guard, the adapters, audit, replay or the CLI.",
+      comment: "gate/ decides; it does not know the guard, the adapters, audit, replay, the CLI or the kill switch store (only its KillSwitchCheck interface).",
       from: { path: "^src/gate/" },
-      to: { path: "^src/(guard|openai|audit|replay|cli|testing|approval|dev)/" },
+      to: { path: "^src/(guard|openai|audit|replay|cli|testing|approval|dev|killswitch)/" },
+    },
+    {
+      name: "killswitch-below-guard",
+      severity: "error",
+      comment: "killswitch/ (the store and the monitor behind the gate's KillSwitchCheck) sits on the store and the gate's types and reason codes; nothing above.",
+      from: { path: "^src/killswitch/" },
+      to: { path: "^src/(guard|openai|audit|replay|cli|testing|approval|dev|policy)/" },
     },
     {
       name: "guard-below-adapters",

@@ -87,4 +87,23 @@ export { AuditRecorder } from "./audit/audit-recorder.ts";
 export type { DecisionRecord, LoggedApproval } from "./audit/decision-record.ts";
 export { readLog, type ReadLogOptions } from "./audit/read-log.ts";
 export { verifyLog, type VerifyResult } from "./audit/verify-log.ts";
+export {
+  KillSwitchMonitor,
+  KillSwitchOptionsError,
+  DEFAULT_REFRESH_MS,
+  DEFAULT_MAX_STALENESS_MS,
+  type KillSwitchMonitorOptions,
+} from "./killswitch/kill-switch-monitor.ts";
+export { openKillSwitchStore } from "./killswitch/open-kill-switch-store.ts";
+export {
+  KillSwitchRequestError,
+  type KillSwitch,
+  type KillSwitchEvent,
+  type KillSwitchStore,
+  type KillRequest,
+  type LiftRequest,
+} from "./killswitch/kill-switch.ts";
+export type { KillSwitchCheck } from "./gate/kill-switch-check.ts";
+export { StoreError } from "./store/errors.ts";
+export type { StoreLocation } from "./store/store-location.ts";
 export { replayLog, type ReplayReport, type ReplayChange, type ReplayOutcome, type ReplayLogOptions } from "./replay/replay.ts";

@@ -5,7 +5,8 @@ import type { ApprovalOutcome } from "./approval-outcome.ts";
 import type { Decider } from "./decider.ts";
 import type { Decision } from "./decision.ts";
 import { knownInputDocument, type InputDocument } from "./input-document.ts";
-import type { ArgumentLimits } from "./parse-arguments.ts";
+import { killSwitchDenial, type KillSwitchCheck } from "./kill-switch-check.ts";
+import { DEFAULT_ARGUMENT_LIMITS, type ArgumentLimits } from "./parse-arguments.ts";
 import { refusal, type Evaluation } from "./pipeline.ts";
 import { GateReason } from "./reason-codes.ts";
 import { redactForLog } from "./log-redaction.ts";
@@ -24,6 +25,8 @@ export interface GatePoolOptions {
   recorder?: DecisionRecorder;
   /** Worker threads; default 2. */
   workers?: number;
+  /** Kill switches (KillSwitchMonitor), checked on the calling thread before a call is sent to a worker. */
+  killSwitch?: KillSwitchCheck;
 }
 
 /** @internal messages between the pool and its workers */
@@ -72,6 +75,8 @@ const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./gate-worker.ts" :
 export class GatePool implements Decider {
   private readonly options: GatePoolOptions;
   private readonly slots: Slot[] = [];
+  /** The workers' argument limits, for the arguments a kill switch deny records. */
+  private readonly limits: ArgumentLimits;
   private bundlePath: string;
   private nextId = 1;
   private closed = false;
@@ -85,6 +90,7 @@ export class GatePool implements Decider {
     // reading them here also makes a bad declaration a ToolDeclarationError before any worker starts.
     const tools: AnyToolDeclaration[] = declaredTools(options.tools).map(({ name, parameters }) => ({ type: "function", name, parameters }));
     this.options = { ...options, tools };
+    this.limits = { ...DEFAULT_ARGUMENT_LIMITS, ...options.limits };
     this.bundlePath = options.bundlePath;
   }
 
@@ -203,6 +209,9 @@ export class GatePool implements Decider {
   }
 
   private async ask(call: ToolCall, withInput: boolean): Promise<Evaluation> {
+    const killSwitch = this.options.killSwitch;
+    const killed = killSwitch && killSwitchDenial(killSwitch, call, this.limits);
+    if (killed) return { decision: refusal(killed.reason, this.revision, performance.now(), killed.args), input: undefined };
     const id = this.nextId++;
     const slot = this.closed ? undefined : this.pick();
     const reply = slot

@@ -3,6 +3,7 @@ import type { ApprovalOutcome } from "./approval-outcome.ts";
 import type { Decider } from "./decider.ts";
 import type { Decision } from "./decision.ts";
 import { knownInputDocument } from "./input-document.ts";
+import type { KillSwitchCheck } from "./kill-switch-check.ts";
 import type { ArgumentLimits } from "./parse-arguments.ts";
 import { DecisionPipeline, LoadedRevision, type Evaluation } from "./pipeline.ts";
 import { redactForLog } from "./log-redaction.ts";
@@ -18,6 +19,8 @@ export interface GateOptions {
   tools: readonly AnyToolDeclaration[];
   limits?: Partial<ArgumentLimits>;
   recorder?: DecisionRecorder;
+  /** Kill switches (KillSwitchMonitor): a killed assistant or tool is denied (`killed`) before anything else. */
+  killSwitch?: KillSwitchCheck;
 }
 
 /**

@@ -5,6 +5,7 @@ import { describeThrown } from "../policy/errors.ts";
 import { applyPolicyDecision } from "./apply-policy-decision.ts";
 import type { Decision, Reason } from "./decision.ts";
 import { inputDocumentJson, type InputDocument } from "./input-document.ts";
+import { killSwitchDenial, type KillSwitchCheck } from "./kill-switch-check.ts";
 import { DEFAULT_ARGUMENT_LIMITS, parseArguments, type ArgumentLimits } from "./parse-arguments.ts";
 import { GateReason } from "./reason-codes.ts";
 import { ConstraintResolver, overlayConstraints } from "./resolve-constraints.ts";
@@ -67,6 +68,8 @@ export interface PipelineOptions {
   /** The tools the app offers the model; without them (replay without --tools) no schema is checked. */
   tools?: readonly AnyToolDeclaration[];
   limits?: Partial<ArgumentLimits>;
+  /** Killed assistants and tools (src/killswitch): checked before anything else is read from the call. */
+  killSwitch?: KillSwitchCheck;
 }
 
 /**
@@ -79,10 +82,12 @@ export interface PipelineOptions {
 export class DecisionPipeline {
   readonly schemas: ToolSchemas | undefined;
   readonly limits: ArgumentLimits;
+  private readonly killSwitch: KillSwitchCheck | undefined;
 
   constructor(options: PipelineOptions) {
     this.schemas = options.tools ? new ToolSchemas(options.tools) : undefined;
     this.limits = { ...DEFAULT_ARGUMENT_LIMITS, ...options.limits };
+    this.killSwitch = options.killSwitch;
   }
 
   /** Decides a call as the model sent it (raw argument string) on `loaded`. */
@@ -96,6 +101,8 @@ export class DecisionPipeline {
     }
     const ref = toolRef(call);
     if (!ref.ok) return evaluation(refusal(ref.reason, revision, started));
+    const killed = this.killSwitch && killSwitchDenial(this.killSwitch, call, this.limits);
+    if (killed) return evaluation(refusal(killed.reason, revision, started, killed.args));
     const parsed = parseArguments(call.arguments, this.limits);
     if (!parsed.ok) return evaluation(refusal(parsed.reason, revision, started));
     return this.decideParsed(loaded, call, parsed.value, overlay, started);

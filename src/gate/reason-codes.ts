@@ -14,4 +14,6 @@ export const GateReason = {
   policyError: "policy_error",
   invalidDecision: "invalid_decision",
   invalidToolCall: "invalid_tool_call",
+  killed: "killed",
+  killSwitchUnavailable: "kill_switch_unavailable",
 } as const;

@@ -11,6 +11,8 @@ export interface PolicyConfig {
   tools?: Record<string, ToolRule>;
   /** Hosted MCP servers by server label; a server not named here (or under the assistant) is denied. */
   mcp_servers?: Record<string, McpServerRule>;
+  /** The shared store (kill switches, approvals, budgets): a path relative to toolgate.yaml, sqlite:FILE or postgres://… */
+  store?: string;
   assistants?: Record<string, { tools?: Record<string, Partial<ToolRule>>; mcp_servers?: Record<string, { tools?: Record<string, Partial<McpToolRule>> }> }>;
   [key: string]: unknown;
 }

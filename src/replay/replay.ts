@@ -30,6 +30,9 @@ const ARGUMENTS_NOT_LOGGED: ReadonlySet<string> = new Set([
  */
 const DECIDED_ON_TOOL_SCHEMAS: ReadonlySet<string> = new Set([GateReason.toolNotDeclared, GateReason.schemaViolation]);
 
+/** Gate denies made on operational state (kill switches), not on the policy: a candidate policy cannot change them. */
+const OPERATIONAL_DENIES: ReadonlySet<string> = new Set([GateReason.killed, GateReason.killSwitchUnavailable]);
+
 /** What replay could say about one record. */
 export type ReplayOutcome =
   /** Re-evaluated; effect or reason codes differ. */
@@ -131,7 +134,7 @@ export class Replayer {
     if (!Array.isArray(old.reasons)) return { outcome: "skipped", why: "no result.reasons" };
     if (argumentsWithheld(old)) return { outcome: "skipped", why: "arguments withheld (sanitized_arguments_invalid)" };
     const gateCode = old.effect === "deny" && old.reasons.length === 1 ? old.reasons[0]?.code : undefined;
-    if (gateCode !== undefined && ARGUMENTS_NOT_LOGGED.has(gateCode)) return { outcome: "pre_policy", why: gateCode };
+    if (gateCode !== undefined && (ARGUMENTS_NOT_LOGGED.has(gateCode) || OPERATIONAL_DENIES.has(gateCode))) return { outcome: "pre_policy", why: gateCode };
     if (gateCode !== undefined && DECIDED_ON_TOOL_SCHEMAS.has(gateCode) && !this.gateChecks) {
       return { outcome: "pre_policy", why: gateCode };
     }

@@ -4,6 +4,7 @@ import { registerAudit } from "./audit.ts";
 import { registerBuild } from "./build.ts";
 import { registerEval } from "./eval.ts";
 import { registerInit } from "./init.ts";
+import { registerKill } from "./kill.ts";
 import { registerReplay } from "./replay.ts";
 import { registerTest } from "./test.ts";
 import { registerWatch } from "./watch.ts";
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerTest(program);
   registerWatch(program);
   registerApprovals(program);
+  registerKill(program);
 }
