@@ -1,6 +1,7 @@
 // `policy approvals serve` and `policy approvals list` as a user runs them: a
 // separate process on the real CLI entry, the seed policy built by opa, a SQLite store.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -89,10 +90,11 @@ describe("policy approvals serve", () => {
     expect(result.stderr).toContain("anonymous access is served on loopback only");
   });
 
-  test("no store named: a usage error that says how to name one", async () => {
-    const result = await runCli(["approvals", "list"], { cwd: repoRoot });
+  test("no store named and none at the default place: a usage error that says how to name one, and no file is created", async () => {
+    const result = await runCli(["approvals", "list"], { cwd: dir, env: { TOOLGATE_STORE: "" } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("--store LOCATION or $TOOLGATE_APPROVAL_STORE");
+    expect(result.stderr).toContain("--store LOCATION or $TOOLGATE_STORE");
+    expect(existsSync(path.join(dir, "toolgate.db"))).toBe(false);
   });
 });
 

@@ -8,9 +8,9 @@ export interface CliResult {
 }
 
 /** Runs `policy ...` as a user would: a separate node process on the real CLI entry. */
-export function runCli(args: string[], options: { cwd?: string; stdin?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, ...args], { cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [cliMain, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { ApprovalState, ApprovalStore, StoredApproval } from "../../approval/store/approval-store.ts";
@@ -10,9 +11,9 @@ import { createApprovalsInbox } from "../../inbox/approvals-inbox.ts";
 import { InboxConfigError, isLoopbackHost, type InboxAuth } from "../../inbox/inbox-auth.ts";
 import { findPolicyDir } from "../../policy/policy-dir.ts";
 import { REGO_OPTION_HELP, defaultToolsFile } from "../defaults.ts";
+import { STORE_ENV, STORE_OPTION_HELP, resolveStoreLocation } from "../store-option.ts";
 
 /** Where approvals are when --store is not given. */
-export const APPROVAL_STORE_ENV = "TOOLGATE_APPROVAL_STORE";
 export const INBOX_TOKEN_ENV = "TOOLGATE_INBOX_TOKEN";
 export const INBOX_USER_ENV = "TOOLGATE_INBOX_USER";
 export const INBOX_PASSWORD_ENV = "TOOLGATE_INBOX_PASSWORD";
@@ -37,6 +38,7 @@ interface ServeOptions extends StoreOption {
 }
 
 interface ListOptions extends StoreOption {
+  rego?: string;
   state?: ApprovalState[];
   limit: number;
   format: "text" | "json";
@@ -44,7 +46,7 @@ interface ListOptions extends StoreOption {
 
 export function registerApprovals(program: Command): void {
   const approvals = program.command("approvals").description("The durable approval queue: serve the approvals inbox, list approvals");
-  const storeHelp = `approval store: a SQLite file (sqlite:FILE or a path) or postgres://… (default: $${APPROVAL_STORE_ENV})`;
+  const storeHelp = `approval store: ${STORE_OPTION_HELP}`;
 
   approvals
     .command("serve")
@@ -74,16 +76,20 @@ export function registerApprovals(program: Command): void {
     .command("list")
     .description("List approvals in the store, newest first")
     .option("--store <location>", storeHelp)
+    .option("--rego <dir>", `${REGO_OPTION_HELP} (its toolgate.yaml may name the store)`)
     .option("--state <states>", `only these states (comma-separated: ${STATES.join(", ")})`, states)
     .option("--limit <n>", "at most this many", positive, 100)
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action(async (options: ListOptions) => list(options));
 }
 
-async function openStore(given: string | undefined): Promise<ApprovalStore> {
-  const text = given ?? process.env[APPROVAL_STORE_ENV];
-  if (text === undefined || text === "") throw new ToolgateError("usage", `name the approval store with --store LOCATION or $${APPROVAL_STORE_ENV} (a SQLite file, or postgres://…)`);
-  return openApprovalStore(text);
+/** The shared store (as `policy kill` and `policy usage` find it); an SQLite file that is not there is an error, not a new empty store. */
+async function openStore(given: string | undefined, regoDir: string | undefined): Promise<ApprovalStore> {
+  const location = await resolveStoreLocation(given, regoDir);
+  if (location.kind === "sqlite" && !existsSync(location.file)) {
+    throw new ToolgateError("usage", `no approval store at ${location.file}: nothing was parked there yet. Name the store the guards use with --store LOCATION or $${STORE_ENV}.`);
+  }
+  return openApprovalStore(location);
 }
 
 async function inboxAuth(options: ServeOptions): Promise<{ auth: InboxAuth; generated?: string }> {
@@ -107,7 +113,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const { auth, generated } = await inboxAuth(options);
   const regoDir = findPolicyDir(options.rego ?? options.policyDir);
   const tools = await loadToolDeclarations(options.tools ?? defaultToolsFile(regoDir));
-  const store = await openStore(options.store);
+  const store = await openStore(options.store, regoDir);
   let gate: WatchedGate | undefined;
   try {
     gate = await WatchedGate.start({ policy: { regoDir }, tools });
@@ -138,7 +144,7 @@ async function serve(options: ServeOptions): Promise<void> {
 }
 
 async function list(options: ListOptions): Promise<void> {
-  const store = await openStore(options.store);
+  const store = await openStore(options.store, options.rego);
   try {
     const rows = await store.list({ ...(options.state ? { states: options.state } : {}), limit: options.limit });
     for (const row of rows) process.stdout.write(options.format === "json" ? `${JSON.stringify(row)}\n` : line(row));
