@@ -374,9 +374,39 @@ export class ToolGuard {
       return { kind: "park", decision };
     } else {
       ({ record, response } = await this.#ask(call, decision));
+      if (response?.status === "approved") return this.#decideAgain(call, approvalBinding(call, decision.arguments), response, record);
     }
     if (response?.status !== "approved") return refused(call, decision, rejection(this.#rejectionMessage, record), record);
     return this.#applyApproval(call, decision, response, record);
+  }
+
+  /**
+   * After a wait for a human (a live approver or a parked approval), the call
+   * is decided again on the revision serving now: a kill switch, a tightened
+   * policy or a spent budget that came meanwhile wins over the approval. The
+   * approval still answers only its binding.
+   */
+  async #decideAgain(
+    call: ToolCall,
+    binding: string,
+    response: Extract<ApprovalResponse, { status: "approved" }>,
+    record: ApprovalOutcome,
+  ): Promise<Exclude<Authorization, { kind: "park" }>> {
+    const fresh = await this.gate.decide(this.#withContext(call));
+    switch (fresh.effect) {
+      case "allow":
+      case "sanitize":
+        return { kind: "run", arguments: fresh.arguments, decision: fresh, approval: record };
+      case "deny":
+        return refused(call, fresh, denial(fresh.reasons), record);
+      case "require_approval":
+        break;
+    }
+    if (approvalBinding(call, fresh.arguments) !== binding) {
+      const failed: ApprovalOutcome = { status: "failed", note: "the call's effective arguments changed since it was approved" };
+      return refused(call, fresh, rejection(this.#rejectionMessage, failed), failed);
+    }
+    return this.#applyApproval(call, fresh, response, record);
   }
 
   /** How one parked call ends, from its stored approval (see resumeTurn). */
@@ -410,22 +440,7 @@ export class ToolGuard {
       ...(consumed.approvedArguments === undefined ? {} : { arguments: consumed.approvedArguments }),
     };
     const { record } = await this.#settle(call, parked, recordOf(response), { response });
-    // Time has passed and the policy may have changed: the call is decided again, on the revision serving now.
-    const fresh = await this.gate.decide(call);
-    switch (fresh.effect) {
-      case "allow":
-      case "sanitize":
-        return { kind: "run", arguments: fresh.arguments, decision: fresh, approval: record };
-      case "deny":
-        return refused(call, fresh, denial(fresh.reasons), record);
-      case "require_approval":
-        break;
-    }
-    if (approvalBinding(call, fresh.arguments) !== row.binding) {
-      const failed: ApprovalOutcome = { status: "failed", note: "the call's effective arguments changed since it was approved" };
-      return refused(call, fresh, rejection(this.#rejectionMessage, failed), failed);
-    }
-    const applied = await this.#applyApproval(call, fresh, response, record);
+    const applied = await this.#decideAgain(call, row.binding, response, record);
     if (grant && applied.kind === "run") this.#ledger.grant(row.binding, response);
     return applied;
   }

@@ -12,6 +12,7 @@ import { DecisionLog } from "../../src/audit/decision-log.ts";
 import { readLog } from "../../src/audit/read-log.ts";
 import { Gate } from "../../src/gate/gate.ts";
 import { GatePool } from "../../src/gate/gate-pool.ts";
+import { ToolGuard } from "../../src/guard/tool-guard.ts";
 import type { ToolCall, ToolDeclaration } from "../../src/gate/tool-call.ts";
 import { DEFAULT_MAX_STALENESS_MS, DEFAULT_REFRESH_MS, KillSwitchMonitor, KillSwitchOptionsError } from "../../src/killswitch/kill-switch-monitor.ts";
 import type { KillSwitchStore } from "../../src/killswitch/kill-switch.ts";
@@ -196,3 +197,39 @@ async function poll<T>(read: () => T, done: (value: T) => boolean): Promise<T> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe("a kill that lands while a human is approving", () => {
+  test("the approved call is decided again when the answer comes: killed, the tool never runs", async () => {
+    const store = await openKillSwitchStore(path.join(dir, `approval-${++stores}.db`));
+    const monitor = await KillSwitchMonitor.open({ store });
+    try {
+      const gate = new Gate(engine, { tools, killSwitch: monitor });
+      let ran = 0;
+      const guard = new ToolGuard({
+        gate,
+        tools: { send_email_blast: () => void (ran += 1) },
+        approver: {
+          async request() {
+            await store.kill({ assistantId: "asst_zzz", reason: "runaway blast", by: "oncall" });
+            await monitor.refresh();
+            return { status: "approved", approver: "ana" };
+          },
+        },
+      });
+      const outcome = await guard.handle(EVERY_EFFECT[2]![1]);
+      expect(ran).toBe(0);
+      expect(outcome.status).toBe("denied");
+      expect(outcome.decision.reasons.map((r) => r.code)).toEqual(["killed"]);
+      expect(JSON.parse(outcome.output)).toMatchObject({ status: "denied", reasons: ["killed"] });
+
+      await store.lift({ assistantId: "asst_zzz", by: "oncall" });
+      await monitor.refresh();
+      const unkilled = new ToolGuard({ gate, tools: { send_email_blast: () => void (ran += 1) }, approver: { request: async () => ({ status: "approved" }) } });
+      expect((await unkilled.handle(EVERY_EFFECT[2]![1])).status).toBe("ran");
+      expect(ran).toBe(1);
+    } finally {
+      await monitor.close();
+      await store.close();
+    }
+  });
+});
