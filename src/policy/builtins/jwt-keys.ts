@@ -51,16 +51,92 @@ function kindOf(key: KeyObject): KeyKind {
   return unsupported(`a ${type ?? "unknown"} key`);
 }
 
-const PEM = /^-----BEGIN (CERTIFICATE|PUBLIC KEY)-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END \1-----\r?\n?$/;
+/** Go's base64.StdEncoding.Decode: padded, CR and LF skipped; anything else is an error. */
+function goStdBase64(text: string): Buffer | undefined {
+  const s = text.replace(/[\r\n]/g, "");
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s)) return undefined;
+  return Buffer.from(s, "base64");
+}
 
-function pemKeys(text: string): VerificationKey[] {
-  const m = PEM.exec(text) ?? unsupported("this PEM text");
-  const der = Buffer.from(m[2]!.replace(/\r?\n/g, ""), "base64");
+/** Go's bytes.TrimRight(line, " \t") of the next line (LF or CRLF), the rest, and how much was consumed. */
+function getLine(data: string): { line: string; rest: string; consumed: number } {
+  let i = data.indexOf("\n");
+  let j: number;
+  if (i < 0) {
+    i = data.length;
+    j = i;
+  } else {
+    j = i + 1;
+    if (i > 0 && data[i - 1] === "\r") i -= 1;
+  }
+  let end = i;
+  while (end > 0 && (data[end - 1] === " " || data[end - 1] === "\t")) end -= 1;
+  return { line: data.slice(0, end), rest: data.slice(j), consumed: j };
+}
+
+/** A port of Go's encoding/pem.Decode: the first well-formed block (its type and bytes) and the text after it. */
+export function pemDecode(data: string): { type: string; bytes: Buffer; rest: string } | undefined {
+  const PEM_START = "\n-----BEGIN ";
+  const PEM_END = "\n-----END ";
+  let rest = data;
+  let endTrailerIndex = 0;
+  for (;;) {
+    if (endTrailerIndex < 0 || endTrailerIndex > rest.length) return undefined;
+    rest = rest.slice(endTrailerIndex);
+    let endIndex = rest.indexOf(PEM_END);
+    if (endIndex < 0) return undefined;
+    endTrailerIndex = endIndex + PEM_END.length;
+    const beginIndex = rest.slice(0, endIndex).lastIndexOf(PEM_START.slice(1));
+    if (beginIndex < 0 || (beginIndex > 0 && rest[beginIndex - 1] !== "\n")) continue;
+    rest = rest.slice(beginIndex + PEM_START.length - 1);
+    endIndex -= beginIndex + PEM_START.length - 1;
+    endTrailerIndex -= beginIndex + PEM_START.length - 1;
+    const typeLine = getLine(rest);
+    rest = typeLine.rest;
+    endIndex -= typeLine.consumed;
+    endTrailerIndex -= typeLine.consumed;
+    if (!typeLine.line.endsWith("-----")) continue;
+    const type = typeLine.line.slice(0, -5);
+    let headers = 0;
+    let truncated = false;
+    for (;;) {
+      if (rest.length === 0) {
+        truncated = true;
+        break;
+      }
+      const { line, rest: next, consumed } = getLine(rest);
+      if (!line.includes(":")) break;
+      headers += 1;
+      rest = next;
+      endIndex -= consumed;
+      endTrailerIndex -= consumed;
+    }
+    if (truncated) return undefined;
+    if (headers > 0 && endIndex < 0) continue;
+    let endTrailer = rest.slice(endTrailerIndex);
+    const endTrailerLen = type.length + 5;
+    if (endTrailer.length < endTrailerLen) continue;
+    const restOfEndLine = endTrailer.slice(endTrailerLen);
+    endTrailer = endTrailer.slice(0, endTrailerLen);
+    if (!endTrailer.startsWith(type) || !endTrailer.endsWith("-----")) continue;
+    if (getLine(restOfEndLine).line.length !== 0) continue;
+    let bytes: Buffer = Buffer.alloc(0);
+    if (endIndex > 0) {
+      const decoded = goStdBase64(rest.slice(0, endIndex).replace(/[ \t]/g, ""));
+      if (!decoded) continue;
+      bytes = decoded;
+    }
+    return { type, bytes, rest: getLine(rest.slice(endIndex + PEM_END.length - 1)).rest };
+  }
+}
+
+function pemKeys(block: { type: string; bytes: Buffer; rest: string }): VerificationKey[] {
+  if (block.rest.length > 0) throw new TypeError("io.jwt: extra data after a PEM certificate block");
+  if (block.type !== "CERTIFICATE" && block.type !== "PUBLIC KEY") throw new TypeError("io.jwt: failed to extract a Key from the PEM certificate");
   let key: KeyObject;
   try {
-    key = m[1] === "CERTIFICATE" ? new X509Certificate(der).publicKey : createPublicKey({ key: der, format: "der", type: "spki" });
+    key = block.type === "CERTIFICATE" ? new X509Certificate(block.bytes).publicKey : createPublicKey({ key: block.bytes, format: "der", type: "spki" });
   } catch {
-    // Go: "failed to parse a PEM certificate / public key", an error.
     throw new TypeError("io.jwt: failed to parse the PEM block");
   }
   return [{ kind: kindOf(key), isPrivate: false, key, alg: "", kid: "" }];
@@ -101,7 +177,8 @@ function jwkKey(v: RegoValue): VerificationKey | undefined {
     } else if (kty === "OKP") {
       if (fields.get("crv") !== "Ed25519" || Buffer.from(fields.get("x") ?? "", "base64url").length !== 32) unsupported("this OKP JWK");
     } else {
-      return unsupported(`a JWK of kty ${JSON.stringify(kty)}`);
+      // jwx: "invalid key type", an error.
+      throw new TypeError(`io.jwt: failed to parse a JWK of kty ${JSON.stringify(kty)}`);
     }
     try {
       // The public half: what Go verifies with, for a private JWK too.
@@ -122,7 +199,8 @@ function jwkKey(v: RegoValue): VerificationKey | undefined {
 
 /** The keys of a cert / key operand; an operand Go cannot parse is an error (TypeError: the call is undefined). */
 export function parseKeys(text: string): VerificationKey[] {
-  if (text.includes("-----BEGIN")) return pemKeys(text);
+  const block = pemDecode(text);
+  if (block) return pemKeys(block);
   let json: RegoValue;
   try {
     json = parseGoJson(text);
