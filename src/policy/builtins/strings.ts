@@ -76,10 +76,23 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /**
+ * OPA's util.Atoi64 (how Number.Int reads a number's text): an optional sign,
+ * at most 19 characters of digits and one '.' followed only by zeros (2.0 is
+ * 2, 2.5 and 1e2 are not integers), within int64.
+ */
+function goAtoi64(text: string): bigint | undefined {
+  const m = /^([+-]?)(\d*)(?:\.(0*))?$/.exec(text);
+  const body = text.replace(/^[+-]/, "");
+  if (!m || body.length === 0 || body.length > 19) return undefined;
+  const n = BigInt((m[1] === "-" ? "-" : "") + (m[2] === "" ? "0" : m[2]!));
+  return n < INT64_MIN || n > INT64_MAX ? undefined : n;
+}
+
+/**
  * strings.split_n as OPA 1.22's Go builtin: n >= 0 keeps the first n parts of
  * splitting into at most n+1; n < 0 keeps the last -n parts. n must be written
- * as an integer (Go's json.Number.Int64: 2.0 and 1e2 are errors), so the
- * operands are read as Rego text.
+ * as Go's util.Atoi64 reads integers (2.0 is 2; 2.5 and 1e2 are errors), so
+ * the operands are read as Rego text.
  */
 export const splitN = Object.assign(
   (sText: string, delimText: string, nText: string): string[] => {
@@ -87,9 +100,8 @@ export const splitN = Object.assign(
     const delim = parseRegoText(delimText);
     const n = parseRegoText(nText);
     if (s.kind !== "string" || delim.kind !== "string") throw new TypeError("strings.split_n: operands must be strings");
-    if (n.kind !== "number" || !/^-?\d+$/.test(n.text)) throw new TypeError("strings.split_n: n must be an integer");
-    const count = BigInt(n.text);
-    if (count < INT64_MIN || count > INT64_MAX) throw new TypeError("strings.split_n: n is out of range");
+    const count = n.kind === "number" ? goAtoi64(n.text) : undefined;
+    if (count === undefined) throw new TypeError("strings.split_n: n must be an integer");
     if (count >= 0n) {
       // A limit beyond the string's length + 1 is no limit (Go clamps it so).
       const limit = count > BigInt(s.value.length + 2) ? -1 : Number(count) + 1;
