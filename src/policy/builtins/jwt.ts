@@ -34,7 +34,39 @@ function base64UrlDecode(s: string): Buffer {
   return Buffer.from(text.replaceAll("-", "+").replaceAll("_", "/"), "base64");
 }
 
-/** Decoded bytes as a Go string: text that is not UTF-8 would come back altered, so it fails instead. */
+/**
+ * Bytes as Go's encoding/json reads them in a string: each byte that does not
+ * start a valid UTF-8 sequence (utf8.DecodeRune) becomes one U+FFFD. Outside
+ * strings such a byte is a syntax error in Go, and U+FFFD is one here too.
+ */
+function jsonText(bytes: Buffer): string {
+  let out = "";
+  let i = 0;
+  const cont = (j: number, lo = 0x80, hi = 0xbf): boolean => j < bytes.length && bytes[j]! >= lo && bytes[j]! <= hi;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    let size = 0;
+    if (b < 0x80) size = 1;
+    else if (b >= 0xc2 && b <= 0xdf) size = cont(i + 1) ? 2 : 0;
+    else if (b >= 0xe0 && b <= 0xef) {
+      const [lo, hi] = b === 0xe0 ? [0xa0, 0xbf] : b === 0xed ? [0x80, 0x9f] : [0x80, 0xbf];
+      size = cont(i + 1, lo, hi) && cont(i + 2) ? 3 : 0;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      const [lo, hi] = b === 0xf0 ? [0x90, 0xbf] : b === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+      size = cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    }
+    if (size === 0) {
+      out += "\ufffd";
+      i += 1;
+    } else {
+      out += bytes.toString("utf8", i, i + size);
+      i += size;
+    }
+  }
+  return out;
+}
+
+/** Decoded bytes as a Go string used as text (a nested token): bytes that are not UTF-8 would come back altered, so that fails. */
 function utf8Text(bytes: Buffer): string {
   try {
     return utf8.decode(bytes);
@@ -67,7 +99,7 @@ function member(object: JsonObject, name: string): RegoValue | undefined {
 }
 
 function decodeHeader(token: Token): JsonObject {
-  const header = jsonObject(utf8Text(base64UrlDecode(token.header)));
+  const header = jsonObject(jsonText(base64UrlDecode(token.header)));
   if (member(header, "enc") !== undefined) throw new TypeError("io.jwt: JWT is a JWE object, which is not supported");
   return header;
 }
@@ -102,16 +134,25 @@ function parseTokenHeader(header: JsonObject): TokenHeader {
 
 // io.jwt.decode
 
+/** strings.Trim(s, `"'`), without a regex (linear on any text). */
+function trimQuotes(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && (s[start] === '"' || s[start] === "'")) start += 1;
+  while (end > start && (s[end - 1] === '"' || s[end - 1] === "'")) end -= 1;
+  return s.slice(start, end);
+}
+
 function decodeToJson(value: unknown): string {
   const token = splitToken(value);
   const header = decodeHeader(token);
-  const payloadText = utf8Text(base64UrlDecode(token.payload));
+  const payloadBytes = base64UrlDecode(token.payload);
   const cty = member(header, "cty");
   if (cty !== undefined) {
     if (cty.kind !== "string") failClosed("a cty header that is not a string (Go panics)");
-    if (cty.value === "JWT") return decodeToJson(payloadText.replace(/^["']+|["']+$/g, ""));
+    if (cty.value === "JWT") return decodeToJson(trimQuotes(utf8Text(payloadBytes)));
   }
-  const payload = jsonObject(payloadText);
+  const payload = jsonObject(jsonText(payloadBytes));
   const signature = base64UrlDecode(token.signature).toString("hex");
   return `[${toJsonText(header)},${toJsonText(payload)},${JSON.stringify(signature)}]`;
 }
@@ -333,7 +374,7 @@ function decodeVerifyToJson(jwt: RegoValue, constraintsValue: RegoValue): string
   const c = parseConstraints(constraintsValue);
   let value: unknown = jwt.kind === "string" ? jwt.value : jwt;
   let header: JsonObject;
-  let payloadText: string;
+  let payloadBytes: Buffer;
   for (;;) {
     const token = splitToken(value);
     header = decodeHeader(token);
@@ -342,14 +383,14 @@ function decodeVerifyToJson(jwt: RegoValue, constraintsValue: RegoValue): string
     if (c.alg !== "" && c.alg !== parsed.alg) return UNVERIFIED;
     const signature = base64UrlDecode(token.signature);
     if (!signatureVerified(c, parsed, token, signature)) return UNVERIFIED;
-    payloadText = utf8Text(base64UrlDecode(token.payload));
+    payloadBytes = base64UrlDecode(token.payload);
     if (parsed.cty.toLowerCase() === "jwt" && parsed.cty.length === 3) {
-      value = payloadText;
+      value = utf8Text(payloadBytes);
       continue;
     }
     break;
   }
-  const payload = jsonObject(payloadText);
+  const payload = jsonObject(jsonText(payloadBytes));
   if (c.iss !== "") {
     const iss = member(payload, "iss");
     if (iss === undefined) return UNVERIFIED;
