@@ -10,7 +10,8 @@ export class GoJsonError extends Error {}
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/y;
 
-export function parseGoJson(text: string): RegoValue {
+/** onDuplicateKey: called when an object repeats a key (Go keeps the last; some readers keep the first). */
+export function parseGoJson(text: string, onDuplicateKey?: (key: string) => void): RegoValue {
   let i = 0;
   const ws = (): void => {
     while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i += 1;
@@ -45,6 +46,7 @@ export function parseGoJson(text: string): RegoValue {
         ws();
         if (text[i] !== ":") fail();
         i += 1;
+        if (byKey.has(key)) onDuplicateKey?.(key);
         byKey.delete(key);
         byKey.set(key, value());
         ws();

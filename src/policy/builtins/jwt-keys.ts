@@ -5,7 +5,7 @@
 // node's (an unusual PEM layout, JWK fields beyond the common profile, curves
 // Go does not verify with, RSA keys under 1024 bits, which Go refuses), the
 // evaluation fails (RangeError) instead of answering as Go might not.
-import { createPublicKey, createSecretKey, X509Certificate, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, createSecretKey, X509Certificate, type KeyObject } from "node:crypto";
 import { GoJsonError, parseGoJson } from "./go-json.ts";
 import type { RegoValue } from "./rego-text.ts";
 
@@ -17,6 +17,8 @@ export interface VerificationKey {
   isPrivate: boolean;
   /** The public key (rsa, ec, ed25519) or the secret (oct). */
   key: KeyObject;
+  /** The private key of a JWK with private parameters (what io.jwt.encode_sign* signs with). */
+  privateKey?: KeyObject;
   alg: string;
   kid: string;
 }
@@ -146,7 +148,8 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 const JWK_FIELDS = new Set(["kty", "kid", "alg", "use", "n", "e", "crv", "x", "y", "k", "d", "p", "q", "dp", "dq", "qi"]);
 const PRIVATE_FIELDS = ["d", "p", "q", "dp", "dq", "qi"];
 
-function jwkKey(v: RegoValue): VerificationKey | undefined {
+/** A JWK as jwx reads it; undefined for one whose alg OPA's verification skips. */
+function jwkKey(v: RegoValue): VerificationKey & { skipped: boolean } {
   if (v.kind !== "object") return unsupported("a JWK that is not an object");
   const fields = new Map<string, string>();
   for (const [k, x] of v.entries) {
@@ -165,6 +168,7 @@ function jwkKey(v: RegoValue): VerificationKey | undefined {
   const isPrivate = PRIVATE_FIELDS.some((name) => fields.has(name));
   const jwk = Object.fromEntries(fields);
   let key: KeyObject;
+  let privateKey: KeyObject | undefined;
   if (kty === "oct") {
     if (!fields.has("k") || isPrivate) unsupported("this oct JWK");
     key = createSecretKey(Buffer.from(fields.get("k")!, "base64url"));
@@ -184,23 +188,27 @@ function jwkKey(v: RegoValue): VerificationKey | undefined {
       // The public half: what Go verifies with, for a private JWK too.
       const publicJwk = Object.fromEntries(Object.entries(jwk).filter(([name]) => !PRIVATE_FIELDS.includes(name)));
       key = createPublicKey({ key: publicJwk, format: "jwk" });
+      if (isPrivate) privateKey = createPrivateKey({ key: jwk, format: "jwk" });
     } catch {
       return unsupported("a JWK node:crypto cannot import");
     }
   }
-  if (alg !== "" && !TOKEN_ALGORITHMS.has(alg)) {
-    // Go skips a key for another registered algorithm (jwx parses it); an
-    // unregistered name may be a parse error in jwx, so that fails.
-    if (!OTHER_JWA_ALGORITHMS.has(alg)) unsupported(`the JWK alg ${JSON.stringify(alg)}`);
-    return undefined;
-  }
-  return { kind: kty === "oct" ? "oct" : kindOf(key), isPrivate, key, alg, kid: fields.get("kid") ?? "" };
+  // Go skips a key for another registered algorithm (jwx parses it); an
+  // unregistered name may be a parse error in jwx, so that fails.
+  if (alg !== "" && !TOKEN_ALGORITHMS.has(alg) && !OTHER_JWA_ALGORITHMS.has(alg)) unsupported(`the JWK alg ${JSON.stringify(alg)}`);
+  const kind = kty === "oct" ? "oct" : kindOf(key);
+  return { kind, isPrivate, key, privateKey, alg, kid: fields.get("kid") ?? "", skipped: alg !== "" && !TOKEN_ALGORITHMS.has(alg) };
 }
 
 /** The keys of a cert / key operand; an operand Go cannot parse is an error (TypeError: the call is undefined). */
 export function parseKeys(text: string): VerificationKey[] {
   const block = pemDecode(text);
   if (block) return pemKeys(block);
+  return parseJwks(text).filter((k) => !k.skipped);
+}
+
+/** jwk.Parse: a JWK or a JWK set, every key in order. */
+export function parseJwks(text: string): Array<VerificationKey & { skipped: boolean }> {
   let json: RegoValue;
   try {
     json = parseGoJson(text);
@@ -210,7 +218,7 @@ export function parseKeys(text: string): VerificationKey[] {
   }
   if (json.kind !== "object") throw new TypeError("io.jwt: failed to parse a JWK key (set)");
   const keysEntry = json.entries.find(([k]) => k.kind === "string" && k.value === "keys");
-  if (!keysEntry) return [jwkKey(json)].filter((k) => k !== undefined);
+  if (!keysEntry) return [jwkKey(json)];
   if (json.entries.length !== 1 || keysEntry[1].kind !== "array") return unsupported("a JWK set with other members");
-  return keysEntry[1].items.map(jwkKey).filter((k) => k !== undefined);
+  return keysEntry[1].items.map(jwkKey);
 }

@@ -5,10 +5,10 @@
 // synchronously from the WASM module, and jose's are all async (WebCrypto);
 // jose serves as the independent signer in the tests. Header and payload are
 // handed back as JSON text with every number as written (Go keeps json.Number).
-import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from "node:crypto";
+import { constants, createHmac, sign, timingSafeEqual, verify, type KeyObject } from "node:crypto";
 import { compareNumberText } from "./go-value.ts";
 import { parseGoJson, toJsonText } from "./go-json.ts";
-import { parseKeys, type VerificationKey } from "./jwt-keys.ts";
+import { parseJwks, parseKeys, TOKEN_ALGORITHMS, type VerificationKey } from "./jwt-keys.ts";
 import { parseRegoText, type RegoValue } from "./rego-text.ts";
 import { nowNs } from "./time.ts";
 
@@ -417,3 +417,68 @@ export const jwtDecodeVerify = Object.assign(
   (jwtText: string, constraintsText: string): ArrayBuffer => jsonResult(decodeVerifyToJson(parseRegoText(jwtText), parseRegoText(constraintsText))),
   { readsRegoText: true as const },
 );
+
+// io.jwt.encode_sign_raw
+
+/** jwsbb.Sign(jwk key, alg, input): the JWK's secret or private key of the algorithm's family, else an error. */
+function jwsSign(key: VerificationKey, alg: string, input: Buffer): Buffer {
+  const hash = HASH_OF[alg.slice(2)] ?? "";
+  if (alg.startsWith("HS")) {
+    if (key.kind !== "oct") throw new TypeError("io.jwt.encode_sign: HMAC needs an oct JWK");
+    return createHmac(hash, key.key.export()).update(input).digest();
+  }
+  const privateKey = key.privateKey ?? (() => {
+    throw new TypeError("io.jwt.encode_sign: signing needs a private JWK");
+  })();
+  if (alg === "EdDSA" && key.kind === "ed25519") return sign(null, input, privateKey);
+  if (alg.startsWith("RS") && key.kind === "rsa") return sign(hash, input, { key: privateKey, padding: constants.RSA_PKCS1_PADDING });
+  if (alg.startsWith("PS") && key.kind === "rsa") {
+    return sign(hash, input, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 });
+  }
+  if (alg.startsWith("ES") && key.kind === "ec") return sign(hash, input, { key: privateKey, dsaEncoding: "ieee-p1363" });
+  throw new TypeError(`io.jwt.encode_sign: the JWK cannot sign ${alg}`);
+}
+
+/** A header member Go reads with valyala/fastjson: plain strings only (escapes and duplicate keys fail closed). */
+function headerString(header: JsonObject, headersText: string, name: string): string | undefined {
+  const v = member(header, name);
+  if (v === undefined || v.kind !== "string") return undefined;
+  if (headersText.includes("\\")) failClosed("a JWS header with escapes");
+  return v.value;
+}
+
+/**
+ * io.jwt.encode_sign_raw(headers, payload, jwk) as commonBuiltinJWTEncodeSign:
+ * the first key of the JWK (set), the header's alg (one OPA knows), a JSON
+ * payload unless typ names another media type, and base64url(headers) "."
+ * base64url(payload) signed. RSA PKCS#1 v1.5, HMAC and Ed25519 signatures are
+ * deterministic (as Go's); PS* and ES* are randomized in both.
+ */
+export function encodeSignRaw(headersText: unknown, payloadText: unknown, jwkText: unknown): string {
+  if (typeof jwkText !== "string" || typeof headersText !== "string" || typeof payloadText !== "string") {
+    throw new TypeError("io.jwt.encode_sign_raw: operands must be strings");
+  }
+  const keys = parseJwks(jwkText);
+  if (keys.length === 0) throw new TypeError("io.jwt.encode_sign_raw: no keys found in JWK set");
+  let header: RegoValue;
+  try {
+    header = parseGoJson(headersText, () => failClosed("a JWS header with a repeated member"));
+  } catch (err) {
+    if (err instanceof RangeError) throw err;
+    return failClosed("a JWS header that is not strict JSON");
+  }
+  if (header.kind !== "object") return failClosed("a JWS header that is not an object");
+  const alg = headerString(header, headersText, "alg");
+  if (alg === undefined) throw new TypeError("io.jwt.encode_sign_raw: missing or invalid 'alg' header");
+  if (!TOKEN_ALGORITHMS.has(alg)) throw new TypeError(`io.jwt.encode_sign_raw: unknown JWS algorithm: ${alg}`);
+  const typ = headerString(header, headersText, "typ");
+  if (typ === undefined || typ === "JWT") {
+    try {
+      parseGoJson(payloadText);
+    } catch {
+      throw new TypeError("io.jwt.encode_sign_raw: type is JWT but payload is not JSON");
+    }
+  }
+  const input = `${Buffer.from(headersText, "utf8").toString("base64url")}.${Buffer.from(payloadText, "utf8").toString("base64url")}`;
+  return `${input}.${jwsSign(keys[0]!, alg, Buffer.from(input, "utf8")).toString("base64url")}`;
+}
