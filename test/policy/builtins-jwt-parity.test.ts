@@ -43,6 +43,8 @@ beforeAll(async () => {
     edPrivateJwk: JSON.stringify(await exportJWK(ed.privateKey)),
     p256PrivateJwk: JSON.stringify(await exportJWK(p256.privateKey)),
     octJwk: JSON.stringify({ kty: "oct", k: b64("s3cr3t-key-for-hmac") }),
+    octJwkObject: { kty: "oct", k: b64("s3cr3t-key-for-hmac") },
+    rsaPrivateJwkObject: rsaPrivateJwk,
     rsa2Pem: await exportSPKI(rsa2.publicKey),
     p256Pem: await exportSPKI(p256.publicKey),
     p384Pem: await exportSPKI(p384.publicKey),
@@ -213,5 +215,14 @@ describe("io.jwt builtins answer as OPA's Go builtins", () => {
       'io.jwt.encode_sign_raw(`{"alg":"HS256"}`, `{}`, `{"keys": []}`)',
     ]);
     expect([go.r4, go.r5]).toEqual([true, true]);
+  });
+
+  it("encode_sign: operands marshalled as Go's json.Marshal (sorted keys, HTML-safe escapes, sets, numbers as written)", async () => {
+    await expectSameAsGo([
+      'io.jwt.encode_sign({"typ": "JWT", "alg": "HS256"}, {"z": 1, "a": [1.50, 1e3, -0], "s": {"b", "a", 2}, "h": "<&>\u2028\b\u0001é🙂", "n": null, "t": true}, input.octJwkObject)',
+      'io.jwt.encode_sign({"alg": "RS256"}, {"sub": "x"}, input.rsaPrivateJwkObject)',
+      'io.jwt.encode_sign({"alg": "HS256"}, {"é": 1, "e": 2, "É": 3, "😀": 4, "\uffff": 5}, {"kty": "oct", "k": "c2VjcmV0"})',
+      'io.jwt.encode_sign({"alg": "HS384", "kid": "k"}, {}, {"keys": [{"kty": "oct", "k": "c2VjcmV0"}]})',
+    ]);
   });
 });

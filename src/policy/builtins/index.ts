@@ -88,6 +88,7 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "io.jwt.verify_es512": jwt.verifyEs512,
     "io.jwt.verify_eddsa": jwt.verifyEdDsa,
     "io.jwt.encode_sign_raw": jwt.encodeSignRaw,
+    "io.jwt.encode_sign": jwt.encodeSign,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 

@@ -6,7 +6,7 @@
 // jose serves as the independent signer in the tests. Header and payload are
 // handed back as JSON text with every number as written (Go keeps json.Number).
 import { constants, createHmac, sign, timingSafeEqual, verify, type KeyObject } from "node:crypto";
-import { compareNumberText } from "./go-value.ts";
+import { compareNumberText, compareRego, compareStrings } from "./go-value.ts";
 import { parseGoJson, toJsonText } from "./go-json.ts";
 import { parseJwks, parseKeys, TOKEN_ALGORITHMS, type VerificationKey } from "./jwt-keys.ts";
 import { parseRegoText, type RegoValue } from "./rego-text.ts";
@@ -465,7 +465,10 @@ export function encodeSignRaw(headersText: unknown, payloadText: unknown, jwkTex
     header = parseGoJson(headersText, () => failClosed("a JWS header with a repeated member"));
   } catch (err) {
     if (err instanceof RangeError) throw err;
-    return failClosed("a JWS header that is not strict JSON");
+    // Go reads the header with valyala/fastjson, which accepts some text
+    // strict JSON does not; without "alg" (even escaped) it cannot find one.
+    if (/alg|\\/.test(headersText)) return failClosed("a JWS header that is not strict JSON");
+    throw new TypeError("io.jwt.encode_sign_raw: missing or invalid 'alg' header");
   }
   if (header.kind !== "object") return failClosed("a JWS header that is not an object");
   const alg = headerString(header, headersText, "alg");
@@ -482,3 +485,49 @@ export function encodeSignRaw(headersText: unknown, payloadText: unknown, jwkTex
   const input = `${Buffer.from(headersText, "utf8").toString("base64url")}.${Buffer.from(payloadText, "utf8").toString("base64url")}`;
   return `${input}.${jwsSign(keys[0]!, alg, Buffer.from(input, "utf8")).toString("base64url")}`;
 }
+
+// io.jwt.encode_sign
+
+/** Go's json.Marshal of a string (HTML-safe): <, >, & and U+2028/2029 escaped, \b \f \n \r \t short, other controls \u00xx. */
+function goJsonString(s: string): string {
+  let out = '"';
+  for (const ch of s.toWellFormed()) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += "\\" + ch;
+    else if (ch === "\b") out += "\\b";
+    else if (ch === "\f") out += "\\f";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (cp < 0x20 || ch === "<" || ch === ">" || ch === "&" || cp === 0x2028 || cp === 0x2029) out += "\\u" + cp.toString(16).padStart(4, "0");
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/** json.Marshal(ast.JSON(v)): object keys sorted by bytes, sets as arrays in Go's order, numbers as written. */
+function goJsonMarshal(v: RegoValue): string {
+  switch (v.kind) {
+    case "null": return "null";
+    case "boolean": return String(v.value);
+    case "number": return v.text;
+    case "string": return goJsonString(v.value);
+    case "array": return `[${v.items.map(goJsonMarshal).join(",")}]`;
+    case "set": return `[${[...v.items].sort(compareRego).map(goJsonMarshal).join(",")}]`;
+    case "object": {
+      const entries = v.entries.map(([k, x]): [string, RegoValue] => {
+        if (k.kind !== "string") failClosed("an object key that is not a string");
+        return [k.value, x];
+      });
+      entries.sort(([a], [b]) => compareStrings(a, b));
+      return `{${entries.map(([k, x]) => `${goJsonString(k)}:${goJsonMarshal(x)}`).join(",")}}`;
+    }
+  }
+}
+
+/** io.jwt.encode_sign(headers, payload, key): each operand marshalled as Go's json.Marshal, then encode_sign_raw. */
+export const encodeSign = Object.assign(
+  (headersText: string, payloadText: string, keyText: string): string =>
+    encodeSignRaw(goJsonMarshal(parseRegoText(headersText)), goJsonMarshal(parseRegoText(payloadText)), goJsonMarshal(parseRegoText(keyText))),
+  { readsRegoText: true as const },
+);
