@@ -8,7 +8,7 @@ import { hmacEqual, hmacMd5, hmacSha1, hmacSha256, hmacSha512, md5, sha1, sha256
 import { base64UrlEncodeNoPad, hexDecode, hexEncode } from "./encoding.ts";
 import { objectSubsetBuiltin } from "./object.ts";
 import { unitsParse, unitsParseBytes } from "./units.ts";
-import * as jwt from "./jwt.ts";
+import { jwtBuiltins } from "./jwt-lazy.ts";
 import { nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
 
 export { beginEvaluation } from "./time.ts";
@@ -72,23 +72,7 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "base64url.encode_no_pad": base64UrlEncodeNoPad,
     "units.parse": unitsParse,
     "units.parse_bytes": unitsParseBytes,
-    "io.jwt.decode": jwt.jwtDecode,
-    "io.jwt.decode_verify": jwt.jwtDecodeVerify,
-    "io.jwt.verify_hs256": jwt.verifyHs256,
-    "io.jwt.verify_hs384": jwt.verifyHs384,
-    "io.jwt.verify_hs512": jwt.verifyHs512,
-    "io.jwt.verify_rs256": jwt.verifyRs256,
-    "io.jwt.verify_rs384": jwt.verifyRs384,
-    "io.jwt.verify_rs512": jwt.verifyRs512,
-    "io.jwt.verify_ps256": jwt.verifyPs256,
-    "io.jwt.verify_ps384": jwt.verifyPs384,
-    "io.jwt.verify_ps512": jwt.verifyPs512,
-    "io.jwt.verify_es256": jwt.verifyEs256,
-    "io.jwt.verify_es384": jwt.verifyEs384,
-    "io.jwt.verify_es512": jwt.verifyEs512,
-    "io.jwt.verify_eddsa": jwt.verifyEdDsa,
-    "io.jwt.encode_sign_raw": jwt.encodeSignRaw,
-    "io.jwt.encode_sign": jwt.encodeSign,
+    ...jwtBuiltins,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 

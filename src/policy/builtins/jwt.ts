@@ -10,7 +10,6 @@ import { compareNumberText, compareRego, compareStrings } from "./go-value.ts";
 import { parseGoJson, toJsonText } from "./go-json.ts";
 import { parseJwks, parseKeys, TOKEN_ALGORITHMS, type VerificationKey } from "./jwt-keys.ts";
 import { parseRegoText, type RegoValue } from "./rego-text.ts";
-import { nowNs } from "./time.ts";
 
 const encoder = new TextEncoder();
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -317,7 +316,10 @@ function timeFromNumberText(text: string): number {
   return t;
 }
 
-function parseConstraints(object: RegoValue): Constraints {
+/** The evaluation's time in ns as JSON number text (time.now_ns: one value per evaluation). */
+export type EvaluationTime = () => ArrayBuffer;
+
+function parseConstraints(object: RegoValue, now: EvaluationTime): Constraints {
   if (object.kind !== "object") throw new TypeError("io.jwt.decode_verify: the constraints must be an object");
   const c: Constraints = { secret: "", alg: "", iss: "", aud: "", time: -1 };
   for (const [k, v] of object.entries) {
@@ -340,7 +342,7 @@ function parseConstraints(object: RegoValue): Constraints {
         throw new TypeError(`io.jwt.decode_verify: unknown token validation constraint: ${k.value}`);
     }
   }
-  if (c.time === -1) c.time = timeFromNumberText(new TextDecoder().decode(nowNs()));
+  if (c.time === -1) c.time = timeFromNumberText(new TextDecoder().decode(now()));
   const keySources = (c.keys !== undefined ? 1 : 0) + (c.secret !== "" ? 1 : 0);
   if (keySources > 1) throw new TypeError("io.jwt.decode_verify: duplicate key constraints");
   if (keySources < 1) throw new TypeError("io.jwt.decode_verify: no key constraint");
@@ -370,8 +372,8 @@ function compareWithTime(seconds: number, v: RegoValue): number {
   return compareNumberText(String(seconds), v.text);
 }
 
-function decodeVerifyToJson(jwt: RegoValue, constraintsValue: RegoValue): string {
-  const c = parseConstraints(constraintsValue);
+function decodeVerifyToJson(jwt: RegoValue, constraintsValue: RegoValue, now: EvaluationTime): string {
+  const c = parseConstraints(constraintsValue, now);
   let value: unknown = jwt.kind === "string" ? jwt.value : jwt;
   let header: JsonObject;
   let payloadBytes: Buffer;
@@ -412,11 +414,13 @@ function decodeVerifyToJson(jwt: RegoValue, constraintsValue: RegoValue): string
   return `[true,${toJsonText(header)},${toJsonText(payload)}]`;
 }
 
-/** Reads its operands as Rego text: Go panics on a constraint key that is not a string, which JSON would hide. */
-export const jwtDecodeVerify = Object.assign(
-  (jwtText: string, constraintsText: string): ArrayBuffer => jsonResult(decodeVerifyToJson(parseRegoText(jwtText), parseRegoText(constraintsText))),
-  { readsRegoText: true as const },
-);
+/**
+ * Operands as Rego text (Go panics on a constraint key that is not a string,
+ * which JSON would hide); without a time constraint, the evaluation's time.
+ */
+export function jwtDecodeVerify(jwtText: string, constraintsText: string, now: EvaluationTime): ArrayBuffer {
+  return jsonResult(decodeVerifyToJson(parseRegoText(jwtText), parseRegoText(constraintsText), now));
+}
 
 // io.jwt.encode_sign_raw
 
@@ -526,8 +530,6 @@ function goJsonMarshal(v: RegoValue): string {
 }
 
 /** io.jwt.encode_sign(headers, payload, key): each operand marshalled as Go's json.Marshal, then encode_sign_raw. */
-export const encodeSign = Object.assign(
-  (headersText: string, payloadText: string, keyText: string): string =>
-    encodeSignRaw(goJsonMarshal(parseRegoText(headersText)), goJsonMarshal(parseRegoText(payloadText)), goJsonMarshal(parseRegoText(keyText))),
-  { readsRegoText: true as const },
-);
+export function encodeSign(headersText: string, payloadText: string, keyText: string): string {
+  return encodeSignRaw(goJsonMarshal(parseRegoText(headersText)), goJsonMarshal(parseRegoText(payloadText)), goJsonMarshal(parseRegoText(keyText)));
+}
