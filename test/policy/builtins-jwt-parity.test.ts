@@ -225,4 +225,10 @@ describe("io.jwt builtins answer as OPA's Go builtins", () => {
       'io.jwt.encode_sign({"alg": "HS384", "kid": "k"}, {}, {"keys": [{"kty": "oct", "k": "c2VjcmV0"}]})',
     ]);
   });
+
+  it("key material outside the profile toolgate reads as jwx does fails the evaluation (deny), never answers", async () => {
+    const withX5t = JSON.stringify({ ...JSON.parse(fx.input.rsaJwk as string), x5t: "abc" });
+    await expect(evalBoth(probeModule(["io.jwt.verify_rs256(input.rs256, input.key)"]), { ...fx.input, key: withX5t })).rejects.toThrow(/not read by toolgate/);
+    await expect(evalBoth(probeModule(['io.jwt.decode_verify(input.rs256, {"cert": input.key, "time": 0})']), { ...fx.input, key: withX5t })).rejects.toThrow(/not read by toolgate/);
+  });
 });
