@@ -56,13 +56,13 @@ describe("policy build", () => {
   it("a builtin the runtime does not provide fails at build time, located", async () => {
     await writeFile(
       path.join(regoDir, "hash.rego"),
-      'package toolgate.rules\n\nimport rego.v1\n\ndeny contains {"code": "x", "message": h} if {\n\th := crypto.sha256("x")\n}\n',
+      'package toolgate.rules\n\nimport rego.v1\n\ndeny contains {"code": "x", "message": h} if {\n\th := crypto.x509.parse_rsa_private_key("x")\n}\n',
     );
     const err = await buildError();
     expect(err.diagnostics).toContainEqual(
       expect.objectContaining({
         code: "rego_type_error",
-        message: expect.stringContaining("crypto.sha256"),
+        message: expect.stringContaining("crypto.x509.parse_rsa_private_key"),
         location: expect.objectContaining({ row: 6, col: 7 }),
       }),
     );
@@ -95,14 +95,14 @@ describe("engine load", () => {
     const policy = path.join(work, "probe.rego");
     await writeFile(
       policy,
-      'package toolgate\n\nimport rego.v1\n\ndecision := {"effect": "allow", "reasons": [{"code": "x", "message": crypto.sha256(input.tool.name)}]}\n',
+      'package toolgate\n\nimport rego.v1\n\ndecision := {"effect": "allow", "reasons": [{"code": "x", "message": crypto.x509.parse_rsa_private_key(input.tool.name)}]}\n',
     );
     const out = path.join(work, "raw.tar.gz");
     // Built with opa directly, without toolgate's capabilities file.
     await promisify(execFile)(opaBinary(), ["build", "-t", "wasm", "-e", "toolgate/decision", "-r", "raw", "-o", out, policy]);
     const err = await PolicyEngine.load(await readBundle(out)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BundleLoadError);
-    expect((err as Error).message).toContain("crypto.sha256");
+    expect((err as Error).message).toContain("crypto.x509.parse_rsa_private_key");
   });
 
   it("a missing or corrupt bundle is a clear error", async () => {

@@ -9,7 +9,7 @@ const KIND_ORDER: Record<RegoValue["kind"], number> = {
 };
 
 /** A number's exact value as sign, significant digits and decimal exponent (value = 0.digits * 10^exp). */
-function decimal(text: string): { negative: boolean; digits: string; exp: number } {
+export function decimal(text: string): { negative: boolean; digits: string; exp: number } {
   const m = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
   if (!m) throw new Error(`not a number: ${text}`);
   const raw = m[2]! + (m[3] ?? "");

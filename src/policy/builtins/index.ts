@@ -3,6 +3,12 @@ import path from "node:path";
 import { UnsupportedFormatError } from "./go-fmt.ts";
 import { regexReplace, regexSplit } from "./regex.ts";
 import { replace, sprintf } from "./strings.ts";
+import { anyPrefixMatch, anySuffixMatch, indexOfN, splitN, stringsCount } from "./strings.ts";
+import { hmacEqual, hmacMd5, hmacSha1, hmacSha256, hmacSha512, md5, sha1, sha256 } from "./crypto.ts";
+import { base64UrlEncodeNoPad, hexDecode, hexEncode } from "./encoding.ts";
+import { objectSubsetBuiltin } from "./object.ts";
+import { unitsParse, unitsParseBytes } from "./units.ts";
+import { jwtBuiltins } from "./jwt-lazy.ts";
 import { nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
 
 export { beginEvaluation } from "./time.ts";
@@ -47,6 +53,26 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "regex.replace": regexReplace,
     "regex.split": regexSplit,
     replace: replace,
+    "strings.any_prefix_match": anyPrefixMatch,
+    "strings.any_suffix_match": anySuffixMatch,
+    "strings.split_n": splitN,
+    "strings.count": stringsCount,
+    indexof_n: indexOfN,
+    "object.subset": objectSubsetBuiltin,
+    "crypto.hmac.md5": hmacMd5,
+    "crypto.hmac.sha1": hmacSha1,
+    "crypto.hmac.sha256": hmacSha256,
+    "crypto.hmac.sha512": hmacSha512,
+    "crypto.hmac.equal": hmacEqual,
+    "crypto.md5": md5,
+    "crypto.sha1": sha1,
+    "crypto.sha256": sha256,
+    "hex.encode": hexEncode,
+    "hex.decode": hexDecode,
+    "base64url.encode_no_pad": base64UrlEncodeNoPad,
+    "units.parse": unitsParse,
+    "units.parse_bytes": unitsParseBytes,
+    ...jwtBuiltins,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 
