@@ -1,7 +1,9 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { UnsupportedFormatError } from "./go-fmt.ts";
+import { cidrContainsMatches, cidrExpand, cidrIsValid, cidrMerge } from "./net.ts";
 import { regexReplace, regexSplit } from "./regex.ts";
+import { semverCompare, semverIsValid } from "./semver.ts";
 import { replace, sprintf } from "./strings.ts";
 import { nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
 
@@ -47,6 +49,12 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "regex.replace": regexReplace,
     "regex.split": regexSplit,
     replace: replace,
+    "semver.is_valid": semverIsValid,
+    "semver.compare": semverCompare,
+    "net.cidr_is_valid": cidrIsValid,
+    "net.cidr_expand": cidrExpand,
+    "net.cidr_contains_matches": cidrContainsMatches,
+    "net.cidr_merge": cidrMerge,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 
