@@ -6,6 +6,7 @@ import { regexReplace, regexSplit } from "./regex.ts";
 import { semverCompare, semverIsValid } from "./semver.ts";
 import { replace, sprintf } from "./strings.ts";
 import { nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
+import { uriIsValid, uriParse } from "./uri.ts";
 
 export { beginEvaluation } from "./time.ts";
 
@@ -55,6 +56,8 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "net.cidr_expand": cidrExpand,
     "net.cidr_contains_matches": cidrContainsMatches,
     "net.cidr_merge": cidrMerge,
+    "uri.parse": uriParse,
+    "uri.is_valid": uriIsValid,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 

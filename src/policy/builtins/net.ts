@@ -106,6 +106,18 @@ function parseIPv6(input: string): Bytes | undefined {
   return ip;
 }
 
+/**
+ * Whether netip.ParseAddr reads s as an IPv6 address, a zone allowed (what
+ * Go's url.Parse accepts between brackets: not IPv4, but IPv4-mapped IPv6).
+ */
+export function isIPv6Address(s: string): boolean {
+  const first = /[.:%]/.exec(s)?.[0];
+  if (first !== ":") return false;
+  const zone = s.indexOf("%");
+  if (zone === s.length - 1) return false;
+  return parseIPv6(zone < 0 ? s : s.slice(0, zone)) !== undefined;
+}
+
 /** netip.ParseAddr without zones: the 16-byte form and whether it was written as IPv4. */
 function parseAddr(s: string): { ip16: Bytes; is4: boolean } | undefined {
   for (let i = 0; i < s.length; i++) {
