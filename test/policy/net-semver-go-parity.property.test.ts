@@ -113,7 +113,7 @@ describe("semver.* and net.cidr_* answer as OPA's Go builtins", () => {
       versions: sample(semverText, n, seed),
       pairs: sample(fc.tuple(fc.oneof(validSemver, semverText), validSemver), n, seed + 1),
       cidrs: sample(cidrText, n, seed + 2),
-      expand: sample(fc.oneof(expandV4, expandV6, expandMapped, cidrText.filter((c) => !/\/\d{1,2}$/.test(c))), n / 10, seed + 3),
+      expand: sample(fc.oneof(expandV4, expandV6, expandMapped, cidrText.filter((c) => !/\/\d{1,2}$/.test(c))), Math.ceil(n / 10), seed + 3),
       merge: sample(fc.array(fc.oneof(nearV4Cidr, nearV6Cidr, smallV4Cidr, anyV4Cidr, highV6Cidr, v4Address), { maxLength: 6 }), n, seed + 4),
       matches: sample(fc.tuple(cidrList, cidrList), n, seed + 5),
     };

@@ -7,6 +7,7 @@ import { semverCompare, semverIsValid } from "./semver.ts";
 import { replace, sprintf } from "./strings.ts";
 import { nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
 import { uriIsValid, uriParse } from "./uri.ts";
+import { urlqueryDecode, urlqueryDecodeObject, urlqueryEncode, urlqueryEncodeObject } from "./urlquery.ts";
 
 export { beginEvaluation } from "./time.ts";
 
@@ -58,6 +59,10 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "net.cidr_merge": cidrMerge,
     "uri.parse": uriParse,
     "uri.is_valid": uriIsValid,
+    "urlquery.encode": urlqueryEncode,
+    "urlquery.decode": urlqueryDecode,
+    "urlquery.encode_object": urlqueryEncodeObject,
+    "urlquery.decode_object": urlqueryDecodeObject,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 

@@ -1,4 +1,4 @@
-// uri.parse and uri.is_valid (host builtins, a port of Go's net/url) answer as
+// uri.* and urlquery.* (host builtins, a port of Go's net/url) answer as
 // OPA's Go builtins on generated URLs: one module evaluated by `opa eval` (Go)
 // and by the WASM runtime over the same batch, every answer compared. A value
 // Go would decode to invalid UTF-8 fails the evaluation instead (tested apart).
@@ -19,6 +19,11 @@ const MODULE = `package p
 
 parsed := {i: uri.parse(u) | some i, u in input.urls}
 valid := {i: uri.is_valid(u) | some i, u in input.urls}
+query_encode := {i: urlquery.encode(u) | some i, u in input.urls}
+query_decode := {i: urlquery.decode(u) | some i, u in input.urls}
+query_decode_object := {i: urlquery.decode_object(u) | some i, u in input.urls}
+query_encode_object := {i: urlquery.encode_object(o) | some i, o in input.objects}
+query_encode_set := {i: urlquery.encode_object({k: {v | some v in vs}}) | some i, [k, vs] in input.sets}
 `;
 
 const piece = (...xs: string[]): fc.Arbitrary<string> => fc.constantFrom(...xs);
@@ -67,16 +72,21 @@ function decodesToInvalidUtf8(u: string): boolean {
   }
 }
 
-describe("uri.* answer as OPA's Go builtins", () => {
-  it("on generated URLs: schemes, userinfo, IP literals with zones, ports, escapes, opaque and relative forms", { timeout: fuzzTimeout() }, async () => {
+describe("uri.* and urlquery.* answer as OPA's Go builtins", () => {
+  it("on generated URLs and query objects: schemes, userinfo, IP literals with zones, ports, escapes, opaque and relative forms", { timeout: fuzzTimeout() }, async () => {
     const seed = Date.now();
     const urls = fc.sample(url, { numRuns: fuzzRuns(), seed })
       .map((u) => Buffer.from(u, "utf8").toString("latin1"))
       .filter((bytes) => !decodesToInvalidUtf8(bytes))
       .map((bytes) => Buffer.from(bytes, "latin1").toString("utf8"));
-    const { go, wasm } = await evalBoth(MODULE, { urls });
-    expect({ seed, parsed: wasm.parsed }).toEqual({ seed, parsed: go.parsed });
-    expect({ seed, valid: wasm.valid }).toEqual({ seed, valid: go.valid });
+    const value = fc.oneof(fc.string({ maxLength: 6 }), text("a =&+?#%;"));
+    const objects = fc.sample(fc.dictionary(fc.oneof(fc.string({ maxLength: 4 }), text("k =&")),
+      fc.oneof(value, fc.array(value, { maxLength: 3 }), fc.constant(1), fc.constant([1]), fc.constant({})), { maxKeys: 4 }), { numRuns: fuzzRuns(), seed: seed + 1 });
+    const sets = fc.sample(fc.tuple(fc.string({ maxLength: 3 }), fc.array(value, { maxLength: 4 })), { numRuns: Math.ceil(fuzzRuns() / 10), seed: seed + 2 });
+    const { go, wasm } = await evalBoth(MODULE, { urls, objects, sets });
+    for (const rule of ["parsed", "valid", "query_encode", "query_decode", "query_decode_object", "query_encode_object", "query_encode_set"]) {
+      expect({ seed, rule, value: wasm[rule] }).toEqual({ seed, rule, value: go[rule] });
+    }
     const parsedCount = Object.keys(go.parsed as object).length;
     expect(parsedCount).toBeGreaterThan(urls.length / 10);
     expect(parsedCount).toBeLessThan(urls.length);
