@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { UnsupportedFormatError } from "./go-fmt.ts";
+import { graphqlIsValid, graphqlParse, graphqlParseAndVerify, graphqlParseQuery, graphqlParseSchema, graphqlSchemaIsValid } from "./graphql.ts";
 import { cidrContainsMatches, cidrExpand, cidrIsValid, cidrMerge } from "./net.ts";
 import { regexReplace, regexSplit } from "./regex.ts";
 import { semverCompare, semverIsValid } from "./semver.ts";
@@ -63,6 +64,12 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "urlquery.decode": urlqueryDecode,
     "urlquery.encode_object": urlqueryEncodeObject,
     "urlquery.decode_object": urlqueryDecodeObject,
+    "graphql.parse": graphqlParse,
+    "graphql.parse_and_verify": graphqlParseAndVerify,
+    "graphql.parse_query": graphqlParseQuery,
+    "graphql.parse_schema": graphqlParseSchema,
+    "graphql.is_valid": graphqlIsValid,
+    "graphql.schema_is_valid": graphqlSchemaIsValid,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 
