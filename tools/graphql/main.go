@@ -157,6 +157,39 @@ func mergeSchemaDocuments(docA *gqlast.SchemaDocument, docB *gqlast.SchemaDocume
 	return ast
 }
 
+// schemaCache keeps converted schemas by operand, as OPA's inter-query
+// builtin value cache does (10 entries there): a policy validates against the
+// same few schemas, and converting one (the prelude included) is the cost.
+var schemaCache = map[string]*gqlast.Schema{}
+
+const schemaCacheEntries = 10
+
+// cachedSchema is readSchema + convertSchema for an operand, cached.
+func cachedSchema(s operand) (*gqlast.Schema, error) {
+	key := string(s.object)
+	if s.str != nil {
+		key = "s" + *s.str
+	} else if s.object != nil {
+		key = "o" + key
+	}
+	if schema, ok := schemaCache[key]; ok && key != "" {
+		return schema, nil
+	}
+	schemaDoc, err := readSchema(s)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := convertSchema(schemaDoc)
+	if err != nil {
+		return nil, err
+	}
+	if len(schemaCache) >= schemaCacheEntries {
+		clear(schemaCache)
+	}
+	schemaCache[key] = schema
+	return schema, nil
+}
+
 func convertSchema(schemaDoc *gqlast.SchemaDocument) (*gqlast.Schema, error) {
 	builtinsSchemaDoc := getBuiltinSchema()
 	mergedSchemaDoc := mergeSchemaDocuments(builtinsSchemaDoc, schemaDoc)
@@ -311,7 +344,7 @@ func parse(q, s operand) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	schema, err := convertSchema(schemaDoc)
+	schema, err := cachedSchema(s)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +376,7 @@ func parseAndVerify(q, s operand) any {
 	if err != nil {
 		return unverified
 	}
-	schema, err := convertSchema(schemaDoc)
+	schema, err := cachedSchema(s)
 	if err != nil {
 		return unverified
 	}
@@ -380,11 +413,7 @@ func isValid(q, s operand) bool {
 	if err != nil {
 		return false
 	}
-	schemaDoc, err := readSchema(s)
-	if err != nil {
-		return false
-	}
-	schema, err := convertSchema(schemaDoc)
+	schema, err := cachedSchema(s)
 	if err != nil {
 		return false
 	}
@@ -392,10 +421,6 @@ func isValid(q, s operand) bool {
 }
 
 func schemaIsValid(s operand) bool {
-	schemaDoc, err := readSchema(s)
-	if err != nil {
-		return false
-	}
-	_, err = convertSchema(schemaDoc)
+	_, err := cachedSchema(s)
 	return err == nil
 }
