@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { UnsupportedFormatError } from "./go-fmt.ts";
 import { graphqlIsValid, graphqlParse, graphqlParseAndVerify, graphqlParseQuery, graphqlParseSchema, graphqlSchemaIsValid } from "./graphql.ts";
+import { rangeStep } from "./numbers.ts";
 import { cidrContainsMatches, cidrExpand, cidrIsValid, cidrMerge } from "./net.ts";
 import { regexReplace, regexSplit } from "./regex.ts";
 import { semverCompare, semverIsValid } from "./semver.ts";
@@ -70,6 +71,7 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "graphql.parse_schema": graphqlParseSchema,
     "graphql.is_valid": graphqlIsValid,
     "graphql.schema_is_valid": graphqlSchemaIsValid,
+    "numbers.range_step": rangeStep,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 
