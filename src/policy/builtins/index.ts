@@ -9,6 +9,7 @@ import { semverCompare, semverIsValid } from "./semver.ts";
 import { replace, sprintf } from "./strings.ts";
 import { nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
 import { uriIsValid, uriParse } from "./uri.ts";
+import { uuidParse } from "./uuid.ts";
 import { urlqueryDecode, urlqueryDecodeObject, urlqueryEncode, urlqueryEncodeObject } from "./urlquery.ts";
 
 export { beginEvaluation } from "./time.ts";
@@ -72,6 +73,7 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "graphql.is_valid": graphqlIsValid,
     "graphql.schema_is_valid": graphqlSchemaIsValid,
     "numbers.range_step": rangeStep,
+    "uuid.parse": uuidParse,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 
