@@ -9,6 +9,9 @@ export const FRAMEWORK_DIR = path.join(PACKAGE_ROOT, "framework");
 /** Exactly the builtins the runtime provides (scripts/generate-capabilities.ts). */
 export const CAPABILITIES_FILE = path.join(PACKAGE_ROOT, "build", "capabilities.json");
 
+/** OPA's graphql.* builtins over gqlparser, as a WASI module (scripts/build-graphql-wasm.sh). */
+export const GRAPHQL_WASM_FILE = path.join(PACKAGE_ROOT, "build", "graphql.wasm.gz");
+
 /** JSON schema of toolgate.yaml, for editors (`# yaml-language-server: $schema=...`). */
 export const CONFIG_SCHEMA_FILE = path.join(PACKAGE_ROOT, "schemas", "toolgate-config.schema.json");
 

@@ -22,6 +22,8 @@ export interface DataRef {
   location: SourceLocation;
   /** The ref reaches further than `path` (a variable or computed segment follows). */
   open: boolean;
+  /** The segment after `path` is a number literal (data.x[2]). */
+  numberIndex: boolean;
 }
 
 /** What the rule lint needs of one Rego module: its package, rules and every data reference. */
@@ -54,13 +56,13 @@ function locationOf(node: unknown, file: string): SourceLocation {
 }
 
 /** The constant string segments of ref terms, up to the first other one. */
-function constantPrefix(terms: readonly AstTerm[]): { path: string[]; open: boolean } {
+function constantPrefix(terms: readonly AstTerm[]): { path: string[]; open: boolean; numberIndex: boolean } {
   const path: string[] = [];
   for (const part of terms) {
-    if (part.type !== "string" || typeof part.value !== "string") return { path, open: true };
+    if (part.type !== "string" || typeof part.value !== "string") return { path, open: true, numberIndex: part.type === "number" };
     path.push(part.value);
   }
-  return { path, open: false };
+  return { path, open: false, numberIndex: false };
 }
 
 /** Names used as plain variables anywhere (not as a ref's head): an import so named may be shadowed. */
@@ -91,8 +93,8 @@ function collectDataRefs(node: unknown, file: string, imports: ReadonlyMap<strin
     const [head, ...rest] = term.value as AstTerm[];
     const base = head?.type === "var" && typeof head.value === "string" ? (head.value === "data" ? [] : imports.get(head.value)) : undefined;
     if (base) {
-      const { path, open } = constantPrefix(rest);
-      out.push({ path: [...base, ...path], location: locationOf(term, file), open });
+      const { path, open, numberIndex } = constantPrefix(rest);
+      out.push({ path: [...base, ...path], location: locationOf(term, file), open, numberIndex });
     } else {
       collectDataRefs(head, file, imports, out);
     }
@@ -100,7 +102,7 @@ function collectDataRefs(node: unknown, file: string, imports: ReadonlyMap<strin
     return;
   }
   if (term.type === "var" && term.value === "data") {
-    out.push({ path: [], location: locationOf(term, file), open: true });
+    out.push({ path: [], location: locationOf(term, file), open: true, numberIndex: false });
     return;
   }
   for (const value of Object.values(node)) collectDataRefs(value, file, imports, out);

@@ -15,6 +15,28 @@ const isTestPackage = (p: readonly string[]) => (p.at(-1) ?? "").endsWith("_test
 const kinds = () => CUSTOM_RULE_KINDS.join(", ");
 
 /**
+ * A number literal indexing base data (data.toolgate.config.x[2]): OPA's Go
+ * evaluator turns it into the path segment "2" (an object's key "2" or an
+ * array's index 2), the WASM runtime looks up the number 2 (an object's key
+ * "2" is not found). Refused so that no policy depends on which one it gets.
+ */
+export function numberIndexedDataProblem(ref: DataRef): PolicyDiagnostic {
+  const at = ref.path.length === 0 ? "data" : `data.${dotted(ref.path)}`;
+  return {
+    code: "data_number_index",
+    message:
+      `${at}[<number>]: OPA reads a number literal indexing data as the key "<number>", toolgate's WASM runtime as the ` +
+      `number, so an object key "2" is found by one and not the other; read the document into a variable first ` +
+      `(x := ${at}; x[2]), which both read as the number`,
+    location: ref.location,
+  };
+}
+
+function numberIndexedConfigRefs(refs: readonly DataRef[]): PolicyDiagnostic[] {
+  return refs.filter((r) => r.numberIndex && (startsWith(r.path, CONFIG_DATA) || startsWith(CONFIG_DATA, r.path))).map(numberIndexedDataProblem);
+}
+
+/**
  * The packages the decision reads: the decision's own, then every package a
  * read module references (imports or `data.` refs, transitively). A package is
  * referenced when a reference's constant prefix covers it or points into it.
@@ -179,6 +201,7 @@ export async function lintRules(
   for (const m of await parseRegoModules(opa, userTestFiles)) {
     if (m) diagnostics.push(...testFileProblems(m));
   }
+  diagnostics.push(...numberIndexedConfigRefs(refs));
   for (const m of user) {
     if (isTestPackage(m.packagePath)) continue;
     if (startsWith(m.packagePath, RULES_PACKAGE)) {

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { hostBuiltins, isRegoTextBuiltin, sdkBuiltins } from "./builtins/index.ts";
+import { RegoTextResult } from "./builtins/rego-result.ts";
 
 // The SDK's ES module entry re-exports only loadPolicy; LoadedPolicy is on its CommonJS one.
 const { LoadedPolicy: LoadedPolicyClass } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
@@ -13,6 +14,7 @@ interface ModuleExports {
   opa_value_dump(addr: number): number;
   opa_malloc(size: number): number;
   opa_json_parse(addr: number, len: number): number;
+  opa_value_parse(addr: number, len: number): number;
   opa_wasm_abi_version?: WebAssembly.Global;
   opa_wasm_abi_minor_version?: WebAssembly.Global;
 }
@@ -47,10 +49,12 @@ export function instantiatePolicy(module: WebAssembly.Module, initialPages: numb
       ? impl(...addrs.map((addr) => readCString(memory, ex.opa_value_dump(addr))))
       : impl(...addrs.map((addr) => JSON.parse(readCString(memory, ex.opa_json_dump(addr))) as unknown));
     if (result === undefined) return 0;
-    const bytes = result instanceof ArrayBuffer ? new Uint8Array(result) : encoder.encode(JSON.stringify(result));
+    const asRegoText = result instanceof RegoTextResult;
+    const bytes = result instanceof ArrayBuffer ? new Uint8Array(result)
+      : encoder.encode(asRegoText ? result.text : JSON.stringify(result));
     const addr = ex.opa_malloc(bytes.byteLength);
     new Uint8Array(memory.buffer).set(bytes, addr);
-    const parsed = ex.opa_json_parse(addr, bytes.byteLength);
+    const parsed = asRegoText ? ex.opa_value_parse(addr, bytes.byteLength) : ex.opa_json_parse(addr, bytes.byteLength);
     if (parsed === 0) throw new Error(`builtin ${name} returned a value the module cannot parse`);
     return parsed;
   };

@@ -11,6 +11,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { readBundle } from "../../src/policy/bundle.ts";
 import { PolicyEngine } from "../../src/policy/engine.ts";
+import { parseRegoModules } from "../../src/policy/rego-modules.ts";
+import { numberIndexedDataProblem } from "../../src/policy/rule-lint.ts";
 import { compareResultSets } from "./compare-results.ts";
 import type { CaseOutcome, ConformanceCase } from "./conformance-case.ts";
 
@@ -55,6 +57,16 @@ function wanted(c: ConformanceCase): string {
   return `error ${c.want_error_code ?? c.want_error}`;
 }
 
+/** Whether the base data document holds an object (not an array) at path. */
+function isBaseObject(data: unknown, path: readonly string[]): boolean {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, key)) return false;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
 export async function runCase(runner: CaseRunner, c: ConformanceCase): Promise<CaseOutcome> {
   const ran = await runThroughEngine(runner, c);
   // A set in the input reaches the module as an array (JSON, all a gate is given,
@@ -81,6 +93,13 @@ async function runThroughEngine(runner: CaseRunner, c: ConformanceCase): Promise
       const file = path.join(dir, `module${i}.rego`);
       await writeFile(file, module);
       files.push(file);
+    }
+    // toolgate's compile refuses a number literal indexing data.toolgate.config, its only base
+    // data (rule-lint's data_number_index); here, one indexing an object of the case's data.
+    if ([c.wrapper, ...c.modules].some((m) => /\[\s*-?\d/.test(m))) {
+      const refs = (await parseRegoModules(runner.opa, files)).flatMap((m) => m?.dataRefs ?? []);
+      const intoObject = refs.find((r) => r.numberIndex && isBaseObject(c.data, r.path));
+      if (intoObject) return outcome("refused", `build error: ${numberIndexedDataProblem(intoObject).message}`);
     }
     const bundleFile = path.join(dir, "bundle.tar.gz");
     const args = ["build", "-t", "wasm", "-e", "toolgate/decision", "--capabilities", runner.capabilities, "-r", "conformance", "-o", bundleFile, ...files];

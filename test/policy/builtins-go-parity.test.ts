@@ -120,6 +120,24 @@ describe("host builtins answer as OPA's Go builtins", () => {
     await expectSameAsGo(cases.map(([pattern, s]) => `regex.split(${str(pattern)}, ${str(s)})`));
   });
 
+  it("numbers.range_step: big integers exact, integer-valued number texts, floats and non-positive steps refused as Go", async () => {
+    await expectSameAsGo([
+      "numbers.range_step(0, 10, 3)",
+      "numbers.range_step(10, 0, 3)",
+      "numbers.range_step(-3, 3, 2)",
+      "numbers.range_step(5, 5, 1)",
+      "numbers.range_step(9007199254740990, 9007199254740999, 2)",
+      "numbers.range_step(123456789123456789123, 123456789123456789129, 3)",
+      "numbers.range_step(1.0, 1e1, 2.0)",
+      "numbers.range_step(0, 10, 1.5e1)",
+      "numbers.range_step(0.5, 3, 1)",
+      "numbers.range_step(0, 3, 0)",
+      "numbers.range_step(0, 3, -1)",
+      "numbers.range_step(0, 3, 0.5)",
+      "numbers.range_step(input.a, input.b, input.s)",
+    ], { a: 1, b: 20, s: 7 });
+  });
+
   it("an object key \"2\" is not the number 2 (data.nested[2]), in both", async () => {
     const { go, wasm } = await evalBoth(probeModule(["input.nested[2]", 'input.nested["2"]', 'input.list["0"]']), {
       nested: { "2": "string key" },

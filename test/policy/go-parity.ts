@@ -41,7 +41,7 @@ export async function evalBoth(module: string, input?: unknown): Promise<{ go: R
     writeFileSync(inputFile, inputJson);
     const goArgs = ["eval", "-f", "json", "-d", file, "data.p"];
     if (input !== undefined) goArgs.push("-i", inputFile);
-    const out = execFileSync(opaBinary(), goArgs, { encoding: "utf8" });
+    const out = execFileSync(opaBinary(), goArgs, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     const go = (parseExact(out) as { result: Array<{ expressions: Array<{ value: Record<string, unknown> }> }> }).result[0]!.expressions[0]!.value;
     execFileSync(opaBinary(), ["build", "-t", "wasm", "--revision", "parity", "--capabilities", capabilities, "-e", "p", "-o", path.join(dir, "b.tar.gz"), file], {
       stdio: "pipe",

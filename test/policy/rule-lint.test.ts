@@ -109,6 +109,27 @@ describe("rules the decision never reads are refused", () => {
     expect(err.message).toMatch(/toolgate\.rules\.deny is in a \*_test\.rego file/);
   });
 
+  it("a number literal indexing data.toolgate.config is refused, located; through a variable it is accepted", async () => {
+    const { dir, regoDir } = await copy();
+    await writeFile(
+      path.join(regoDir, "numbers.rego"),
+      [
+        "package toolgate.rules",
+        "",
+        'deny contains {"code": "a", "message": "m"} if data.toolgate.config.tools[2]',
+        "",
+        'deny contains {"code": "b", "message": "m"} if {',
+        "\ttools := data.toolgate.config.tools",
+        "\ttools[2]",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const err = await buildError(regoDir, path.join(dir, "b.tar.gz"));
+    expect(located(err)).toEqual(["numbers.rego:3:48 data_number_index"]);
+    expect(err.message).toMatch(/OPA reads a number literal indexing data as the key "<number>", toolgate's WASM runtime as the number/);
+  });
+
   it("a rule added to a framework package is accepted only under a name the framework reads", async () => {
     const { dir, regoDir } = await copy();
     const rule = (name: string) =>

@@ -1,7 +1,11 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { UnsupportedFormatError } from "./go-fmt.ts";
+import { graphqlIsValid, graphqlParse, graphqlParseAndVerify, graphqlParseQuery, graphqlParseSchema, graphqlSchemaIsValid } from "./graphql.ts";
+import { rangeStep } from "./numbers.ts";
+import { cidrContainsMatches, cidrExpand, cidrIsValid, cidrMerge } from "./net.ts";
 import { regexReplace, regexSplit } from "./regex.ts";
+import { semverCompare, semverIsValid } from "./semver.ts";
 import { replace, sprintf } from "./strings.ts";
 import { anyPrefixMatch, anySuffixMatch, indexOfN, splitN, stringsCount } from "./strings.ts";
 import { hmacEqual, hmacMd5, hmacSha1, hmacSha256, hmacSha512, md5, sha1, sha256 } from "./crypto.ts";
@@ -10,6 +14,9 @@ import { objectSubsetBuiltin } from "./object.ts";
 import { unitsParse, unitsParseBytes } from "./units.ts";
 import { jwtBuiltins } from "./jwt-lazy.ts";
 import { nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
+import { uriIsValid, uriParse } from "./uri.ts";
+import { uuidParse } from "./uuid.ts";
+import { urlqueryDecode, urlqueryDecodeObject, urlqueryEncode, urlqueryEncodeObject } from "./urlquery.ts";
 
 export { beginEvaluation } from "./time.ts";
 
@@ -73,6 +80,26 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "units.parse": unitsParse,
     "units.parse_bytes": unitsParseBytes,
     ...jwtBuiltins,
+    "semver.is_valid": semverIsValid,
+    "semver.compare": semverCompare,
+    "net.cidr_is_valid": cidrIsValid,
+    "net.cidr_expand": cidrExpand,
+    "net.cidr_contains_matches": cidrContainsMatches,
+    "net.cidr_merge": cidrMerge,
+    "uri.parse": uriParse,
+    "uri.is_valid": uriIsValid,
+    "urlquery.encode": urlqueryEncode,
+    "urlquery.decode": urlqueryDecode,
+    "urlquery.encode_object": urlqueryEncodeObject,
+    "urlquery.decode_object": urlqueryDecodeObject,
+    "graphql.parse": graphqlParse,
+    "graphql.parse_and_verify": graphqlParseAndVerify,
+    "graphql.parse_query": graphqlParseQuery,
+    "graphql.parse_schema": graphqlParseSchema,
+    "graphql.is_valid": graphqlIsValid,
+    "graphql.schema_is_valid": graphqlSchemaIsValid,
+    "numbers.range_step": rangeStep,
+    "uuid.parse": uuidParse,
   } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 
