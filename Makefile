@@ -6,7 +6,7 @@ POLICY := node src/cli/main.ts
 
 .PHONY: setup chromium test demo bench soak fuzz build typecheck lint-rego lint-imports conformance conformance-update clean
 
-setup: node_modules/.package-lock.json .tools/bin/opa chromium
+setup: node_modules/.package-lock.json .tools/bin/opa build/graphql.wasm.gz chromium
 
 # The approvals inbox's browser tests drive Debian's chromium (installed when missing).
 chromium:
@@ -17,6 +17,10 @@ chromium:
 node_modules/.package-lock.json: package.json package-lock.json
 	@if [ -L node_modules ]; then echo "node_modules is a link: not reinstalling"; else npm ci --no-audit --no-fund; fi
 	@touch $@
+
+# OPA's graphql.* builtins (tools/graphql) compiled to a WASI module.
+build/graphql.wasm.gz: tools/graphql/go.mod tools/graphql/go.sum tools/graphql/main.go scripts/build-graphql-wasm.sh
+	scripts/build-graphql-wasm.sh
 
 .tools/bin/opa: tools/opa/go.mod tools/opa/go.sum scripts/install-opa.sh
 	scripts/install-opa.sh
