@@ -129,6 +129,20 @@ export class ToolGuard {
     return authorization.kind === "run" ? this.#run(call, authorization) : authorization.outcome;
   }
 
+  /**
+   * Tells the gate how a call it let through ended, for its budgets: "ran"
+   * settles the reservation, "not_run" releases it. Every path that does not
+   * run the tool after an allow/sanitize/require_approval decision releases.
+   */
+  async #finish(decision: Decision | undefined, how: "ran" | "not_run"): Promise<void> {
+    if (decision === undefined || decision.effect === "deny") return;
+    try {
+      await this.gate.finish?.(decision, how);
+    } catch {
+      // finish never throws by contract; an unsettled reservation expires.
+    }
+  }
+
   /** Decides one call, asking the approver if needed, without running anything. */
   async authorize(call: ToolCall): Promise<Authorization> {
     const decision = await this.gate.decide(this.#withContext(call));
@@ -179,13 +193,19 @@ export class ToolGuard {
     } else {
       ({ record, response } = await this.#ask(call, decision));
     }
-    if (response?.status !== "approved") return refused(call, decision, rejection(this.#rejectionMessage, record), record);
+    if (response?.status !== "approved") {
+      await this.#finish(decision, "not_run");
+      return refused(call, decision, rejection(this.#rejectionMessage, record), record);
+    }
 
     const modified = response.arguments;
     if (modified === undefined || sameArguments(modified, decision.arguments)) {
       return { kind: "run", arguments: decision.arguments, decision, approval: record };
     }
+    // The modified arguments are decided (and reserved) on their own; what the original decision reserved is given back.
+    await this.#finish(decision, "not_run");
     const recheck = await this.gate.decide(this.#withContext({ ...call, arguments: JSON.stringify(modified) }));
+    if (recheck.effect === "require_approval") await this.#finish(recheck, "not_run");
     switch (recheck.effect) {
       case "allow":
       case "sanitize":
@@ -261,15 +281,23 @@ export class ToolGuard {
     // A hosted MCP tool runs on its server: never the app's function of the same name.
     const local = call.tool_type === undefined || call.tool_type === "function";
     const tool = local && Object.hasOwn(this.#options.tools, call.name) ? this.#options.tools[call.name] : undefined;
+    const effective = recheck ?? decision;
     if (!tool) {
+      await this.#finish(effective, "not_run");
       const error = new Error(`no implementation for tool ${call.name}`);
       this.#emit({ type: "tool_error", call, decision: recheck ?? decision, error });
       return { ...base, status: "error", output: modelMessage("error", "This tool is not available.", [GuardReason.toolNotImplemented]) };
     }
+    let returned = false;
     try {
       const result = await tool(args, { call, decision: recheck ?? decision, approval });
-      return { ...base, status: "ran", arguments: args, output: typeof result === "string" ? result : (JSON.stringify(result) ?? "null") };
+      returned = true;
+      const output = typeof result === "string" ? result : (JSON.stringify(result) ?? "null");
+      await this.#finish(effective, "ran");
+      return { ...base, status: "ran", arguments: args, output };
     } catch (error) {
+      // A tool that returned ran, even if its result cannot be encoded: its share stays used.
+      await this.#finish(effective, returned ? "ran" : "not_run");
       this.#emit({ type: "tool_error", call, decision: recheck ?? decision, error });
       // The error text stays in the event: it may carry internals the model should not see.
       return {

@@ -1,0 +1,116 @@
+import { randomUUID } from "node:crypto";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { inSqliteTransaction, openSqliteDatabase } from "../store/sqlite-database.ts";
+import { StoreError } from "../store/errors.ts";
+import type { BudgetStore, CounterListing, CounterUsage, ReservationLine, ReserveResult, UsageQuery } from "./budget-store.ts";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS budget_reservations (
+  id TEXT NOT NULL,
+  budget TEXT NOT NULL,
+  key TEXT NOT NULL,
+  amount REAL NOT NULL,
+  created_ms INTEGER NOT NULL,
+  window_ms INTEGER NOT NULL,
+  expires_ms INTEGER,
+  PRIMARY KEY (id, budget)
+);
+CREATE INDEX IF NOT EXISTS budget_reservations_counter ON budget_reservations (budget, key, created_ms);
+`;
+
+/**
+ * Budgets in an embedded SQLite file (or ":memory:"). reserve() runs in one
+ * BEGIN IMMEDIATE transaction: SQLite's write lock covers the whole file, so
+ * the sum and the insert are atomic for every process using the file.
+ * `expires_ms` NULL means settled.
+ */
+export class SqliteBudgetStore implements BudgetStore {
+  readonly #db: DatabaseSync;
+  readonly #usage: StatementSync;
+  readonly #prune: StatementSync;
+  readonly #insert: StatementSync;
+  readonly #settle: StatementSync;
+  readonly #release: StatementSync;
+  readonly #list: StatementSync;
+
+  private constructor(db: DatabaseSync) {
+    this.#db = db;
+    db.exec(SCHEMA);
+    this.#usage = db.prepare(`
+      SELECT COALESCE(SUM(CASE WHEN expires_ms IS NULL THEN amount END), 0) AS used,
+             COALESCE(SUM(CASE WHEN expires_ms > ? THEN amount END), 0) AS reserved
+      FROM budget_reservations WHERE budget = ? AND key = ? AND created_ms > ?`);
+    this.#prune = db.prepare(
+      "DELETE FROM budget_reservations WHERE budget = ? AND key = ? AND (created_ms <= ? OR expires_ms <= ?)",
+    );
+    this.#insert = db.prepare(
+      "INSERT INTO budget_reservations (id, budget, key, amount, created_ms, window_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.#settle = db.prepare("UPDATE budget_reservations SET expires_ms = NULL WHERE id = ?");
+    this.#release = db.prepare("DELETE FROM budget_reservations WHERE id = ?");
+    this.#list = db.prepare(`
+      SELECT budget, key, MAX(window_ms) AS window_ms,
+             COALESCE(SUM(CASE WHEN expires_ms IS NULL THEN amount END), 0) AS used,
+             COALESCE(SUM(CASE WHEN expires_ms > :now THEN amount END), 0) AS reserved,
+             COUNT(*) AS calls, MAX(created_ms) AS last_ms
+      FROM budget_reservations
+      WHERE created_ms > :now - window_ms AND (expires_ms IS NULL OR expires_ms > :now)
+      GROUP BY budget, key ORDER BY budget, key`);
+  }
+
+  static async open(file: string): Promise<SqliteBudgetStore> {
+    const db = await openSqliteDatabase(file);
+    try {
+      return new SqliteBudgetStore(db);
+    } catch (cause) {
+      db.close();
+      throw new StoreError("store_failed", `Cannot set up the budget tables in ${file}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  async usage(queries: readonly UsageQuery[], now: number): Promise<CounterUsage[]> {
+    return queries.map((q) => this.#read(q, now));
+  }
+
+  async reserve(lines: readonly ReservationLine[], now: number): Promise<ReserveResult> {
+    const id = randomUUID();
+    return inSqliteTransaction(this.#db, () => {
+      for (const line of lines) {
+        this.#prune.run(line.budget, line.key, now - line.windowMs, now);
+        const { used, reserved } = this.#read(line, now);
+        if (!(used + reserved + line.amount <= line.cap)) return { ok: false, budget: line.budget, used, reserved } as const;
+      }
+      for (const line of lines) this.#insert.run(id, line.budget, line.key, line.amount, now, line.windowMs, now + line.reservationMs);
+      return { ok: true, id } as const;
+    });
+  }
+
+  async settle(id: string): Promise<void> {
+    this.#settle.run(id);
+  }
+
+  async release(id: string): Promise<void> {
+    this.#release.run(id);
+  }
+
+  async list(now: number): Promise<CounterListing[]> {
+    return this.#list.all({ now }).map((row) => ({
+      budget: String(row.budget),
+      key: String(row.key),
+      windowMs: Number(row.window_ms),
+      used: Number(row.used),
+      reserved: Number(row.reserved),
+      calls: Number(row.calls),
+      lastMs: Number(row.last_ms),
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #read(q: UsageQuery, now: number): CounterUsage {
+    const row = this.#usage.get(now, q.budget, q.key, now - q.windowMs) as { used: number; reserved: number };
+    return { used: Number(row.used), reserved: Number(row.reserved) };
+  }
+}
