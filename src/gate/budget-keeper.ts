@@ -1,10 +1,11 @@
 import type { BudgetStore } from "../budget/budget-store.ts";
 import { openBudgetStore } from "../budget/open-budget-store.ts";
 import { describeThrown } from "../policy/errors.ts";
-import { planCharges, type BudgetCharge, type BudgetUsage } from "./budget-charges.ts";
+import type { BudgetResolver } from "../policy/budget-config.ts";
+import { planCharges, type BudgetCharge, type BudgetUsage, type UsageReading } from "./budget-charges.ts";
 import type { Decision, Reason } from "./decision.ts";
-import { parseArguments } from "./parse-arguments.ts";
-import { refusal, type DecisionPipeline, type Evaluation, type LoadedRevision } from "./pipeline.ts";
+import { parseArguments, type ArgumentLimits } from "./parse-arguments.ts";
+import { refusal, type Evaluation } from "./pipeline.ts";
 import { GateReason } from "./reason-codes.ts";
 import type { ToolCall } from "./tool-call.ts";
 import { toolRef } from "./tool-ref.ts";
@@ -38,12 +39,24 @@ export class BudgetKeeper {
     this.#clock = clock;
   }
 
-  async decide(pipeline: DecisionPipeline, loaded: LoadedRevision | undefined, call: ToolCall): Promise<Evaluation> {
-    if (!loaded?.budgets.any) return pipeline.decide(loaded, call);
+  /**
+   * Decides `call` through `decideWith` (the pipeline, here or on a worker)
+   * with the usage of its budgets, and reserves what it lets through.
+   * `budgets` resolves the serving revision's budgets; a revision swapped in
+   * between can only make the usage miss a budget, which denies.
+   */
+  async decide(
+    budgets: BudgetResolver | undefined,
+    limits: ArgumentLimits,
+    revision: string,
+    call: ToolCall,
+    decideWith: (usage?: UsageReading) => Evaluation | Promise<Evaluation>,
+  ): Promise<Evaluation> {
+    if (!budgets?.any) return decideWith();
     const started = performance.now();
-    const planned = this.#charges(pipeline, loaded, call);
+    const planned = plannedCharges(budgets, limits, call);
     // Refused before any budget matters (bad call, bad arguments), or no budgets: the pipeline says why.
-    if (planned === undefined) return pipeline.decide(loaded, call);
+    if (planned === undefined) return decideWith();
     const { charges, args } = planned;
 
     let store: BudgetStore;
@@ -54,16 +67,14 @@ export class BudgetKeeper {
       const usage = await store.usage(charges.map(({ budget, key }) => ({ budget: budget.name, key, windowMs: budget.windowMs })), now);
       reading = new Map(charges.map((charge, i) => [charge.budget.name, usage[i]!]));
     } catch (err) {
-      return unavailable(loaded.revision, started, args, err);
+      return unavailable(revision, started, args, err);
     }
-    const evaluated = pipeline.decide(loaded, call, undefined, reading);
+    const evaluated = await decideWith(reading);
     const { decision } = evaluated;
     if (decision.effect === "deny") return evaluated;
 
     // The effective arguments (sanitized ones) are what the tool runs with, so they are what is charged.
-    const tool = toolRef(call);
-    const budgets = tool.ok ? loaded.budgets.resolve(call.assistant_id, tool.ref.name) : [];
-    const plan = planCharges(budgets, call, decision.arguments);
+    const plan = planCharges(charges.map((c) => c.budget), call, decision.arguments);
     if (!plan.ok) return replaced(evaluated, denied(decision, [plan.reason]));
     const lines = plan.charges.map(({ budget, key, amount }) => ({
       budget: budget.name,
@@ -84,7 +95,7 @@ export class BudgetKeeper {
       if (this.#open.size >= MAX_OPEN) this.#open.delete(this.#open.keys().next().value as string);
       this.#open.set(decision.decision_id, { store, id: reserved.id });
     } catch (err) {
-      return replaced(evaluated, unavailable(loaded.revision, started, decision.arguments, err).decision);
+      return replaced(evaluated, unavailable(revision, started, decision.arguments, err).decision);
     }
     return evaluated;
   }
@@ -111,33 +122,33 @@ export class BudgetKeeper {
     await store?.close().catch(() => {});
   }
 
-  /** The charges a call would make as the model sent it; undefined when it has none or will be refused before any budget is read. */
-  #charges(
-    pipeline: DecisionPipeline,
-    loaded: LoadedRevision,
-    call: ToolCall,
-  ): { charges: readonly BudgetCharge[]; args: Record<string, unknown> } | undefined {
-    if (typeof call?.name !== "string" || typeof call.assistant_id !== "string") return undefined;
-    const tool = toolRef(call);
-    if (!tool.ok || tool.ref.type !== "function") return undefined;
-    let budgets;
-    try {
-      budgets = loaded.budgets.resolve(call.assistant_id, tool.ref.name);
-    } catch {
-      return undefined; // The pipeline resolves again and denies (policy_error).
-    }
-    if (budgets.length === 0) return undefined;
-    const parsed = parseArguments(call.arguments, pipeline.limits);
-    if (!parsed.ok) return undefined;
-    const plan = planCharges(budgets, call, parsed.value);
-    return plan.ok ? { charges: plan.charges, args: parsed.value } : undefined;
-  }
-
   /** The store given, or an in-memory one opened on first use: correct for one process. */
   #storeOpened(): Promise<BudgetStore> {
     this.#store ??= openBudgetStore(":memory:");
     return Promise.resolve(this.#store);
   }
+}
+
+/** The charges a call would make as the model sent it; undefined when it has none or will be refused before any budget is read. */
+function plannedCharges(
+  budgets: BudgetResolver,
+  limits: ArgumentLimits,
+  call: ToolCall,
+): { charges: readonly BudgetCharge[]; args: Record<string, unknown> } | undefined {
+  if (typeof call?.name !== "string" || typeof call.assistant_id !== "string") return undefined;
+  const tool = toolRef(call);
+  if (!tool.ok || tool.ref.type !== "function") return undefined;
+  let resolved;
+  try {
+    resolved = budgets.resolve(call.assistant_id, tool.ref.name);
+  } catch {
+    return undefined; // The pipeline resolves again and denies (policy_error).
+  }
+  if (resolved.length === 0) return undefined;
+  const parsed = parseArguments(call.arguments, limits);
+  if (!parsed.ok) return undefined;
+  const plan = planCharges(resolved, call, parsed.value);
+  return plan.ok ? { charges: plan.charges, args: parsed.value } : undefined;
 }
 
 function unavailable(revision: string, started: number, args: Record<string, unknown>, err: unknown): Evaluation {

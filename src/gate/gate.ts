@@ -66,7 +66,10 @@ export class Gate implements Decider {
 
   /** Decides one tool call and records it; resolves once the recorder has it (durably, per its mode). */
   async decide(call: ToolCall): Promise<Decision> {
-    const evaluated = await this.budgets.decide(this.pipeline, this.loaded, call);
+    const loaded = this.loaded;
+    const evaluated = await this.budgets.decide(loaded?.budgets, this.pipeline.limits, this.revision, call, (usage) =>
+      this.pipeline.decide(loaded, call, undefined, usage),
+    );
     const { decision } = evaluated;
     if (this.recorder) await this.recorder.record(this.loggable({ call, input: evaluated.input ?? knownInputDocument(call, decision.arguments), decision }));
     return decision;
