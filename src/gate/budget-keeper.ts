@@ -101,6 +101,24 @@ export class BudgetKeeper {
   }
 
   /**
+   * The usage a call would be decided on now, without reserving (for a
+   * preview: does this call need approval?). undefined when the call has no
+   * budgets or the store fails (the pipeline then denies a budgeted call).
+   */
+  async peek(budgets: BudgetResolver | undefined, limits: ArgumentLimits, call: ToolCall): Promise<UsageReading | undefined> {
+    if (!budgets?.any) return undefined;
+    const planned = plannedCharges(budgets, limits, call);
+    if (planned === undefined) return undefined;
+    try {
+      const store = await this.#storeOpened();
+      const usage = await store.usage(planned.charges.map(({ budget, key }) => ({ budget: budget.name, key, windowMs: budget.windowMs })), this.#clock());
+      return new Map(planned.charges.map((charge, i) => [charge.budget.name, usage[i]!]));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * Settles (ran) or releases (not_run) what the decision reserved. Never
    * throws: an unsettled reservation expires after its reservation_seconds,
    * and a release that fails only over-counts until then.

@@ -18,6 +18,11 @@ export interface Decider {
   /** Records how the approval a require_approval decision asked for ended, next to that decision. */
   recordApproval(call: ToolCall, decision: Decision, approval: ApprovalOutcome): Promise<void>;
   /**
+   * Decides one call on its budgets' current usage without recording it or
+   * reserving (what would the policy say now?). Optional: evaluate() serves when absent.
+   */
+  preview?(call: ToolCall): Promise<Evaluation>;
+  /**
    * How a call that decide() let through ended: "ran" settles its budget
    * reservation, "not_run" (tool failed, approval rejected or timed out) releases it.
    * Optional: a decider without budgets has nothing to do.

@@ -202,6 +202,12 @@ export class GatePool implements Decider {
     return this.ask(call, false, usage);
   }
 
+  /** Decides one call on a worker on the budgets' current usage, without recording it or reserving anything. */
+  async preview(call: ToolCall): Promise<Evaluation> {
+    const usage = await this.budgets.peek(this.budgetRules, { ...DEFAULT_ARGUMENT_LIMITS, ...this.options.limits }, call);
+    return this.ask(call, false, usage);
+  }
+
   /** Settles (the tool ran) or releases what `decision` reserved of its budgets. */
   finish(decision: Decision, how: CallEnd): Promise<void> {
     return this.budgets.end(decision, how);

@@ -97,6 +97,13 @@ export class Gate implements Decider {
     return this.pipeline.decide(this.loaded, call, undefined, usage);
   }
 
+  /** Decides one call on the budgets' current usage, without recording it or reserving anything. */
+  async preview(call: ToolCall): Promise<Evaluation> {
+    const loaded = this.loaded;
+    const usage = await this.budgets.peek(loaded?.budgets, this.pipeline.limits, call);
+    return this.pipeline.decide(loaded, call, undefined, usage);
+  }
+
   /** Settles (the tool ran) or releases what `decision` reserved of its budgets. */
   finish(decision: Decision, how: CallEnd): Promise<void> {
     return this.budgets.end(decision, how);

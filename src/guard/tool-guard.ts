@@ -5,6 +5,7 @@ import { ApprovalLedger } from "../approval/ledger.ts";
 import { describeThrown, readApprovalResponse } from "../approval/read-response.ts";
 import type { ApprovalOutcome } from "../gate/approval-outcome.ts";
 import type { Decider } from "../gate/decider.ts";
+import type { Evaluation } from "../gate/pipeline.ts";
 import type { Decision, Reason } from "../gate/decision.ts";
 import type { ToolCall } from "../gate/tool-call.ts";
 
@@ -163,7 +164,7 @@ export class ToolGuard {
    * flows that pause the run for approval (Agents SDK interruptions).
    */
   async preapprove(call: ToolCall): Promise<ApprovalOutcome> {
-    const { decision } = await this.gate.evaluate(this.#withContext(call));
+    const { decision } = await this.#preview(this.#withContext(call));
     if (decision.effect !== "require_approval") return { status: "approved", note: `the policy decided ${decision.effect}` };
     const { record, response } = await this.#ask(call, decision);
     if (response?.status === "approved") this.#ledger.grant(approvalBinding(call, decision.arguments), response);
@@ -172,7 +173,12 @@ export class ToolGuard {
 
   /** Whether the policy would want a human for this call now (no audit record: the execution records). */
   async needsApproval(call: ToolCall): Promise<boolean> {
-    return (await this.gate.evaluate(this.#withContext(call))).decision.effect === "require_approval";
+    return (await this.#preview(this.#withContext(call))).decision.effect === "require_approval";
+  }
+
+  /** The gate's answer now (budgets at their current usage), nothing recorded or reserved. */
+  #preview(call: ToolCall): Promise<Evaluation> {
+    return this.gate.preview ? this.gate.preview(call) : Promise.resolve(this.gate.evaluate(call));
   }
 
   /** What the model is told when an approval ended other than approved. */
