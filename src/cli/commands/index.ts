@@ -5,6 +5,7 @@ import { registerEval } from "./eval.ts";
 import { registerInit } from "./init.ts";
 import { registerReplay } from "./replay.ts";
 import { registerTest } from "./test.ts";
+import { registerUsage } from "./usage.ts";
 import { registerWatch } from "./watch.ts";
 
 /** Each command lives in its own file and registers itself here. */
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerReplay(program);
   registerTest(program);
   registerWatch(program);
+  registerUsage(program);
 }
