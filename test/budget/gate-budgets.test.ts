@@ -3,6 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callbackApprover } from "../../src/approval/callback.ts";
+import { AuditRecorder } from "../../src/audit/audit-recorder.ts";
+import { DecisionLog } from "../../src/audit/decision-log.ts";
+import { readLog } from "../../src/audit/read-log.ts";
 import type { BudgetStore } from "../../src/budget/budget-store.ts";
 import { openBudgetStore } from "../../src/budget/open-budget-store.ts";
 import { Gate } from "../../src/gate/gate.ts";
@@ -14,6 +17,7 @@ import { parsePolicyConfig } from "../../src/policy/config.ts";
 import { PolicyEngine } from "../../src/policy/engine.ts";
 import { PolicyBuildError } from "../../src/policy/errors.ts";
 import { openTool } from "../helpers/constraint-gate.ts";
+import { runCli } from "../helpers/run-cli.ts";
 
 const CONFIG = `version: 1
 tools:
@@ -155,6 +159,26 @@ describe("budgets in the gate", () => {
     expect((await gate.decide(call("plain", {}))).effect).toBe("allow");
     expect(codes(gate.evaluate(refund(1)).decision)).toEqual(["budget_unavailable"]);
     expect(gate.evaluate(refund(1), "fresh").decision.effect).toBe("allow");
+  });
+});
+
+describe("budgets in the decision log", () => {
+  it("the record keeps the usage the call was decided on, and policy audit shows it", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "toolgate-budget-log-"));
+    const logPath = path.join(dir, "decisions.jsonl");
+    const log = await DecisionLog.open({ path: logPath, durability: "none" });
+    const gate = new Gate(engine, { tools, clock, recorder: new AuditRecorder(log) });
+    await gate.finish(await gate.decide(refund(600, { assistant_id: "asst_log" })), "ran");
+    await gate.decide(refund(500, { assistant_id: "asst_log" }));
+    await log.close();
+    const records = [];
+    for await (const record of readLog(logPath)) records.push(record);
+    expect(records.map((r) => r.input.usage?.daily_refunds)).toMatchObject([{ used: 0, would_be: 600 }, { used: 600, would_be: 1100 }]);
+    const shown = await runCli(["audit", "--log", logPath]);
+    expect(shown.stdout.trimEnd().split("\n").slice(1)).toEqual([
+      expect.stringMatching(/refund\s.*\s-  usage: daily_refunds 600\/1000$/),
+      expect.stringMatching(/refund\s.*\sbudget_exceeded  usage: daily_refunds 1100\/1000$/),
+    ]);
   });
 });
 
