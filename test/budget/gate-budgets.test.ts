@@ -6,6 +6,7 @@ import { callbackApprover } from "../../src/approval/callback.ts";
 import { AuditRecorder } from "../../src/audit/audit-recorder.ts";
 import { DecisionLog } from "../../src/audit/decision-log.ts";
 import { readLog } from "../../src/audit/read-log.ts";
+import { replayLog } from "../../src/replay/replay.ts";
 import type { BudgetStore } from "../../src/budget/budget-store.ts";
 import { openBudgetStore } from "../../src/budget/open-budget-store.ts";
 import { Gate } from "../../src/gate/gate.ts";
@@ -57,15 +58,19 @@ async function gateWith(store?: BudgetStore): Promise<Gate> {
   return new Gate(engine, { tools, clock, ...(store ? { budgets: store } : {}) });
 }
 
-beforeAll(async () => {
+async function engineFor(config: string): Promise<PolicyEngine> {
   const dir = await mkdtemp(path.join(tmpdir(), "toolgate-budgets-"));
   const rego = path.join(dir, "rego");
   await mkdir(rego);
-  await writeFile(path.join(rego, "toolgate.yaml"), CONFIG);
+  await writeFile(path.join(rego, "toolgate.yaml"), config);
   await writeFile(path.join(rego, "tools.json"), JSON.stringify(tools));
   const out = path.join(dir, "bundle.tar.gz");
   await compileBundle({ regoDir: rego, out });
-  engine = await PolicyEngine.load(await readBundle(out));
+  return PolicyEngine.load(await readBundle(out));
+}
+
+beforeAll(async () => {
+  engine = await engineFor(CONFIG);
 }, 120_000);
 
 describe("budgets in the gate", () => {
@@ -180,6 +185,24 @@ describe("budgets in the decision log", () => {
       expect.stringMatching(/refund\s.*\sbudget_exceeded  usage: daily_refunds 1100\/1000$/),
     ]);
   });
+});
+
+describe("replay recomputes usage in log order", () => {
+  it("a candidate with a lower limit names the calls it would have stopped", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "toolgate-budget-replay-"));
+    const logPath = path.join(dir, "decisions.jsonl");
+    const log = await DecisionLog.open({ path: logPath, durability: "none" });
+    const gate = new Gate(engine, { tools, clock, recorder: new AuditRecorder(log) });
+    // The third goes over the soft limit (800): recorded require_approval; the candidate (limit 700) denies it.
+    for (const amount of [300, 300, 300]) await gate.finish(await gate.decide(refund(amount, { assistant_id: "asst_replay" })), "ran");
+    await log.close();
+    const candidate = await engineFor(CONFIG.replace("limit: 1000, soft_limit: 800", "limit: 700"));
+    const report = await replayLog(logPath, { engine: candidate });
+    expect(report.counts).toMatchObject({ evaluated: 3, changed: 1, unchanged: 2 });
+    expect(report.changes).toMatchObject([{ seq: 3, transition: "require_approval->deny", new: { effect: "deny", reasons: [{ code: "budget_exceeded" }] } }]);
+    // The same policy replayed on its own log changes nothing.
+    expect((await replayLog(logPath, { engine })).counts).toMatchObject({ evaluated: 3, unchanged: 3, changed: 0 });
+  }, 120_000);
 });
 
 describe("budget config", () => {
