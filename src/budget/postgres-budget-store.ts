@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS budget_reservations (
   expires_ms bigint,
   PRIMARY KEY (id, budget)
 );
-CREATE INDEX IF NOT EXISTS budget_reservations_counter ON budget_reservations (budget, key, created_ms);
+CREATE INDEX IF NOT EXISTS budget_reservations_window ON budget_reservations (budget, key, created_ms, expires_ms, amount);
+CREATE INDEX IF NOT EXISTS budget_reservations_pending ON budget_reservations (budget, key, expires_ms) WHERE expires_ms IS NOT NULL;
 `;
 
 const USAGE = `

@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS budget_reservations (
   expires_ms INTEGER,
   PRIMARY KEY (id, budget)
 );
-CREATE INDEX IF NOT EXISTS budget_reservations_counter ON budget_reservations (budget, key, created_ms);
+CREATE INDEX IF NOT EXISTS budget_reservations_window ON budget_reservations (budget, key, created_ms, expires_ms, amount);
+CREATE INDEX IF NOT EXISTS budget_reservations_pending ON budget_reservations (budget, key, expires_ms) WHERE expires_ms IS NOT NULL;
 `;
 
 /**
@@ -27,7 +28,8 @@ CREATE INDEX IF NOT EXISTS budget_reservations_counter ON budget_reservations (b
 export class SqliteBudgetStore implements BudgetStore {
   readonly #db: DatabaseSync;
   readonly #usage: StatementSync;
-  readonly #prune: StatementSync;
+  readonly #pruneOld: StatementSync;
+  readonly #pruneExpired: StatementSync;
   readonly #insert: StatementSync;
   readonly #settle: StatementSync;
   readonly #release: StatementSync;
@@ -40,9 +42,9 @@ export class SqliteBudgetStore implements BudgetStore {
       SELECT COALESCE(SUM(CASE WHEN expires_ms IS NULL THEN amount END), 0) AS used,
              COALESCE(SUM(CASE WHEN expires_ms > ? THEN amount END), 0) AS reserved
       FROM budget_reservations WHERE budget = ? AND key = ? AND created_ms > ?`);
-    this.#prune = db.prepare(
-      "DELETE FROM budget_reservations WHERE budget = ? AND key = ? AND (created_ms <= ? OR expires_ms <= ?)",
-    );
+    // Two range deletes, each on its index: out of the window, and unsettled past their expiry.
+    this.#pruneOld = db.prepare("DELETE FROM budget_reservations WHERE budget = ? AND key = ? AND created_ms <= ?");
+    this.#pruneExpired = db.prepare("DELETE FROM budget_reservations WHERE budget = ? AND key = ? AND expires_ms <= ?");
     this.#insert = db.prepare(
       "INSERT INTO budget_reservations (id, budget, key, amount, created_ms, window_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
@@ -76,7 +78,8 @@ export class SqliteBudgetStore implements BudgetStore {
     const id = randomUUID();
     return inSqliteTransaction(this.#db, () => {
       for (const line of lines) {
-        this.#prune.run(line.budget, line.key, now - line.windowMs, now);
+        this.#pruneOld.run(line.budget, line.key, now - line.windowMs);
+        this.#pruneExpired.run(line.budget, line.key, now);
         const { used, reserved } = this.#read(line, now);
         if (!(used + reserved + line.amount <= line.cap)) return { ok: false, budget: line.budget, used, reserved } as const;
       }
