@@ -144,6 +144,16 @@ export class ToolGuard {
     }
   }
 
+  /**
+   * Reports how a call `authorize()` let through ended when the app ran it
+   * itself: "ran" settles its budget reservation, "not_run" releases it.
+   * (handle() does this on its own.) Without it the reservation counts until
+   * it expires (reservation_seconds) and then no longer does.
+   */
+  async finish(authorization: Authorization, how: "ran" | "not_run"): Promise<void> {
+    if (authorization.kind === "run") await this.#finish(authorization.recheck ?? authorization.decision, how);
+  }
+
   /** Decides one call, asking the approver if needed, without running anything. */
   async authorize(call: ToolCall): Promise<Authorization> {
     const decision = await this.gate.decide(this.#withContext(call));

@@ -105,6 +105,17 @@ describe("budgets in the gate", () => {
     expect(ran).toHaveLength(2);
   });
 
+  it("an app that runs the tool itself after authorize() settles with guard.finish()", async () => {
+    const gate = await gateWith();
+    const guard = new ToolGuard({ gate, tools: {}, assistantId: "asst_5" });
+    const first = await guard.authorize(refund(400, { assistant_id: "asst_5" }));
+    const second = await guard.authorize(refund(300, { assistant_id: "asst_5" }));
+    expect([first.kind, second.kind]).toEqual(["run", "run"]);
+    await guard.finish(first, "ran");
+    await guard.finish(second, "not_run");
+    expect((await gate.preview(refund(1, { assistant_id: "asst_5" }))).input?.usage).toMatchObject({ daily_refunds: { used: 400, reserved: 0 } });
+  });
+
   it("a tool that throws gives its reservation back", async () => {
     const gate = await gateWith();
     const guard = new ToolGuard({ gate, tools: { refund: () => { throw new Error("down"); } }, assistantId: "asst_3" });
