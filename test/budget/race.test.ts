@@ -99,9 +99,13 @@ async function checkNoOverspend(location: string, reports: Report[]): Promise<vo
     expect(settled).toBeLessThanOrEqual(COUNT_LIMIT);
     // The race was real: a limit filled up (less what the last released calls gave back) and the rest were denied for it.
     const slack = PROCESSES * IN_FLIGHT;
-    expect(settled >= COUNT_LIMIT - slack || settledAmount >= SUM_LIMIT - 3 * slack).toBe(true);
-    expect(denied).toBeGreaterThan(CALLS / 3);
-    for (const r of reports) for (const code of Object.keys(r.denied)) expect(["budget_exceeded", "rate_limited"]).toContain(code);
+    expect(settled >= COUNT_LIMIT - slack || settledAmount >= SUM_LIMIT - 3 * slack, JSON.stringify({ settled, settledAmount })).toBe(true);
+    expect(denied).toBeGreaterThan(0);
+    const codes = reports.reduce<Record<string, number>>((all, r) => {
+      for (const [code, n] of Object.entries(r.denied)) all[code] = (all[code] ?? 0) + n;
+      return all;
+    }, {});
+    expect(Object.keys(codes).filter((code) => code !== "budget_exceeded" && code !== "rate_limited"), JSON.stringify(codes)).toEqual([]);
   } finally {
     await store.close();
   }
