@@ -1,3 +1,6 @@
+/** Reservations between two sweeps of rows that no longer count (counters no one uses any more). */
+export const SWEEP_EVERY = 1024;
+
 /** One budget counter the gate asks about: usage of `key` in `budget` since `now - windowMs`. */
 export interface UsageQuery {
   readonly budget: string;
@@ -21,8 +24,16 @@ export interface ReservationLine extends UsageQuery {
   readonly reservationMs: number;
 }
 
+/** A reservation made: what settle() needs to record it even after it expired and was pruned. */
+export interface Reservation {
+  readonly id: string;
+  /** When it was made (its place in the window). */
+  readonly at: number;
+  readonly lines: readonly ReservationLine[];
+}
+
 export type ReserveResult =
-  | { readonly ok: true; readonly id: string }
+  | ({ readonly ok: true } & Reservation)
   /** The first line that did not fit, with the usage it met. */
   | { readonly ok: false; readonly budget: string; readonly used: number; readonly reserved: number };
 
@@ -48,8 +59,12 @@ export interface BudgetStore {
   usage(queries: readonly UsageQuery[], now: number): Promise<CounterUsage[]>;
   /** Adds every line or none: refused when any line's usage would pass its cap. */
   reserve(lines: readonly ReservationLine[], now: number): Promise<ReserveResult>;
-  /** The tool ran: the reservation becomes usage (it no longer expires). */
-  settle(id: string): Promise<void>;
+  /**
+   * The tool ran: the reservation becomes usage (it no longer expires). Its
+   * lines are written again if they expired and were pruned meanwhile (a tool
+   * slower than reservation_seconds): what ran is always counted.
+   */
+  settle(reservation: Reservation): Promise<void>;
   /** The call did not happen (tool failed, approval rejected or timed out): the reservation is removed. */
   release(id: string): Promise<void>;
   /** Every counter with usage inside its window. */

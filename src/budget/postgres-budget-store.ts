@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Pool } from "pg";
 import { inPostgresTransaction, openPostgresPool } from "../store/postgres-pool.ts";
 import { StoreError } from "../store/errors.ts";
-import type { BudgetStore, CounterListing, CounterUsage, ReservationLine, ReserveResult, UsageQuery } from "./budget-store.ts";
+import { SWEEP_EVERY, type BudgetStore, type CounterListing, type CounterUsage, type Reservation, type ReservationLine, type ReserveResult, type UsageQuery } from "./budget-store.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS budget_reservations (
@@ -36,6 +36,7 @@ GROUP BY q.i ORDER BY q.i`;
  */
 export class PostgresBudgetStore implements BudgetStore {
   readonly #pool: Pool;
+  #reserves = 0;
 
   private constructor(pool: Pool) {
     this.#pool = pool;
@@ -65,7 +66,10 @@ export class PostgresBudgetStore implements BudgetStore {
   async reserve(lines: readonly ReservationLine[], now: number): Promise<ReserveResult> {
     const id = randomUUID();
     const counters = [...new Set(lines.map((line) => JSON.stringify([line.budget, line.key])))].sort();
+    const sweep = ++this.#reserves % SWEEP_EVERY === 0;
     return inPostgresTransaction(this.#pool, async (client) => {
+      // Now and then, rows of counters no one uses any more go (dead rows only: no sum changes).
+      if (sweep) await client.query("DELETE FROM budget_reservations WHERE created_ms <= $1 - window_ms OR expires_ms <= $1", [now]);
       for (const counter of counters) await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [counter]);
       await client.query(
         `DELETE FROM budget_reservations r USING unnest($1::text[], $2::text[], $3::bigint[]) AS q(budget, key, since)
@@ -84,12 +88,19 @@ export class PostgresBudgetStore implements BudgetStore {
          FROM unnest($2::text[], $3::text[], $4::double precision[], $6::bigint[], $7::bigint[]) AS q(budget, key, amount, window_ms, reservation_ms)`,
         [id, lines.map((l) => l.budget), lines.map((l) => l.key), lines.map((l) => l.amount), now, lines.map((l) => l.windowMs), lines.map((l) => l.reservationMs)],
       );
-      return { ok: true, id } as const;
+      return { ok: true, id, at: now, lines } as const;
     });
   }
 
-  async settle(id: string): Promise<void> {
-    await this.#pool.query("UPDATE budget_reservations SET expires_ms = NULL WHERE id = $1", [id]);
+  async settle(reservation: Reservation): Promise<void> {
+    const { id, at, lines } = reservation;
+    await this.#pool.query(
+      `INSERT INTO budget_reservations (id, budget, key, amount, created_ms, window_ms, expires_ms)
+       SELECT $1, q.budget, q.key, q.amount, $5, q.window_ms, NULL
+       FROM unnest($2::text[], $3::text[], $4::double precision[], $6::bigint[]) AS q(budget, key, amount, window_ms)
+       ON CONFLICT (id, budget) DO UPDATE SET expires_ms = NULL`,
+      [id, lines.map((l) => l.budget), lines.map((l) => l.key), lines.map((l) => l.amount), at, lines.map((l) => l.windowMs)],
+    );
   }
 
   async release(id: string): Promise<void> {

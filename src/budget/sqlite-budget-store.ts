@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { inSqliteTransaction, openSqliteDatabase } from "../store/sqlite-database.ts";
 import { StoreError } from "../store/errors.ts";
-import type { BudgetStore, CounterListing, CounterUsage, ReservationLine, ReserveResult, UsageQuery } from "./budget-store.ts";
+import { SWEEP_EVERY, type BudgetStore, type CounterListing, type CounterUsage, type Reservation, type ReservationLine, type ReserveResult, type UsageQuery } from "./budget-store.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS budget_reservations (
@@ -34,6 +34,8 @@ export class SqliteBudgetStore implements BudgetStore {
   readonly #settle: StatementSync;
   readonly #release: StatementSync;
   readonly #list: StatementSync;
+  readonly #sweep: StatementSync;
+  #reserves = 0;
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -48,8 +50,11 @@ export class SqliteBudgetStore implements BudgetStore {
     this.#insert = db.prepare(
       "INSERT INTO budget_reservations (id, budget, key, amount, created_ms, window_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
-    this.#settle = db.prepare("UPDATE budget_reservations SET expires_ms = NULL WHERE id = ?");
+    this.#settle = db.prepare(`
+      INSERT INTO budget_reservations (id, budget, key, amount, created_ms, window_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, NULL)
+      ON CONFLICT (id, budget) DO UPDATE SET expires_ms = NULL`);
     this.#release = db.prepare("DELETE FROM budget_reservations WHERE id = ?");
+    this.#sweep = db.prepare("DELETE FROM budget_reservations WHERE created_ms <= ? - window_ms OR expires_ms <= ?");
     this.#list = db.prepare(`
       SELECT budget, key, MAX(window_ms) AS window_ms,
              COALESCE(SUM(CASE WHEN expires_ms IS NULL THEN amount END), 0) AS used,
@@ -77,6 +82,9 @@ export class SqliteBudgetStore implements BudgetStore {
   async reserve(lines: readonly ReservationLine[], now: number): Promise<ReserveResult> {
     const id = randomUUID();
     return inSqliteTransaction(this.#db, () => {
+      // Counters are pruned as they are used; now and then, rows of counters no one uses any more
+      // (keys the model made up once) go too. Dead rows only: no sum changes.
+      if (++this.#reserves % SWEEP_EVERY === 0) this.#sweep.run(now, now);
       for (const line of lines) {
         this.#pruneOld.run(line.budget, line.key, now - line.windowMs);
         this.#pruneExpired.run(line.budget, line.key, now);
@@ -84,12 +92,14 @@ export class SqliteBudgetStore implements BudgetStore {
         if (!(used + reserved + line.amount <= line.cap)) return { ok: false, budget: line.budget, used, reserved } as const;
       }
       for (const line of lines) this.#insert.run(id, line.budget, line.key, line.amount, now, line.windowMs, now + line.reservationMs);
-      return { ok: true, id } as const;
+      return { ok: true, id, at: now, lines } as const;
     });
   }
 
-  async settle(id: string): Promise<void> {
-    this.#settle.run(id);
+  async settle(reservation: Reservation): Promise<void> {
+    inSqliteTransaction(this.#db, () => {
+      for (const line of reservation.lines) this.#settle.run(reservation.id, line.budget, line.key, line.amount, reservation.at, line.windowMs);
+    });
   }
 
   async release(id: string): Promise<void> {

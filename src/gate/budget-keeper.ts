@@ -1,4 +1,4 @@
-import type { BudgetStore } from "../budget/budget-store.ts";
+import type { BudgetStore, Reservation } from "../budget/budget-store.ts";
 import { openBudgetStore } from "../budget/open-budget-store.ts";
 import { describeThrown } from "../policy/errors.ts";
 import type { BudgetResolver } from "../policy/budget-config.ts";
@@ -31,7 +31,7 @@ export class BudgetKeeper {
   /** Only a store the keeper opened itself is closed by it; the app closes the one it gave. */
   readonly #owned: boolean;
   readonly #clock: () => number;
-  readonly #open = new Map<string, { store: BudgetStore; id: string }>();
+  readonly #open = new Map<string, { store: BudgetStore; reservation: Reservation }>();
 
   constructor(store: BudgetStore | undefined, clock: () => number = Date.now) {
     this.#store = store;
@@ -93,7 +93,7 @@ export class BudgetKeeper {
         return replaced(evaluated, denied(decision, [{ code, message }]));
       }
       if (this.#open.size >= MAX_OPEN) this.#open.delete(this.#open.keys().next().value as string);
-      this.#open.set(decision.decision_id, { store, id: reserved.id });
+      this.#open.set(decision.decision_id, { store, reservation: reserved });
     } catch (err) {
       return replaced(evaluated, unavailable(revision, started, decision.arguments, err).decision);
     }
@@ -128,7 +128,7 @@ export class BudgetKeeper {
     if (!open) return;
     this.#open.delete(decision.decision_id);
     try {
-      await (how === "ran" ? open.store.settle(open.id) : open.store.release(open.id));
+      await (how === "ran" ? open.store.settle(open.reservation) : open.store.release(open.reservation.id));
     } catch {
       // Counted until it expires: fails towards fewer calls, never more.
     }

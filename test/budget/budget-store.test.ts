@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { BudgetStore, ReservationLine } from "../../src/budget/budget-store.ts";
+import { SWEEP_EVERY, type BudgetStore, type ReservationLine } from "../../src/budget/budget-store.ts";
 import { openBudgetStore } from "../../src/budget/open-budget-store.ts";
 import { StoreError } from "../../src/store/errors.ts";
 import { startPostgres, type PostgresServer } from "../helpers/postgres-server.ts";
@@ -41,7 +41,7 @@ describe.each(kinds)("%s budget store", (_kind, open) => {
       const b = await store.reserve([line(200, 1000)], T0 + 1);
       expect(a.ok && b.ok).toBe(true);
       expect(await store.usage(query, T0 + 2)).toEqual([{ used: 0, reserved: 500 }]);
-      if (a.ok) await store.settle(a.id);
+      if (a.ok) await store.settle(a);
       if (b.ok) await store.release(b.id);
       expect(await store.usage(query, T0 + 3)).toEqual([{ used: 300, reserved: 0 }]);
       // Another key is another counter.
@@ -83,7 +83,7 @@ describe.each(kinds)("%s budget store", (_kind, open) => {
     try {
       const hourly = { windowMs: HOUR, reservationMs: 2 * HOUR };
       const settled = await store.reserve([line(1, 2, hourly)], T0);
-      if (settled.ok) await store.settle(settled.id);
+      if (settled.ok) await store.settle(settled);
       // A process that reserved and died: never settled, never released.
       expect((await store.reserve([line(1, 2, { ...hourly, reservationMs: 10_000 })], T0 + 1000)).ok).toBe(true);
       expect((await store.reserve([line(1, 2, hourly)], T0 + 2000)).ok).toBe(false);
@@ -97,6 +97,37 @@ describe.each(kinds)("%s budget store", (_kind, open) => {
       await store.close();
     }
   });
+
+  test("a tool slower than its reservation still counts once it settles, even after the reservation was pruned", async () => {
+    const store = await open();
+    try {
+      const slow = await store.reserve([line(600, 1000, { reservationMs: 1000 })], T0);
+      // 2 s later the slow call's reservation has expired; this reserve prunes it and fits.
+      expect((await store.reserve([line(700, 1000)], T0 + 2000)).ok).toBe(true);
+      if (slow.ok) await store.settle(slow);
+      const query = [{ budget: "daily_refunds", key: '["asst_1"]', windowMs: 24 * HOUR }];
+      expect(await store.usage(query, T0 + 3000)).toEqual([{ used: 600, reserved: 700 }]);
+      if (slow.ok) await store.settle(slow);
+      expect(await store.usage(query, T0 + 3000)).toEqual([{ used: 600, reserved: 700 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("rows of counters no one uses again are swept out once their window has passed", async () => {
+    const store = await open();
+    try {
+      const once = (i: number, at: number) => store.reserve([line(1, 10, { key: JSON.stringify([`made-up-${i}`]), windowMs: HOUR, reservationMs: 24 * HOUR })], at);
+      for (let i = 1; i < SWEEP_EVERY; i++) await once(i, T0);
+      const dayQuery = [{ budget: "daily_refunds", key: '["made-up-1"]', windowMs: 24 * HOUR }];
+      // Read with a longer window than the rows were made with: whatever is still stored shows.
+      expect(await store.usage(dayQuery, T0 + 2 * HOUR)).toEqual([{ used: 0, reserved: 1 }]);
+      await once(SWEEP_EVERY, T0 + 2 * HOUR);
+      expect(await store.usage(dayQuery, T0 + 2 * HOUR)).toEqual([{ used: 0, reserved: 0 }]);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 
   test("usage of several counters in one call, in query order", async () => {
     const store = await open();

@@ -16,7 +16,7 @@ test("policy usage lists each counter's settled and reserved usage from the stor
   const a = await store.reserve([{ ...line, amount: 500 }], now);
   await store.reserve([{ ...line, amount: 250 }], now);
   await store.reserve([{ budget: "email_blasts", key: '["asst_1"]', windowMs: 3_600_000, reservationMs: 900_000, cap: 4, amount: 1 }], now);
-  if (a.ok) await store.settle(a.id);
+  if (a.ok) await store.settle(a);
   await store.close();
 
   const json = await runCli(["usage", "--store", file, "--format", "json"]);
