@@ -1,4 +1,4 @@
-// One app instance in its own process, for test/budget/race.test.ts: a Gate on
+// One app instance in its own process, for test/budget/race-suite.ts: a Gate on
 // the race bundle and the shared budget store, deciding `calls` spend calls
 // (`concurrency` at a time) and reporting what it let through.
 // argv: bundlePath storeLocation calls concurrency mode(run|die)
