@@ -30,6 +30,9 @@ export { Gate, type GateOptions } from "./gate/gate.ts";
 export { GatePool, type GatePoolOptions } from "./gate/gate-pool.ts";
 export { GateReason } from "./gate/reason-codes.ts";
 export { WatchedGate, type WatchedGateOptions } from "./gate/watched-gate.ts";
+export type { BudgetUsage, UsageReading } from "./gate/budget-charges.ts";
+export { openBudgetStore } from "./budget/open-budget-store.ts";
+export type { BudgetStore, CounterListing, CounterUsage } from "./budget/budget-store.ts";
 export type {
   PolicySource,
   WatchOptions,

@@ -17,6 +17,17 @@ export interface Decider {
   evaluate(call: ToolCall): Evaluation | Promise<Evaluation>;
   /** Records how the approval a require_approval decision asked for ended, next to that decision. */
   recordApproval(call: ToolCall, decision: Decision, approval: ApprovalOutcome): Promise<void>;
+  /**
+   * Decides one call on its budgets' current usage without recording it or
+   * reserving (what would the policy say now?). Optional: evaluate() serves when absent.
+   */
+  preview?(call: ToolCall): Promise<Evaluation>;
+  /**
+   * How a call that decide() let through ended: "ran" settles its budget
+   * reservation, "not_run" (tool failed, approval rejected or timed out) releases it.
+   * Optional: a decider without budgets has nothing to do.
+   */
+  finish?(decision: Decision, how: "ran" | "not_run"): Promise<void>;
   /** Releases what the decider holds (watchers, workers); a closed Gate keeps its last revision. */
   close(): Promise<void>;
 }

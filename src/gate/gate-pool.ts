@@ -1,7 +1,11 @@
 import { Worker } from "node:worker_threads";
 import { readBundle } from "../policy/bundle.ts";
 import type { PolicyConfig } from "../policy/config.ts";
+import type { BudgetStore } from "../budget/budget-store.ts";
+import { BudgetResolver } from "../policy/budget-config.ts";
 import type { ApprovalOutcome } from "./approval-outcome.ts";
+import type { UsageReading } from "./budget-charges.ts";
+import { BudgetKeeper, type CallEnd } from "./budget-keeper.ts";
 import type { Decider } from "./decider.ts";
 import type { Decision } from "./decision.ts";
 import { knownInputDocument, type InputDocument } from "./input-document.ts";
@@ -27,6 +31,9 @@ export interface GatePoolOptions {
   workers?: number;
   /** Kill switches (KillSwitchMonitor), checked on the calling thread before a call is sent to a worker. */
   killSwitch?: KillSwitchCheck;
+  /** Where budget usage lives (see GateOptions.budgets); read and reserved on the calling thread. */
+  budgets?: BudgetStore;
+  clock?: () => number;
 }
 
 /** @internal messages between the pool and its workers */
@@ -37,7 +44,7 @@ export interface WorkerInit {
 }
 /** @internal */
 export type WorkerRequest =
-  | { kind: "decide"; id: number; call: ToolCall; withInput: boolean }
+  | { kind: "decide"; id: number; call: ToolCall; withInput: boolean; usage?: UsageReading }
   | { kind: "load"; id: number; bundlePath: string };
 /** @internal */
 export type WorkerReply =
@@ -58,9 +65,10 @@ interface Slot {
   revision: string;
 }
 
-async function readConstraints(bundlePath: string): Promise<ConstraintResolver> {
+async function readResolvers(bundlePath: string): Promise<{ constraints: ConstraintResolver; budgets: BudgetResolver }> {
   const bundle = await readBundle(bundlePath);
-  return new ConstraintResolver((bundle.data.toolgate as { config?: PolicyConfig } | undefined)?.config);
+  const config = (bundle.data.toolgate as { config?: PolicyConfig } | undefined)?.config;
+  return { constraints: new ConstraintResolver(config), budgets: new BudgetResolver(config) };
 }
 
 const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./gate-worker.ts" : "./gate-worker.js", import.meta.url);
@@ -84,6 +92,9 @@ export class GatePool implements Decider {
   private constraints: ConstraintResolver | undefined;
   /** While a reload runs, the incoming bundle's: a record is redacted when either revision says so. */
   private incoming: ConstraintResolver | undefined;
+  /** The serving bundle's budgets, resolved here: usage is read and reserved on this thread. */
+  private budgetRules: BudgetResolver | undefined;
+  private readonly budgets: BudgetKeeper;
 
   private constructor(options: GatePoolOptions) {
     // Workers get plain declarations (an Agents SDK tool() holds functions, which do not cross threads);
@@ -92,6 +103,7 @@ export class GatePool implements Decider {
     this.options = { ...options, tools };
     this.limits = { ...DEFAULT_ARGUMENT_LIMITS, ...options.limits };
     this.bundlePath = options.bundlePath;
+    this.budgets = new BudgetKeeper(options.budgets, options.clock);
   }
 
   /** Starts the workers; resolves when every one has loaded the bundle (rejects if one cannot). */
@@ -99,7 +111,7 @@ export class GatePool implements Decider {
     const pool = new GatePool(options);
     const count = Math.max(1, options.workers ?? 2);
     try {
-      pool.constraints = await readConstraints(options.bundlePath);
+      ({ constraints: pool.constraints, budgets: pool.budgetRules } = await readResolvers(options.bundlePath));
       await Promise.all(Array.from({ length: count }, (_, i) => pool.start(i)));
     } catch (err) {
       await pool.close();
@@ -185,14 +197,26 @@ export class GatePool implements Decider {
   /** Decides one call on a worker and records it; never rejects (fails closed). */
   async decide(call: ToolCall): Promise<Decision> {
     const recorder = this.options.recorder;
-    const { decision, input } = await this.ask(call, recorder !== undefined);
+    const limits = { ...DEFAULT_ARGUMENT_LIMITS, ...this.options.limits };
+    const { decision, input } = await this.budgets.decide(this.budgetRules, limits, this.revision, call, (usage) => this.ask(call, recorder !== undefined, usage));
     if (recorder) await recorder.record(this.loggable({ call, input: input ?? knownInputDocument(call, decision.arguments), decision }));
     return decision;
   }
 
-  /** Decides one call on a worker without recording it; never rejects (fails closed). */
-  evaluate(call: ToolCall): Promise<Evaluation> {
-    return this.ask(call, false);
+  /** Decides one call on a worker without recording it or reserving budgets (a budgeted tool needs `usage`); never rejects. */
+  evaluate(call: ToolCall, usage?: UsageReading): Promise<Evaluation> {
+    return this.ask(call, false, usage);
+  }
+
+  /** Decides one call on a worker on the budgets' current usage, without recording it or reserving anything. */
+  async preview(call: ToolCall): Promise<Evaluation> {
+    const usage = await this.budgets.peek(this.budgetRules, { ...DEFAULT_ARGUMENT_LIMITS, ...this.options.limits }, call);
+    return this.ask(call, false, usage);
+  }
+
+  /** Settles (the tool ran) or releases what `decision` reserved of its budgets. */
+  finish(decision: Decision, how: CallEnd): Promise<void> {
+    return this.budgets.end(decision, how);
   }
 
   async recordApproval(call: ToolCall, decision: Decision, approval: ApprovalOutcome): Promise<void> {
@@ -208,14 +232,14 @@ export class GatePool implements Decider {
     return redactForLog(recorded, constraints);
   }
 
-  private async ask(call: ToolCall, withInput: boolean): Promise<Evaluation> {
+  private async ask(call: ToolCall, withInput: boolean, usage?: UsageReading): Promise<Evaluation> {
     const killSwitch = this.options.killSwitch;
     const killed = killSwitch && killSwitchDenial(killSwitch, call, this.limits);
     if (killed) return { decision: refusal(killed.reason, this.revision, performance.now(), killed.args), input: undefined };
     const id = this.nextId++;
     const slot = this.closed ? undefined : this.pick();
     const reply = slot
-      ? await this.send(slot, { kind: "decide", id, call, withInput }, call)
+      ? await this.send(slot, { kind: "decide", id, call, withInput, ...(usage === undefined ? {} : { usage }) }, call)
       : this.failure(id, call, this.closed ? "the gate pool is closed" : "no gate worker is running");
     if (reply.kind !== "decided") throw new Error(`unexpected worker reply ${reply.kind}`);
     return { decision: reply.decision, input: reply.input };
@@ -223,7 +247,8 @@ export class GatePool implements Decider {
 
   /** Loads another bundle into every worker (each swaps after its in-flight calls); rejects if one cannot load it. */
   async reload(bundlePath: string): Promise<void> {
-    this.incoming = await readConstraints(bundlePath);
+    const incoming = await readResolvers(bundlePath);
+    this.incoming = incoming.constraints;
     this.bundlePath = bundlePath;
     const replies = await Promise.all(
       this.slots.filter((s) => s.alive).map((slot) => {
@@ -234,6 +259,7 @@ export class GatePool implements Decider {
     const failed = replies.find((r) => r.kind === "load_failed");
     if (failed && failed.kind === "load_failed") throw new Error(failed.message);
     this.constraints = this.incoming;
+    this.budgetRules = incoming.budgets;
     this.incoming = undefined;
   }
 
@@ -241,5 +267,6 @@ export class GatePool implements Decider {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.slots.filter(Boolean).map((slot) => slot.worker.terminate()));
+    await this.budgets.close();
   }
 }

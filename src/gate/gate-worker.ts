@@ -16,7 +16,7 @@ async function load(bundlePath: string): Promise<void> {
 
 port.on("message", (request: WorkerRequest) => {
   if (request.kind === "decide") {
-    const evaluated = gate.evaluate(request.call);
+    const evaluated = gate.evaluate(request.call, request.usage);
     const reply: WorkerReply = { kind: "decided", id: request.id, decision: evaluated.decision, input: request.withInput ? evaluated.input : undefined };
     port.postMessage(reply);
     return;

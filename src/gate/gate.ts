@@ -1,5 +1,8 @@
+import type { BudgetStore } from "../budget/budget-store.ts";
 import { PolicyEngine } from "../policy/engine.ts";
 import type { ApprovalOutcome } from "./approval-outcome.ts";
+import type { UsageReading } from "./budget-charges.ts";
+import { BudgetKeeper, type CallEnd } from "./budget-keeper.ts";
 import type { Decider } from "./decider.ts";
 import type { Decision } from "./decision.ts";
 import { knownInputDocument } from "./input-document.ts";
@@ -21,6 +24,13 @@ export interface GateOptions {
   recorder?: DecisionRecorder;
   /** Kill switches (KillSwitchMonitor): a killed assistant or tool is denied (`killed`) before anything else. */
   killSwitch?: KillSwitchCheck;
+  /**
+   * Where budget usage lives (openBudgetStore: an SQLite file, or PostgreSQL
+   * shared by every instance). Default: in memory, correct for this process only.
+   */
+  budgets?: BudgetStore;
+  /** Milliseconds since the epoch for budget windows; Date.now by default. */
+  clock?: () => number;
 }
 
 /**
@@ -33,10 +43,12 @@ export class Gate implements Decider {
   private loaded: LoadedRevision | undefined;
   private readonly pipeline: DecisionPipeline;
   private readonly recorder: DecisionRecorder | undefined;
+  private readonly budgets: BudgetKeeper;
 
   constructor(engine: PolicyEngine | undefined, options: GateOptions) {
     this.pipeline = new DecisionPipeline(options);
     this.recorder = options.recorder;
+    this.budgets = new BudgetKeeper(options.budgets, options.clock);
     if (engine) this.use(engine);
   }
 
@@ -57,7 +69,10 @@ export class Gate implements Decider {
 
   /** Decides one tool call and records it; resolves once the recorder has it (durably, per its mode). */
   async decide(call: ToolCall): Promise<Decision> {
-    const evaluated = this.evaluate(call);
+    const loaded = this.loaded;
+    const evaluated = await this.budgets.decide(loaded?.budgets, this.pipeline.limits, this.revision, call, (usage) =>
+      this.pipeline.decide(loaded, call, undefined, usage),
+    );
     const { decision } = evaluated;
     if (this.recorder) await this.recorder.record(this.loggable({ call, input: evaluated.input ?? knownInputDocument(call, decision.arguments), decision }));
     return decision;
@@ -77,11 +92,28 @@ export class Gate implements Decider {
     return redactForLog(recorded, constraints);
   }
 
-  /** Decides one tool call synchronously, without recording it. */
-  evaluate(call: ToolCall): Evaluation {
-    return this.pipeline.decide(this.loaded, call);
+  /**
+   * Decides one tool call synchronously, without recording it or reserving
+   * budgets. A tool with budgets needs `usage` ("fresh": nothing used yet), else it is denied (budget_unavailable).
+   */
+  evaluate(call: ToolCall, usage?: UsageReading): Evaluation {
+    return this.pipeline.decide(this.loaded, call, undefined, usage);
   }
 
-  /** Nothing to release: an in-process gate holds no watcher or worker. */
-  async close(): Promise<void> {}
+  /** Decides one call on the budgets' current usage, without recording it or reserving anything. */
+  async preview(call: ToolCall): Promise<Evaluation> {
+    const loaded = this.loaded;
+    const usage = await this.budgets.peek(loaded?.budgets, this.pipeline.limits, call);
+    return this.pipeline.decide(loaded, call, undefined, usage);
+  }
+
+  /** Settles (the tool ran) or releases what `decision` reserved of its budgets. */
+  finish(decision: Decision, how: CallEnd): Promise<void> {
+    return this.budgets.end(decision, how);
+  }
+
+  /** Closes the budget store. */
+  async close(): Promise<void> {
+    await this.budgets.close();
+  }
 }

@@ -18,6 +18,8 @@ export interface InputDocument {
   /** The constraints that apply to this tool for this assistant (toolgate.yaml, resolved). */
   constraints: Record<string, unknown>;
   context: Record<string, unknown>;
+  /** Per budget name, the usage this call is decided on (src/gate/budget-charges.ts); only for tools with budgets. */
+  usage?: Record<string, unknown>;
 }
 
 /**
@@ -27,7 +29,13 @@ export interface InputDocument {
  * The one builder of the input document: the gate, replay and the logged
  * record of a refused call all go through it.
  */
-export function inputDocumentJson(call: ToolCall, args: Record<string, unknown>, constraintsJson: string, tool: ToolRef = describedToolRef(call)): string {
+export function inputDocumentJson(
+  call: ToolCall,
+  args: Record<string, unknown>,
+  constraintsJson: string,
+  tool: ToolRef = describedToolRef(call),
+  usageJson?: string,
+): string {
   const ids =
     (call.thread_id === undefined ? "" : `,"thread_id":${JSON.stringify(call.thread_id)}`) +
     (call.run_id === undefined ? "" : `,"run_id":${JSON.stringify(call.run_id)}`);
@@ -36,7 +44,7 @@ export function inputDocumentJson(call: ToolCall, args: Record<string, unknown>,
     `"assistant_id":${JSON.stringify(call.assistant_id)}${ids},"call_id":${JSON.stringify(call.call_id ?? "")},` +
     `"tool":${toolJson(tool)},` +
     `"arguments":${JSON.stringify(args)},"constraints":${constraintsJson},` +
-    `"context":${JSON.stringify(call.context ?? {})}}`
+    `"context":${JSON.stringify(call.context ?? {})}${usageJson === undefined ? "" : `,"usage":${usageJson}`}}`
   );
 }
 

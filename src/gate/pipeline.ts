@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { parseOwnJson } from "../json/parse-own-json.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { describeThrown } from "../policy/errors.ts";
+import { BudgetResolver } from "../policy/budget-config.ts";
 import { applyPolicyDecision } from "./apply-policy-decision.ts";
+import { planCharges, usageDocumentJson, type UsageReading } from "./budget-charges.ts";
 import type { Decision, Reason } from "./decision.ts";
 import { inputDocumentJson, type InputDocument } from "./input-document.ts";
 import { killSwitchDenial, type KillSwitchCheck } from "./kill-switch-check.ts";
@@ -37,10 +39,12 @@ export type ConstraintOverlay = Readonly<Record<string, unknown>>;
 export class LoadedRevision {
   readonly engine: PolicyEngine;
   readonly constraints: ConstraintResolver;
+  readonly budgets: BudgetResolver;
 
   constructor(engine: PolicyEngine) {
     this.engine = engine;
     this.constraints = new ConstraintResolver(engine.config);
+    this.budgets = new BudgetResolver(engine.config);
   }
 
   get revision(): string {
@@ -90,8 +94,12 @@ export class DecisionPipeline {
     this.killSwitch = options.killSwitch;
   }
 
-  /** Decides a call as the model sent it (raw argument string) on `loaded`. */
-  decide(loaded: LoadedRevision | undefined, call: ToolCall, overlay?: ConstraintOverlay): Evaluation {
+  /**
+   * Decides a call as the model sent it (raw argument string) on `loaded`.
+   * `usage`: what the call's budgets have used (the Gate reads the store); a
+   * budgeted call without it is denied (budget_unavailable).
+   */
+  decide(loaded: LoadedRevision | undefined, call: ToolCall, overlay?: ConstraintOverlay, usage?: UsageReading): Evaluation {
     const started = performance.now();
     const revision = loaded?.engine.revision ?? "";
     if (typeof call?.name !== "string" || typeof call.assistant_id !== "string" || !SURFACE_SET.has(call.surface)) {
@@ -105,7 +113,7 @@ export class DecisionPipeline {
     if (killed) return evaluation(refusal(killed.reason, revision, started, killed.args));
     const parsed = parseArguments(call.arguments, this.limits);
     if (!parsed.ok) return evaluation(refusal(parsed.reason, revision, started));
-    return this.decideParsed(loaded, call, parsed.value, overlay, started);
+    return this.decideParsed(loaded, call, parsed.value, overlay, started, usage);
   }
 
   /** Decides a call whose arguments are already parsed (a recorded input), from the schema check on. */
@@ -115,6 +123,7 @@ export class DecisionPipeline {
     args: Record<string, unknown>,
     overlay?: ConstraintOverlay,
     started: number = performance.now(),
+    usage?: UsageReading,
   ): Evaluation {
     const revision = loaded?.engine.revision ?? "";
     const ref = toolRef(call);
@@ -131,7 +140,18 @@ export class DecisionPipeline {
       const constraintsJson = overlay
         ? JSON.stringify(overlayConstraints(loaded.constraints.resolve(call.assistant_id, tool), overlay))
         : loaded.constraints.resolveJson(call.assistant_id, tool);
-      encoded = inputDocumentJson(call, args, constraintsJson, tool);
+      // Budgets (function tools only): the usage goes into the input; none is never read as zero.
+      let usageJson: string | undefined;
+      const budgets = tool.type === "function" ? loaded.budgets.resolve(call.assistant_id, tool.name) : [];
+      if (budgets.length > 0) {
+        const plan = planCharges(budgets, call, args);
+        if (!plan.ok) return evaluation(refusal(plan.reason, revision, started, args));
+        usageJson = usage === undefined ? undefined : usageDocumentJson(plan.charges, usage);
+        if (usageJson === undefined) {
+          return evaluation(refusal({ code: GateReason.budgetUnavailable, message: "the usage of this tool's budgets is not known" }, revision, started, args));
+        }
+      }
+      encoded = inputDocumentJson(call, args, constraintsJson, tool, usageJson);
     } catch (err) {
       return evaluation(refusal({ code: GateReason.policyError, message: `building the input failed: ${describeThrown(err)}` }, revision, started, args));
     }

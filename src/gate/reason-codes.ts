@@ -16,4 +16,11 @@ export const GateReason = {
   invalidToolCall: "invalid_tool_call",
   killed: "killed",
   killSwitchUnavailable: "kill_switch_unavailable",
+  /** Budgets (src/gate/budget-keeper.ts): the store could not be read or written, or no store was given. */
+  budgetUnavailable: "budget_unavailable",
+  budgetKeyInvalid: "budget_key_invalid",
+  budgetAmountInvalid: "budget_amount_invalid",
+  /** At reservation time (another call took the rest first); the policy's own code when it sees it in input.usage. */
+  budgetExceeded: "budget_exceeded",
+  rateLimited: "rate_limited",
 } as const;

@@ -7,6 +7,7 @@ import { describeThrown, readApprovalResponse } from "../approval/read-response.
 import type { ApprovalStore, StoredApproval } from "../approval/store/approval-store.ts";
 import type { ApprovalOutcome } from "../gate/approval-outcome.ts";
 import type { Decider } from "../gate/decider.ts";
+import type { Evaluation } from "../gate/pipeline.ts";
 import type { Decision, Reason } from "../gate/decision.ts";
 import type { ToolCall } from "../gate/tool-call.ts";
 import { parkedTurnOf, type ParkedTurn } from "./parked-turn.ts";
@@ -184,6 +185,30 @@ export class ToolGuard {
     return refused(call, decision, rejection(this.#rejectionMessage, record), record).outcome;
   }
 
+  /**
+   * Tells the gate how a call it let through ended, for its budgets: "ran"
+   * settles the reservation, "not_run" releases it. Every path that does not
+   * run the tool after an allow/sanitize/require_approval decision releases.
+   */
+  async #finish(decision: Decision | undefined, how: "ran" | "not_run"): Promise<void> {
+    if (decision === undefined || decision.effect === "deny") return;
+    try {
+      await this.gate.finish?.(decision, how);
+    } catch {
+      // finish never throws by contract; an unsettled reservation expires.
+    }
+  }
+
+  /**
+   * Reports how a call `authorize()` let through ended when the app ran it
+   * itself: "ran" settles its budget reservation, "not_run" releases it.
+   * (handle() does this on its own.) Without it the reservation counts until
+   * it expires (reservation_seconds) and then no longer does.
+   */
+  async finish(authorization: Authorization, how: "ran" | "not_run"): Promise<void> {
+    if (authorization.kind === "run") await this.#finish(authorization.recheck ?? authorization.decision, how);
+  }
+
   /** Decides one call, asking the approver if needed, without running anything. */
   async authorize(call: ToolCall): Promise<Authorization> {
     const decision = await this.gate.decide(this.#withContext(call));
@@ -343,7 +368,7 @@ export class ToolGuard {
    * flows that pause the run for approval (Agents SDK interruptions).
    */
   async preapprove(call: ToolCall): Promise<ApprovalOutcome> {
-    const { decision } = await this.gate.evaluate(this.#withContext(call));
+    const { decision } = await this.#preview(this.#withContext(call));
     if (decision.effect !== "require_approval") return { status: "approved", note: `the policy decided ${decision.effect}` };
     const { record, response } = await this.#ask(call, decision);
     if (response?.status === "approved") this.#ledger.grant(approvalBinding(call, decision.arguments), response);
@@ -352,7 +377,12 @@ export class ToolGuard {
 
   /** Whether the policy would want a human for this call now (no audit record: the execution records). */
   async needsApproval(call: ToolCall): Promise<boolean> {
-    return (await this.gate.evaluate(this.#withContext(call))).decision.effect === "require_approval";
+    return (await this.#preview(this.#withContext(call))).decision.effect === "require_approval";
+  }
+
+  /** The gate's answer now (budgets at their current usage), nothing recorded or reserved. */
+  #preview(call: ToolCall): Promise<Evaluation> {
+    return this.gate.preview ? this.gate.preview(call) : Promise.resolve(this.gate.evaluate(call));
   }
 
   /** What the model is told when an approval ended other than approved. */
@@ -371,12 +401,21 @@ export class ToolGuard {
     if (granted) {
       record = recordOf(granted);
     } else if (this.parks) {
+      // Parked, the call does not run now; it is decided (and reserved) again when resumed.
+      await this.#finish(decision, "not_run");
       return { kind: "park", decision };
     } else {
       ({ record, response } = await this.#ask(call, decision));
-      if (response?.status === "approved") return this.#decideAgain(call, approvalBinding(call, decision.arguments), response, record);
+      if (response?.status === "approved") {
+        // The fresh decision reserves budgets on its own: what this one reserved is given back.
+        await this.#finish(decision, "not_run");
+        return this.#decideAgain(call, approvalBinding(call, decision.arguments), response, record);
+      }
     }
-    if (response?.status !== "approved") return refused(call, decision, rejection(this.#rejectionMessage, record), record);
+    if (response?.status !== "approved") {
+      await this.#finish(decision, "not_run");
+      return refused(call, decision, rejection(this.#rejectionMessage, record), record);
+    }
     return this.#applyApproval(call, decision, response, record);
   }
 
@@ -403,6 +442,7 @@ export class ToolGuard {
         break;
     }
     if (approvalBinding(call, fresh.arguments) !== binding) {
+      await this.#finish(fresh, "not_run");
       const failed: ApprovalOutcome = { status: "failed", note: "the call's effective arguments changed since it was approved" };
       return refused(call, fresh, rejection(this.#rejectionMessage, failed), failed);
     }
@@ -462,7 +502,10 @@ export class ToolGuard {
     if (modified === undefined || sameArguments(modified, decision.arguments)) {
       return { kind: "run", arguments: decision.arguments, decision, approval: record };
     }
+    // The modified arguments are decided (and reserved) on their own; what the original decision reserved is given back.
+    await this.#finish(decision, "not_run");
     const recheck = await this.gate.decide(this.#withContext({ ...call, arguments: JSON.stringify(modified) }));
+    if (recheck.effect === "require_approval") await this.#finish(recheck, "not_run");
     switch (recheck.effect) {
       case "allow":
       case "sanitize":
@@ -538,15 +581,23 @@ export class ToolGuard {
     // A hosted MCP tool runs on its server: never the app's function of the same name.
     const local = call.tool_type === undefined || call.tool_type === "function";
     const tool = local && Object.hasOwn(this.#options.tools, call.name) ? this.#options.tools[call.name] : undefined;
+    const effective = recheck ?? decision;
     if (!tool) {
+      await this.#finish(effective, "not_run");
       const error = new Error(`no implementation for tool ${call.name}`);
       this.#emit({ type: "tool_error", call, decision: recheck ?? decision, error });
       return { ...base, status: "error", output: modelMessage("error", "This tool is not available.", [GuardReason.toolNotImplemented]) };
     }
+    let returned = false;
     try {
       const result = await tool(args, { call, decision: recheck ?? decision, approval });
-      return { ...base, status: "ran", arguments: args, output: typeof result === "string" ? result : (JSON.stringify(result) ?? "null") };
+      returned = true;
+      const output = typeof result === "string" ? result : (JSON.stringify(result) ?? "null");
+      await this.#finish(effective, "ran");
+      return { ...base, status: "ran", arguments: args, output };
     } catch (error) {
+      // A tool that returned ran, even if its result cannot be encoded: its share stays used.
+      await this.#finish(effective, returned ? "ran" : "not_run");
       this.#emit({ type: "tool_error", call, decision: recheck ?? decision, error });
       // The error text stays in the event: it may carry internals the model should not see.
       return {

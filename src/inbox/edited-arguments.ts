@@ -31,7 +31,9 @@ export async function checkEditedArguments(gate: Decider, approval: StoredApprov
   }
   let decision: Decision;
   try {
-    ({ decision } = await gate.evaluate({ ...approval.call, arguments: JSON.stringify(parsed.value) }));
+    // On the budgets' current usage (preview), as the resumed run will decide them; it reserves nothing.
+    const edited = { ...approval.call, arguments: JSON.stringify(parsed.value) };
+    ({ decision } = await (gate.preview ? gate.preview(edited) : gate.evaluate(edited)));
   } catch (error) {
     // A Decider never rejects; if one does, nothing is approved on it.
     return { kind: "refused", reasons: [{ code: "policy_error", message: `the gate failed on the edited arguments: ${(error as Error)?.message ?? String(error)}` }] };

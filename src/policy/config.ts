@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { budgetDiagnostics, type BudgetRule } from "./budget-config.ts";
 import { didYouMean } from "./did-you-mean.ts";
 import { PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
 
@@ -21,6 +22,8 @@ export interface ToolRule {
   effect: "allow" | "deny" | "require_approval";
   reason?: string;
   constraints?: Record<string, unknown>;
+  /** Budgets and rate limits across calls (src/policy/budget-config.ts). */
+  budgets?: BudgetRule[];
 }
 
 /** One hosted MCP server's tools, by the name the server gives them. */
@@ -127,5 +130,7 @@ export async function parsePolicyConfig(source: string, displayName: string): Pr
     });
     throw new PolicyBuildError(diagnostics, `${displayName} does not match the toolgate.yaml schema`);
   }
+  const budgetProblems = budgetDiagnostics(config as PolicyConfig, doc, lines, displayName);
+  if (budgetProblems.length > 0) throw new PolicyBuildError(budgetProblems, `${displayName} has invalid budgets`);
   return { config: config as PolicyConfig, doc, lines, file: displayName };
 }

@@ -1,11 +1,13 @@
 import type { Effect, Reason } from "../gate/decision.ts";
 import type { InputDocument } from "../gate/input-document.ts";
+import { planCharges, type BudgetCharge, type UsageReading } from "../gate/budget-charges.ts";
 import { DecisionPipeline, LoadedRevision } from "../gate/pipeline.ts";
 import { GateReason } from "../gate/reason-codes.ts";
 import type { ToolCall, AnyToolDeclaration, ToolType } from "../gate/tool-call.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { argumentsWithheld, type DecisionRecord } from "../audit/decision-record.ts";
 import { readLog } from "../audit/read-log.ts";
+import { ReplayUsage } from "./replay-usage.ts";
 
 /**
  * Gate denies whose arguments never reached the log (the raw text was not a
@@ -115,6 +117,7 @@ export class Replayer {
   readonly gateChecks: boolean;
   private readonly pipeline: DecisionPipeline;
   private readonly loaded: LoadedRevision;
+  private readonly usage = new ReplayUsage();
 
   constructor(engine: PolicyEngine, options: ReplayerOptions = {}) {
     this.engine = engine;
@@ -139,7 +142,7 @@ export class Replayer {
       return { outcome: "pre_policy", why: gateCode };
     }
 
-    const decision = this.decide(input);
+    const decision = this.decide(input, Date.parse(record.timestamp));
     const same = decision.effect === old.effect && codesKey(decision.reasons) === codesKey(old.reasons);
     if (same) return { outcome: "unchanged", decision };
     // Both logged inputs hold redacted arguments: allowing them says nothing of the raw ones.
@@ -147,13 +150,37 @@ export class Replayer {
     return { outcome: "changed", decision };
   }
 
-  /** The candidate's decision on a recorded input. */
-  decide(input: InputDocument): ReplayedDecision {
+  /**
+   * The candidate's decision on a recorded input. `at` (the record's time)
+   * decides the candidate's budgets on the usage recomputed from the records
+   * replayed before it; without it they are decided fresh.
+   */
+  decide(input: InputDocument, at?: number): ReplayedDecision {
     const args = input.arguments;
-    const { decision } = this.pipeline.decideParsed(this.loaded, recordedCall(input), args);
+    const call = recordedCall(input);
+    const charges = at === undefined || Number.isNaN(at) ? undefined : this.charges(call, args);
+    const reading: UsageReading = charges ? this.usage.reading(charges, at!) : "fresh";
+    const { decision } = this.pipeline.decideParsed(this.loaded, call, args, undefined, undefined, reading);
+    if (charges && decision.effect !== "deny") {
+      const effective = this.charges(call, decision.arguments);
+      if (effective) this.usage.add(effective, at!);
+    }
     const replayed: ReplayedDecision = { effect: decision.effect, reasons: decision.reasons };
     if (decision.arguments !== args) replayed.arguments = decision.arguments;
     return replayed;
+  }
+
+  /** What a call adds to the candidate's budgets; undefined when it has none or they cannot be counted (the pipeline says why). */
+  private charges(call: ToolCall, args: Record<string, unknown>): readonly BudgetCharge[] | undefined {
+    if (typeof call.name !== "string" || typeof call.assistant_id !== "string" || (call.tool_type ?? "function") !== "function") return undefined;
+    try {
+      const budgets = this.loaded.budgets.resolve(call.assistant_id, call.name);
+      if (budgets.length === 0) return undefined;
+      const plan = planCharges(budgets, call, args);
+      return plan.ok ? plan.charges : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
 

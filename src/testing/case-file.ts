@@ -25,6 +25,8 @@ export interface ToolCallCase {
   context?: Record<string, unknown>;
   /** Overlaid on the constraints toolgate.yaml resolves for this call, key by key; null removes one. */
   constraints?: Record<string, unknown>;
+  /** Budget usage the case is decided on, by budget name ({used, reserved}); budgets not named start fresh. */
+  usage?: Record<string, { used: number; reserved: number }>;
   expect: CaseExpectation;
   file: string;
   line: number;
@@ -48,7 +50,7 @@ export interface CaseExpectation {
 }
 
 const EFFECTS: readonly Effect[] = ["allow", "deny", "sanitize", "require_approval"];
-const CASE_KEYS = new Set(["id", "assistant_id", "tool", "arguments", "surface", "thread_id", "run_id", "call_id", "context", "constraints", "expect", "description"]);
+const CASE_KEYS = new Set(["id", "assistant_id", "tool", "arguments", "surface", "thread_id", "run_id", "call_id", "context", "constraints", "usage", "expect", "description"]);
 const EXPECT_KEYS = new Set(["effect", "reasons", "arguments", "redacted", "approval"]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -179,6 +181,14 @@ function parseCase(raw: unknown, index: number, file: string, lineOf: (field: st
   for (const key of ["context", "constraints"] as const) {
     if (raw[key] !== undefined && !isObject(raw[key])) fail(key, "must be an object");
   }
+  if (raw.usage !== undefined) {
+    const valid =
+      isObject(raw.usage) &&
+      Object.values(raw.usage).every(
+        (u) => isObject(u) && Object.keys(u).every((k) => k === "used" || k === "reserved") && Object.values(u).every((n) => typeof n === "number" && Number.isFinite(n) && n >= 0),
+      );
+    if (!valid) fail("usage", "must map budget names to {used, reserved}: non-negative numbers");
+  }
   const expect = parseExpect(raw.expect, fail);
   return {
     id,
@@ -193,6 +203,13 @@ function parseCase(raw: unknown, index: number, file: string, lineOf: (field: st
     ...(raw.call_id !== undefined ? { call_id: raw.call_id as string } : {}),
     ...(raw.context !== undefined ? { context: raw.context as Record<string, unknown> } : {}),
     ...(raw.constraints !== undefined ? { constraints: raw.constraints as Record<string, unknown> } : {}),
+    ...(raw.usage !== undefined
+      ? {
+          usage: Object.fromEntries(
+            Object.entries(raw.usage as Record<string, { used?: number; reserved?: number }>).map(([name, u]) => [name, { used: u.used ?? 0, reserved: u.reserved ?? 0 }]),
+          ),
+        }
+      : {}),
     expect,
     file,
     line: lineOf([]),

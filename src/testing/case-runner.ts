@@ -1,3 +1,4 @@
+import type { BudgetUsage } from "../gate/budget-charges.ts";
 import type { Decision } from "../gate/decision.ts";
 import { DecisionPipeline, LoadedRevision } from "../gate/pipeline.ts";
 import type { AnyToolDeclaration } from "../gate/tool-call.ts";
@@ -6,6 +7,13 @@ import { caseToolCall } from "./case-call.ts";
 import type { CaseExpectation, ToolCallCase } from "./case-file.ts";
 import { deepEqual, keyedDiff } from "./diff.ts";
 import type { TestResult } from "./types.ts";
+
+/** A case's stated usage; a budget it does not name has nothing used yet. */
+class StatedUsage extends Map<string, BudgetUsage> {
+  override get(name: string): BudgetUsage {
+    return super.get(name) ?? { used: 0, reserved: 0 };
+  }
+}
 
 /**
  * Runs tool-call cases through the gate's decision pipeline (argument parsing,
@@ -24,7 +32,8 @@ export class CaseRunner {
   run(c: ToolCallCase): TestResult {
     const call = caseToolCall(c);
     const started = performance.now();
-    const { decision } = this.pipeline.decide(this.loaded, call, c.constraints);
+    // Budgets: a case is decided as the first call of its budgets unless it states their usage.
+    const { decision } = this.pipeline.decide(this.loaded, call, c.constraints, c.usage ? new StatedUsage(Object.entries(c.usage)) : "fresh");
     const durationMs = performance.now() - started;
     const problems = check(c.expect, decision);
     const base = { kind: "case" as const, name: `${c.file}#${c.id}`, file: c.file, line: c.line, durationMs };

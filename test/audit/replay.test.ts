@@ -136,10 +136,13 @@ describe("replayLog", () => {
     await runSeedSession(candidate.engine, mixed);
     const report = await replayLog(mixed, { engine: candidate.engine });
     expect(report.revisions).toEqual({ [baseline.engine.revision]: 24, [candidate.engine.revision]: 24 });
-    // Only the old revision's records change; the candidate's own agree with it.
-    expect(report.changes.map((c) => [c.seq, c.revision])).toEqual([
-      [6, baseline.engine.revision],
-      [14, baseline.engine.revision],
+    // The old revision's records change; of the candidate's own, only the one its budget stops: replay
+    // recomputes usage over the whole log, and the two sessions' refunds for asst_zzz (2 x 500 + 2 x 500.01,
+    // now that max_amount is 1000) pass daily_refunds (2000), where each session's gate had a store of its own.
+    expect(report.changes.map((c) => [c.seq, c.revision, c.new.reasons.map((r) => r.code)])).toEqual([
+      [6, baseline.engine.revision, []],
+      [14, baseline.engine.revision, []],
+      [30, candidate.engine.revision, ["budget_exceeded"]],
     ]);
   });
 });

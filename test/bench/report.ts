@@ -6,6 +6,7 @@ import path from "node:path";
 import type { ColdStartResult, GateMemoryResult } from "./cold-start.ts";
 import type { ProfileResult } from "./profile.ts";
 import type { AuditedResult } from "./audited.ts";
+import type { BudgetsBenchResult } from "./budgets.ts";
 import type { LatencyStats } from "./stats.ts";
 import type { SideBySideResult } from "./side-by-side.ts";
 import type { WorstCaseResult } from "./worst-case.ts";
@@ -26,6 +27,7 @@ export interface BenchResults {
   gate_memory?: GateMemoryResult;
   profile?: ProfileResult;
   audited?: AuditedResult;
+  budgets?: BudgetsBenchResult;
 }
 
 export interface SoakResults {
@@ -89,6 +91,14 @@ export function writeReport(): string {
       for (const [label, st] of [["append only, none", a.append.none], ["append only, group", a.append.group]] as const) {
         lines.push(`| ${label} | ${num(st.per_second)} | | ${st.p50_us} | ${st.p99_us} | ${st.cpu_us} | ${st.records_per_write ?? ""} | ${st.records_per_sync ?? ""} |`);
       }
+      lines.push("");
+    }
+    const b = r.budgets;
+    if (b) {
+      lines.push(`## Budgets (issue 16), ${b.in_flight} calls in flight, one run`, "");
+      lines.push("A budgeted call is gate.decide() (usage read, policy, atomic reservation) plus gate.finish(ran) (settle): three store round trips. Its cost grows with the reservations inside the window of its counter (the sliding window sums them).", "");
+      lines.push("| | decisions/s | p50 us | p99 us |", "|---|---:|---:|---:|");
+      for (const [label, st] of Object.entries(b.rows)) lines.push(`| ${label} | ${num(st.per_second)} | ${st.p50_us} | ${st.p99_us} |`);
       lines.push("");
     }
     const w = r.worst_case;

@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { benchColdStart, benchGateMemory } from "./cold-start.ts";
 import { benchAudited } from "./audited.ts";
+import { benchBudgets } from "./budgets.ts";
 import { seedCalls, seedGate } from "./gate.ts";
 import { benchPool, IN_FLIGHT } from "./pool.ts";
 import { benchProfile } from "./profile.ts";
@@ -27,6 +28,8 @@ const inProcess = await measureConcurrent((i) => gate.decide(calls[i % calls.len
 const pool = await benchPool(quick ? 4000 : 40_000);
 log("audited decisions: unaudited, durability none and group ...");
 const audited = await benchAudited(quick ? 4000 : 40_000);
+log("budgets: plain gate, in-process, SQLite file, PostgreSQL ...");
+const budgets = await benchBudgets(quick ? 2000 : 10_000);
 log("worst case: a 24,000-element list ...");
 const worstCase = await benchWorstCase(quick ? 10 : 40);
 log("cold start (built dist/, fresh processes) and memory per open gate ...");
@@ -46,6 +49,7 @@ const results: BenchResults = {
   gate_memory: gateMemory,
   profile,
   audited,
+  budgets,
 };
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(writeReport());

@@ -44,7 +44,7 @@ describe("Gate fails closed", () => {
   });
 
   it("passes the resolved per-assistant constraints to the policy", () => {
-    expect(gate.evaluate(call("refund_order", { order_id: "o", amount: 1 }, { assistant_id: "asst_abc123" })).input?.constraints)
+    expect(gate.evaluate(call("refund_order", { order_id: "o", amount: 1 }, { assistant_id: "asst_abc123" }), "fresh").input?.constraints)
       .toEqual({ max_amount: 100 });
     expect(gate.evaluate(call("update_order_status", { order_id: "o", status: "x" }, { assistant_id: "asst_def456" })).input?.constraints)
       .toEqual({});

@@ -140,7 +140,9 @@ const thrown: fc.Arbitrary<Answer> = hostileValue.map((make) => ({ make, kind: "
 describe("ToolGuard with a hostile approver", () => {
   let gate: Gate;
   beforeAll(async () => {
-    gate = await Gate.open(await buildSeedBundle(), { tools: await seedTools() });
+    // Each decision an hour after the last: the seed's email_blasts rate limit (4 an hour) never binds here.
+    let now = Date.UTC(2026, 0, 1);
+    gate = await Gate.open(await buildSeedBundle(), { tools: await seedTools(), clock: () => (now += 3_600_001) });
   }, 120_000);
   afterAll(async () => {
     await gate?.close();

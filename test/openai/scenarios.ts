@@ -38,9 +38,16 @@ export function surfaceSuite(name: string, driver: Driver, open: () => Promise<{
 
     async function converse(
       calls: FunctionCall[],
-      options: { approver?: Approver; approvalTimeoutMs?: number; overrides?: Record<string, ToolFunction>; assistantId?: string } = {},
+      options: {
+        approver?: Approver;
+        approvalTimeoutMs?: number;
+        overrides?: Record<string, ToolFunction>;
+        assistantId?: string;
+        /** Further model turns, each asking for these calls after the previous turn's outputs. */
+        laterTurns?: FunctionCall[][];
+      } = {},
     ) {
-      const turns: Turn<FunctionCall>[] = [{ calls }, { text: "Done." }];
+      const turns: Turn<FunctionCall>[] = [{ calls }, ...(options.laterTurns ?? []).map((later) => ({ calls: later })), { text: "Done." }];
       const server = await start({ script: { [driver.surface]: turns } });
       servers.push(server);
       const client = new OpenAI({ apiKey: "test", baseURL: `${server.url}/v1`, maxRetries: 0 });
@@ -195,6 +202,31 @@ export function surfaceSuite(name: string, driver: Driver, open: () => Promise<{
       const carried = new Set(r.server.toolOutputs.map((o) => o.request));
       expect(r.server.toolOutputs.map((o) => o.callId)).toEqual(["call_a", "call_b", "call_c", "call_d"]);
       expect(carried.size).toBe(1);
+    });
+
+    it("budgets across calls: the fifth refund over the daily budget and the fifth blast in an hour are denied, the first four ran", async () => {
+      // rego/toolgate.yaml: daily_refunds 2000 per assistant in any 24 h; email_blasts 4 per assistant in any hour.
+      const refund = (i: number) => call("refund_order", JSON.stringify({ order_id: `o-${i}`, amount: 500 }), `call_refund_${i}`);
+      const blast = (i: number) => call("send_email_blast", JSON.stringify({ template: "weekly_update", recipient_count: 50, subject: `Hi ${i}` }), `call_blast_${i}`);
+      // One refund and one blast per model turn, five turns (the Agents SDK stops at 10).
+      const r = await converse([refund(1), blast(1)], {
+        assistantId: "asst_budgeted",
+        laterTurns: [2, 3, 4, 5].map((i) => [refund(i), blast(i)]),
+      });
+      expect(r.ran.filter((x) => x.name === "refund_order").map((x) => x.args.order_id)).toEqual(["o-1", "o-2", "o-3", "o-4"]);
+      expect(r.ran.filter((x) => x.name === "send_email_blast").map((x) => x.args.subject)).toEqual(["Hi 1", "Hi 2", "Hi 3", "Hi 4"]);
+      expect(r.told("call_refund_4")).toEqual({ ok: true, tool: "refund_order" });
+      expect(r.told("call_refund_5")).toEqual({
+        status: "denied",
+        message: "The policy denied this call: budget daily_refunds: 2000 used of 2000 in 1d; this call would bring it to 2500.",
+        reasons: ["budget_exceeded"],
+      });
+      expect(r.told("call_blast_5")).toEqual({
+        status: "denied",
+        message: "The policy denied this call: rate limit email_blasts: 4 used of 4 in 1h; this call would bring it to 5.",
+        reasons: ["rate_limited"],
+      });
+      expect(r.text).toBe("Done.");
     });
 
     it("turns a throwing tool into an error output and an event; the loop goes on", async () => {

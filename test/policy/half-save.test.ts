@@ -32,7 +32,7 @@ describe("half-written saves", () => {
     await writeConfig(copy.regoDir, FIRST_HALF);
     const built = await compileBundle({ regoDir: copy.regoDir, out: path.join(copy.dir, "half.tar.gz") });
     const gate = new Gate(await PolicyEngine.open(built.path), { tools: await shippedTools() });
-    expect(gate.evaluate(call).decision.effect).toBe("allow");
+    expect(gate.evaluate(call, "fresh").decision.effect).toBe("allow");
   });
 
   it("a toolgate.yaml written in two halves with a pause is never decided on half-way", async () => {
@@ -47,7 +47,7 @@ describe("half-written saves", () => {
     });
     cleanups.push(() => gate.close());
     const old = gate.revision;
-    expect(gate.evaluate(call).decision.effect).toBe("deny");
+    expect(gate.evaluate(call, "fresh").decision.effect).toBe("deny");
     const reloads: ReloadedEvent[] = [];
     gate.on("reloaded", (e) => reloads.push(e));
 
@@ -55,7 +55,7 @@ describe("half-written saves", () => {
     let running = true;
     const loop = (async () => {
       while (running) {
-        const { decision } = gate.evaluate(call);
+        const { decision } = gate.evaluate(call, "fresh");
         decisions.push({ revision: decision.revision, effect: decision.effect });
         await sleep(2);
       }
@@ -77,7 +77,7 @@ describe("half-written saves", () => {
     expect(reloads.map((e) => e.to)).toEqual([expected.revision]);
     expect(new Set(decisions.map((d) => d.revision))).toEqual(new Set([old, expected.revision]));
     expect(decisions.filter((d) => d.effect !== "deny")).toEqual([]);
-    expect(gate.evaluate(refundCall(550)).decision.effect).toBe("allow"); // the new default limit serves
+    expect(gate.evaluate(refundCall(550), "fresh").decision.effect).toBe("allow"); // the new default limit serves
   });
 
   it("settleInputs waits for a writer that pauses for less than the window", async () => {
@@ -104,7 +104,11 @@ describe("half-written saves", () => {
     const fresh = await compileBundle({ regoDir: copy.regoDir, out: path.join(copy.dir, "fresh.tar.gz") });
     expect(built.revision).toBe(fresh.revision);
     const data = (await readBundle(out)).data as { toolgate: { config: { tools: { refund_order: unknown } } } };
-    expect(data.toolgate.config.tools.refund_order).toEqual({ effect: "allow", constraints: { max_amount: 600 } });
+    expect(data.toolgate.config.tools.refund_order).toEqual({
+      effect: "allow",
+      constraints: { max_amount: 600 },
+      budgets: [{ name: "daily_refunds", sum: "amount", limit: 2000, window: "1d", per: ["assistant"] }],
+    });
     expect(await readFile(path.join(copy.regoDir, "toolgate.yaml"), "utf8")).toBe(FULL);
   });
 });

@@ -40,7 +40,7 @@ describe("hot reload under continuous evaluation", () => {
       while (running) {
         for (let i = 0; i < 5; i++) {
           try {
-            const { decision } = gate.evaluate(call);
+            const { decision } = gate.evaluate(call, "fresh");
             const byEffect = seen.get(decision.revision) ?? new Map<string, number>();
             const key = `${decision.effect}:${decision.reasons.map((r) => r.code).join(",")}`;
             byEffect.set(key, (byEffect.get(key) ?? 0) + 1);
@@ -97,7 +97,7 @@ describe("hot reload under continuous evaluation", () => {
           const known = expected.get(gate.revision);
           if (known !== undefined && known !== step.effect) problems.push(`step ${i} ${step.name}: revision ${gate.revision} maps to both ${known} and ${step.effect}`);
           expected.set(gate.revision, step.effect);
-          if (gate.evaluate(refundCall(300)).decision.effect !== step.effect) problems.push(`step ${i} ${step.name}: not serving yet`);
+          if (gate.evaluate(refundCall(300), "fresh").decision.effect !== step.effect) problems.push(`step ${i} ${step.name}: not serving yet`);
           if (explicit && explicit.status === "failed") problems.push(`step ${i} ${step.name}: explicit reload failed`);
         } else {
           if (gate.revision !== before) problems.push(`step ${i} ${step.name}: revision changed to ${gate.revision}`);

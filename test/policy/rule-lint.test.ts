@@ -78,7 +78,7 @@ describe("rules the decision never reads are refused", () => {
     await writeFile(path.join(regoDir, "fn.rego"), "package toolgate.rules_test\n\nhelper := 1\n\ntest_x if helper == 1\n");
     const built = await compileBundle({ regoDir, out: path.join(dir, "ok.tar.gz") });
     const gate = new Gate(await PolicyEngine.open(built.path), { tools: await shippedTools() });
-    expect(gate.evaluate(refundCall(10)).decision).toMatchObject({
+    expect(gate.evaluate(refundCall(10), "fresh").decision).toMatchObject({
       effect: "require_approval",
       reasons: [{ code: "refunds_need_approval" }],
     });
@@ -142,7 +142,7 @@ describe("rules the decision never reads are refused", () => {
     await writeFile(path.join(regoDir, "extra.rego"), rule("deny"));
     const built = await compileBundle({ regoDir, out: path.join(dir, "ok.tar.gz") });
     const gate = new Gate(await PolicyEngine.open(built.path), { tools: await shippedTools() });
-    expect(gate.evaluate(refundCall(60)).decision).toMatchObject({ effect: "deny", reasons: [{ code: "no_big_refunds" }] });
+    expect(gate.evaluate(refundCall(60), "fresh").decision).toMatchObject({ effect: "deny", reasons: [{ code: "no_big_refunds" }] });
   });
 
   it("every rule name the lint accepts changes decisions (the list matches decision.rego)", async () => {
@@ -162,7 +162,7 @@ describe("rules the decision never reads are refused", () => {
     const built = await compileBundle({ regoDir, out: path.join(dir, "b.tar.gz") });
     const gate = new Gate(await PolicyEngine.open(built.path), { tools: await shippedTools() });
     const decide = (order_id: string) =>
-      gate.evaluate({ ...refundCall(10), arguments: JSON.stringify({ order_id, amount: 10 }) }).decision;
+      gate.evaluate({ ...refundCall(10), arguments: JSON.stringify({ order_id, amount: 10 }) }, "fresh").decision;
     expect(decide("deny")).toMatchObject({ effect: "deny", reasons: [{ code: "k_deny" }] });
     expect(decide("approve")).toMatchObject({ effect: "require_approval", reasons: [{ code: "k_approval" }] });
     expect(decide("sanitize")).toMatchObject({ effect: "sanitize", reasons: [{ code: "k_sanitize" }] });
@@ -182,6 +182,6 @@ describe("rules the decision never reads are refused", () => {
     ]);
     expect(f.serving).toBe(serving);
     expect(gate.revision).toBe(serving);
-    expect(gate.evaluate(refundCall(10)).decision).toMatchObject({ effect: "allow", revision: serving });
+    expect(gate.evaluate(refundCall(10), "fresh").decision).toMatchObject({ effect: "allow", revision: serving });
   });
 });

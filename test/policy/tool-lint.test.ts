@@ -148,6 +148,6 @@ describe("toolgate.yaml tool names are checked against the declarations", () => 
     ]);
     expect(gate.revision).toBe(serving);
     // asst_abc123 keeps its limit of 100.
-    expect(gate.evaluate(refundCall(300, "asst_abc123")).decision).toMatchObject({ effect: "deny", revision: serving });
+    expect(gate.evaluate(refundCall(300, "asst_abc123"), "fresh").decision).toMatchObject({ effect: "deny", revision: serving });
   });
 });

@@ -61,7 +61,8 @@ function nextOutcome(gate: WatchedGate): Promise<string> {
   });
 }
 
-const effect = (gate: Gate, amount = 300) => gate.evaluate(refundCall(amount)).decision;
+// One call on its own: its budgets (the seed's daily_refunds) as if nothing were used yet.
+const effect = (gate: Gate, amount = 300) => gate.evaluate(refundCall(amount), "fresh").decision;
 
 describe("explicit reload()", () => {
   it("swaps a good change, reports unchanged, keeps the last good on a located error, recovers", async () => {

@@ -95,7 +95,8 @@ async function decideCalls(engine: PolicyEngine, source: string, options: EvalOp
     calls = documents.map((document, index) => toToolCall(document, documents.length > 1 ? `${name}:${index + 1}` : name));
   }
   return calls.map((call) => {
-    const { decision } = gate.evaluate(call);
+    // One call on its own: its budgets as if nothing were used yet (no store is read).
+    const { decision } = gate.evaluate(call, "fresh");
     const label = options.format === "text" ? `${call.id}: ${call.name} for ${call.assistant_id}` : call.id;
     process.stdout.write(reporter(options.format).decision!(label, decision));
     return decision.effect;

@@ -7,6 +7,7 @@ import { registerInit } from "./init.ts";
 import { registerKill } from "./kill.ts";
 import { registerReplay } from "./replay.ts";
 import { registerTest } from "./test.ts";
+import { registerUsage } from "./usage.ts";
 import { registerWatch } from "./watch.ts";
 
 /** Each command lives in its own file and registers itself here. */
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerWatch(program);
   registerApprovals(program);
   registerKill(program);
+  registerUsage(program);
 }

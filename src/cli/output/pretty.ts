@@ -118,8 +118,19 @@ function tableCells(r: DecisionRecord): string[] {
     toolName(r),
     r.call_id,
     r.revision || "-",
-    r.result.reasons.map((reason) => reason.code).join(",") || "-",
+    (r.result.reasons.map((reason) => reason.code).join(",") || "-") + usageNote(r),
   ];
+}
+
+/** The budgets' usage the call was decided on (input.usage): `  usage: name would_be/limit, …`. */
+function usageNote(r: DecisionRecord): string {
+  const usage = r.input?.usage;
+  if (usage === null || typeof usage !== "object") return "";
+  const parts = Object.entries(usage).map(([name, entry]) => {
+    const { would_be: wouldBe, limit } = (entry ?? {}) as { would_be?: unknown; limit?: unknown };
+    return `${name} ${String(wouldBe)}/${String(limit)}`;
+  });
+  return parts.length === 0 ? "" : `  usage: ${parts.join(", ")}`;
 }
 
 function tableRow(cells: string[]): string {

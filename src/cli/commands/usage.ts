@@ -1,0 +1,67 @@
+import { existsSync } from "node:fs";
+import { Option, type Command } from "commander";
+import { openBudgetStore } from "../../budget/open-budget-store.ts";
+import type { CounterListing } from "../../budget/budget-store.ts";
+import { StoreError } from "../../store/errors.ts";
+import { describeStoreLocation, parseStoreLocation } from "../../store/store-location.ts";
+
+/** Used when neither --store nor TOOLGATE_BUDGET_STORE is given: next to the default decision log. */
+export const DEFAULT_BUDGET_STORE = "toolgate-budgets.db";
+
+const FORMATS = ["table", "json"] as const;
+
+interface UsageOptions {
+  store?: string;
+  budget?: string[];
+  format: (typeof FORMATS)[number];
+}
+
+export function registerUsage(program: Command): void {
+  program
+    .command("usage")
+    .description(
+      "List budgets and rate limits with their current consumption (settled and reserved, inside each window) from the budget store the app's gates use.",
+    )
+    .option("--store <location>", `budget store: sqlite:FILE, a path, or postgres://… (default: $TOOLGATE_BUDGET_STORE, else ./${DEFAULT_BUDGET_STORE})`)
+    .option("--budget <name>", "only this budget (repeat for several)", (value: string, previous: string[] = []) => [...previous, value])
+    .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("table"))
+    .action(async (options: UsageOptions) => {
+      await listUsage(options);
+    });
+}
+
+async function listUsage(options: UsageOptions): Promise<void> {
+  const location = parseStoreLocation(options.store ?? (process.env.TOOLGATE_BUDGET_STORE || DEFAULT_BUDGET_STORE));
+  // Listing must not create an empty store where the app's is not.
+  if (location.kind === "sqlite" && !existsSync(location.file)) {
+    throw new StoreError("store_unavailable", `No budget store at ${location.file}: give --store (the location your gates use) or set TOOLGATE_BUDGET_STORE.`);
+  }
+  const store = await openBudgetStore(location);
+  let counters: CounterListing[];
+  try {
+    counters = await store.list(Date.now());
+  } finally {
+    await store.close();
+  }
+  if (options.budget) counters = counters.filter((c) => options.budget!.includes(c.budget));
+  if (options.format === "json") {
+    process.stdout.write(`${JSON.stringify(counters.map((c) => ({ ...c, key: JSON.parse(c.key) as unknown, window: formatWindow(c.windowMs) })), null, 2)}\n`);
+    return;
+  }
+  if (counters.length === 0) {
+    process.stdout.write(`no usage in ${describeStoreLocation(location)}\n`);
+    return;
+  }
+  const rows = [
+    ["budget", "key", "used", "reserved", "calls", "window", "last"],
+    ...counters.map((c) => [c.budget, c.key, String(c.used), String(c.reserved), String(c.calls), formatWindow(c.windowMs), new Date(c.lastMs).toISOString()]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  process.stdout.write(rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n");
+}
+
+/** A window in the largest unit that divides it, as toolgate.yaml writes it. */
+function formatWindow(ms: number): string {
+  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${Math.round(ms / 1000)}s`;
+}
