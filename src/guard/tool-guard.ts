@@ -266,6 +266,8 @@ export class ToolGuard {
     const ids = parking.map(() => randomUUID());
     const lead = ids[0];
     if (lead === undefined) return [];
+    // A parked call does not run now: what its decision reserved of budgets is given back; it is decided (and reserved) again when resumed.
+    for (const { decision } of parking) await this.#finish(decision, "not_run");
     const limit = this.#options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
     for (const [i, { call, decision }] of parking.entries()) {
       const hinted = decision.approval?.timeout_seconds;
@@ -401,8 +403,6 @@ export class ToolGuard {
     if (granted) {
       record = recordOf(granted);
     } else if (this.parks) {
-      // Parked, the call does not run now; it is decided (and reserved) again when resumed.
-      await this.#finish(decision, "not_run");
       return { kind: "park", decision };
     } else {
       ({ record, response } = await this.#ask(call, decision));
@@ -481,7 +481,11 @@ export class ToolGuard {
     };
     const { record } = await this.#settle(call, parked, recordOf(response), { response });
     const applied = await this.#decideAgain(call, row.binding, response, record);
-    if (grant && applied.kind === "run") this.#ledger.grant(row.binding, response);
+    if (grant && applied.kind === "run") {
+      // The run loop executes the call itself (Agents SDK), deciding and reserving it then: this decision's reservation is given back.
+      await this.#finish(applied.recheck ?? applied.decision, "not_run");
+      this.#ledger.grant(row.binding, response);
+    }
     return applied;
   }
 

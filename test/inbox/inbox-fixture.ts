@@ -42,7 +42,7 @@ export async function startInboxFixture(options: { auth?: InboxAuth; host?: stri
     file,
     async park(partial, expiresInMs = 3_600_000) {
       const call: ToolCall = { surface: "responses", assistant_id: "asst_zzz", call_id: `call_${++calls}`, ...partial };
-      const { decision } = gate.evaluate(call);
+      const { decision } = gate.evaluate(call, "fresh");
       if (decision.effect !== "require_approval") throw new Error(`the seed policy decided ${decision.effect} for ${call.arguments}: ${JSON.stringify(decision.reasons)}`);
       const binding = approvalBinding(call, decision.arguments);
       const { summary } = approvalRequest(call, decision, binding, new AbortController().signal);

@@ -76,13 +76,13 @@ describe("a gate with a kill switch monitor", () => {
 
   test("a killed assistant is denied `killed` whatever the policy says (allow, sanitize, require_approval, deny); lifted, the policy decides again", async () => {
     await monitor.refresh();
-    const before = EVERY_EFFECT.map(([, c]) => gate.evaluate(c).decision.effect);
+    const before = EVERY_EFFECT.map(([, c]) => gate.evaluate(c, "fresh").decision.effect);
     expect(before).toEqual(EVERY_EFFECT.map(([effect]) => effect));
 
     await store.kill({ assistantId: "asst_zzz", reason: "prompt-injected loop", by: "oncall" });
     await monitor.refresh();
     for (const [, c] of EVERY_EFFECT) {
-      const { decision } = gate.evaluate(c);
+      const { decision } = gate.evaluate(c, "fresh");
       expect(decision.effect).toBe("deny");
       expect(decision.reasons).toEqual([{ code: "killed", message: expect.stringContaining("prompt-injected loop") }]);
       expect(decision.arguments).toEqual(JSON.parse(c.arguments));
@@ -95,7 +95,7 @@ describe("a gate with a kill switch monitor", () => {
 
     await store.lift({ assistantId: "asst_zzz", by: "oncall" });
     await monitor.refresh();
-    expect(EVERY_EFFECT.map(([, c]) => gate.evaluate(c).decision.effect)).toEqual(before);
+    expect(EVERY_EFFECT.map(([, c]) => gate.evaluate(c, "fresh").decision.effect)).toEqual(before);
   });
 
   test("a tool's switch stops that tool only; a hosted MCP tool of that name on any server too", async () => {
