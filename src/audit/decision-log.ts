@@ -191,8 +191,12 @@ export class DecisionLog {
     return { records: this.#records, writes: this.#writes, syncs: this.#syncs };
   }
 
-  /** Appends a record; resolves once it is durable per the log's durability mode. */
-  append(entry: DecisionEntry): Promise<AppendedRecord> {
+  /**
+   * Appends a record; resolves once it is durable per the log's durability mode.
+   * `inputJson`, when given, must be the canonical JSON text of `entry.input`
+   * (src/json/canonical-text.ts): it is spliced into the line as it is.
+   */
+  append(entry: DecisionEntry, inputJson?: string): Promise<AppendedRecord> {
     if (this.#closed) return Promise.reject(new AuditLogClosedError(this.path));
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const seq = this.#head.seq + 1;
@@ -201,7 +205,7 @@ export class DecisionLog {
       // One walk of the entry makes both the line and the hashed canonical form, from the
       // values a reader will parse back (see encodeRecord: lone surrogates become U+FFFD, one
       // in a tool name the model wrote must not make the log unreadable; bigint and cycles fail here).
-      const encoded = encodeRecord(entry, seq, this.#head.hash);
+      const encoded = encodeRecord(entry, seq, this.#head.hash, inputJson);
       line = encoded.line;
       this.#head = { seq, hash: encoded.hash };
     } catch (err) {

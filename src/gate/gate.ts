@@ -2,7 +2,7 @@ import { PolicyEngine } from "../policy/engine.ts";
 import type { ApprovalOutcome } from "./approval-outcome.ts";
 import type { Decider } from "./decider.ts";
 import type { Decision } from "./decision.ts";
-import { knownInputDocument } from "./input-document.ts";
+import { knownInput, knownInputDocument } from "./input-document.ts";
 import type { ArgumentLimits } from "./parse-arguments.ts";
 import { DecisionPipeline, LoadedRevision, type Evaluation } from "./pipeline.ts";
 import { redactForLog } from "./log-redaction.ts";
@@ -54,9 +54,11 @@ export class Gate implements Decider {
 
   /** Decides one tool call and records it; resolves once the recorder has it (durably, per its mode). */
   async decide(call: ToolCall): Promise<Decision> {
-    const evaluated = this.evaluate(call);
-    const { decision } = evaluated;
-    if (this.recorder) await this.recorder.record(this.loggable({ call, input: evaluated.input ?? knownInputDocument(call, decision.arguments), decision }));
+    const { decision, built } = this.evaluate(call);
+    if (this.recorder) {
+      const { document, json, canonical } = built ?? knownInput(call, decision.arguments);
+      await this.recorder.record(this.loggable({ call, input: document, ...(canonical ? { inputJson: json } : {}), decision }));
+    }
     return decision;
   }
 

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { parseOwnJson } from "../json/parse-own-json.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { describeThrown } from "../policy/errors.ts";
 import { applyPolicyDecision } from "./apply-policy-decision.ts";
 import type { Decision, Reason } from "./decision.ts";
-import { inputDocumentJson, type InputDocument } from "./input-document.ts";
+import { buildInputDocument, constraintsJson, type BuiltInput, type InputDocument } from "./input-document.ts";
 import { DEFAULT_ARGUMENT_LIMITS, parseArguments, type ArgumentLimits } from "./parse-arguments.ts";
 import { GateReason } from "./reason-codes.ts";
 import { ConstraintResolver, overlayConstraints } from "./resolve-constraints.ts";
@@ -14,17 +13,18 @@ import { ToolSchemas } from "./tool-schemas.ts";
 
 export interface Evaluation {
   decision: Decision;
-  /** The input document the policy saw (decoded on first use); undefined when the call was refused before evaluation. */
+  /** The input document the policy saw; undefined when the call was refused before evaluation. */
   readonly input: InputDocument | undefined;
+  /** The same as the policy read it (its JSON text), for the recorder; undefined when refused before evaluation. */
+  readonly built?: BuiltInput;
 }
 
-function evaluation(decision: Decision, encodedInput?: string): Evaluation {
-  let input: InputDocument | undefined;
+function evaluation(decision: Decision, built?: BuiltInput): Evaluation {
   return {
     decision,
+    built,
     get input() {
-      if (encodedInput !== undefined) input ??= parseOwnJson(encodedInput) as InputDocument;
-      return input;
+      return built?.document;
     },
   };
 }
@@ -119,24 +119,24 @@ export class DecisionPipeline {
     if (schemaReason) return evaluation(refusal(schemaReason, revision, started, args));
     if (!loaded) return evaluation(refusal({ code: GateReason.noPolicy, message: "no policy is loaded" }, revision, started, args));
 
-    let encoded: string;
+    let built: BuiltInput;
     try {
-      const constraintsJson = overlay
-        ? JSON.stringify(overlayConstraints(loaded.constraints.resolve(call.assistant_id, tool), overlay))
+      const constraints = overlay
+        ? constraintsJson(overlayConstraints(loaded.constraints.resolve(call.assistant_id, tool), overlay))
         : loaded.constraints.resolveJson(call.assistant_id, tool);
-      encoded = inputDocumentJson(call, args, constraintsJson, tool);
+      built = buildInputDocument(call, args, constraints, tool);
     } catch (err) {
       return evaluation(refusal({ code: GateReason.policyError, message: `building the input failed: ${describeThrown(err)}` }, revision, started, args));
     }
 
     let result: unknown;
     try {
-      result = loaded.engine.evaluateJson(encoded);
+      result = loaded.engine.evaluateJson(built.json);
     } catch (err) {
-      return evaluation(refusal({ code: GateReason.policyError, message: describeThrown(err) }, revision, started, args), encoded);
+      return evaluation(refusal({ code: GateReason.policyError, message: describeThrown(err) }, revision, started, args), built);
     }
     const applied = applyPolicyDecision(result, args, tool.name, schemas);
-    if (!applied.ok) return evaluation(refusal(applied.reason, revision, started, args), encoded);
+    if (!applied.ok) return evaluation(refusal(applied.reason, revision, started, args), built);
     const { effect, reasons, approval } = applied.decision;
     const decision: Decision = {
       decision_id: randomUUID(),
@@ -147,6 +147,6 @@ export class DecisionPipeline {
       duration_us: Math.round((performance.now() - started) * 1000),
     };
     if (approval) decision.approval = approval;
-    return evaluation(decision, encoded);
+    return evaluation(decision, built);
   }
 }
