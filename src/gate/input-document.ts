@@ -85,8 +85,6 @@ export function buildInputDocument(
 ): BuiltInput {
   const [argsJson, argsCanonical] = memberJson(args, "arguments");
   const [contextJson, contextCanonical] = call.context === undefined ? ["{}", true] : memberJson(call.context, "context");
-  const ids = [call.assistant_id, call.call_id ?? "", call.run_id, call.surface, call.thread_id];
-  const names = ["assistant_id", "call_id", "run_id", "surface", "thread_id"];
   const simple =
     call.context === undefined &&
     typeof call.assistant_id === "string" &&
@@ -94,13 +92,14 @@ export function buildInputDocument(
     typeof (call.call_id ?? "") === "string" &&
     (call.run_id === undefined || typeof call.run_id === "string") &&
     (call.thread_id === undefined || typeof call.thread_id === "string");
-  const [assistantJson, callIdJson, runJson, surfaceJson, threadJson] = ids.map((id, i) => (id === undefined ? undefined : memberJson(id, names[i] as string)[0]));
+  // Strings are canonical as JSON.stringify writes them unless they hold a lone surrogate (checked on the whole text below).
+  const id = simple ? (value: unknown) => JSON.stringify(value) : (value: unknown, name: string) => memberJson(value, name)[0];
   const json =
-    `{"arguments":${argsJson},"assistant_id":${assistantJson ?? "null"},"call_id":${callIdJson},` +
-    `"constraints":${constraints.json},"context":${contextJson}` +
-    (runJson === undefined ? "" : `,"run_id":${runJson}`) +
-    `,"surface":${surfaceJson ?? "null"}` +
-    (threadJson === undefined ? "" : `,"thread_id":${threadJson}`) +
+    `{"arguments":${argsJson},"assistant_id":${call.assistant_id === undefined ? "null" : id(call.assistant_id, "assistant_id")},` +
+    `"call_id":${id(call.call_id ?? "", "call_id")},"constraints":${constraints.json},"context":${contextJson}` +
+    (call.run_id === undefined ? "" : `,"run_id":${id(call.run_id, "run_id")}`) +
+    `,"surface":${call.surface === undefined ? "null" : id(call.surface, "surface")}` +
+    (call.thread_id === undefined ? "" : `,"thread_id":${id(call.thread_id, "thread_id")}`) +
     `,"tool":${toolJson(tool)},"version":${INPUT_VERSION}}`;
   const canonical = argsCanonical && contextCanonical && constraints.canonical && !json.includes("\\ud");
   if (simple && canonical) {
