@@ -32,7 +32,8 @@ const CHAIN_FIELDS: ReadonlySet<string> = new Set(["seq", "prev_hash", "hash"]);
  * throws for what JSON cannot hold (bigint, cycles).
  */
 export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string, inputJson?: string): EncodedRecord {
-  if (!HEX64.test(prevHash)) throw new TypeError(`prev_hash must be 64 lower-case hex digits, got ${JSON.stringify(prevHash)}`);
+  // The hash this encoder made last is the usual prev_hash (the log's chain head): known to be hex.
+  if (prevHash !== lastHash && !HEX64.test(prevHash)) throw new TypeError(`prev_hash must be 64 lower-case hex digits, got ${JSON.stringify(prevHash)}`);
   const canonical = (inputJson === undefined ? undefined : splicedRecord(entry, inputJson, seq, prevHash)) ?? canonicalRecord(entry, seq, prevHash);
   // One buffer, one UTF-8 encoding: prev_hash and the canonical text are laid out so that
   // they end where the line's `{"hash":"<64 hex>",` prefix ends; they are hashed in place,
@@ -44,8 +45,11 @@ export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string
   const hash = digest("sha256", line.subarray(at - prevHash.length, end), "hex");
   line.write(`{"hash":"${hash}",`, 0, "latin1");
   line[end] = 0x0a;
+  lastHash = hash;
   return { line, hash };
 }
+
+let lastHash = "";
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
