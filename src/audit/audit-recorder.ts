@@ -15,6 +15,8 @@ export class AuditRecorder implements DecisionRecorder {
       ...(recorded.approval ? { approval: approvalRecord(recorded.approval) } : {}),
       ...(recorded.secretsRedacted ? { secretsRedacted: true } : {}),
     };
-    await this.log.append(toDecisionEntry(recorded.input, recorded.decision, options));
+    const entry = toDecisionEntry(recorded.input, recorded.decision, options);
+    // The gate's canonical text of the input fits only while the entry logs that very input (not a redacted copy).
+    await this.log.append(entry, entry.input === recorded.input ? recorded.inputJson : undefined);
   }
 }

@@ -85,6 +85,15 @@ interface ChainHead {
 const DEFAULT_GROUP_COMMIT_MS = 0;
 
 /**
+ * "group": how many fdatasyncs may run at once. With one, the callers of the
+ * next batch wait for the running sync before theirs starts, and the process
+ * idles while every caller waits; a second sync, started as soon as its batch
+ * is written, overlaps with the first (each record still resolves only after a
+ * sync that started after its write).
+ */
+const SYNCS_IN_FLIGHT = 2;
+
+/**
  * Append-only, hash-chained JSONL decision log with one writer per file.
  * Chain fields are assigned synchronously in `append`, so concurrent callers
  * are ordered by call order; a single pump writes the queue in that order.
@@ -105,6 +114,8 @@ export class DecisionLog {
   #idle: Promise<void> = Promise.resolve();
   #markIdle: () => void = () => {};
   #failure: AuditWriteError | undefined;
+  /** "group": fdatasyncs running, each with the batch it makes durable. */
+  readonly #syncing = new Map<Promise<void>, Pending[]>();
   #closed = false;
   #records = 0;
   #writes = 0;
@@ -191,8 +202,12 @@ export class DecisionLog {
     return { records: this.#records, writes: this.#writes, syncs: this.#syncs };
   }
 
-  /** Appends a record; resolves once it is durable per the log's durability mode. */
-  append(entry: DecisionEntry): Promise<AppendedRecord> {
+  /**
+   * Appends a record; resolves once it is durable per the log's durability mode.
+   * `inputJson`, when given, must be the canonical JSON text of `entry.input`
+   * (src/json/canonical-text.ts): it is spliced into the line as it is.
+   */
+  append(entry: DecisionEntry, inputJson?: string): Promise<AppendedRecord> {
     if (this.#closed) return Promise.reject(new AuditLogClosedError(this.path));
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const seq = this.#head.seq + 1;
@@ -201,7 +216,7 @@ export class DecisionLog {
       // One walk of the entry makes both the line and the hashed canonical form, from the
       // values a reader will parse back (see encodeRecord: lone surrogates become U+FFFD, one
       // in a tool name the model wrote must not make the log unreadable; bigint and cycles fail here).
-      const encoded = encodeRecord(entry, seq, this.#head.hash);
+      const encoded = encodeRecord(entry, seq, this.#head.hash, inputJson);
       line = encoded.line;
       this.#head = { seq, hash: encoded.hash };
     } catch (err) {
@@ -218,6 +233,7 @@ export class DecisionLog {
     if (this.#closed) return;
     this.#closed = true;
     await this.#idle;
+    await this.#settled();
     try {
       if (this.#failure === undefined && this.durability !== "none") await this.#file.datasync();
     } finally {
@@ -245,6 +261,11 @@ export class DecisionLog {
       // The loop condition and the `finally` run in one synchronous step after the last
       // await, so an append can never slip in between and find the pump stopped.
       while (this.#queue.length > 0) {
+        if (this.#syncing.size >= SYNCS_IN_FLIGHT) {
+          await Promise.race(this.#syncing.keys());
+          if (this.#failure !== undefined) return;
+          continue;
+        }
         const first = this.#queue[0] as Pending;
         if (this.durability === "group" && this.#groupCommitMs > 0) {
           const wait = first.enqueuedAt + this.#groupCommitMs - performance.now();
@@ -287,9 +308,10 @@ export class DecisionLog {
   }
 
   /**
-   * Writes a chunk with one write, then (unless "none") one fdatasync. The write
-   * is synchronous: appending a batch to the page cache takes microseconds, less
-   * than handing it to the thread pool and back; only the sync waits off-thread.
+   * Writes a chunk with one write, then (unless "none") one fdatasync ("group":
+   * started, not awaited; see #startSync). The write is synchronous: appending a
+   * batch to the page cache takes microseconds, less than handing it to the
+   * thread pool and back; only the sync waits off-thread.
    */
   async #flush(chunk: Pending[]): Promise<void> {
     if (chunk.length === 0) return;
@@ -297,13 +319,50 @@ export class DecisionLog {
     for (let offset = 0; offset < data.length; ) offset += writeSync(this.#file.fd, data, offset, data.length - offset);
     this.#size += data.length;
     this.#writes += 1;
+    if (this.durability === "group") {
+      this.#startSync(chunk);
+      return;
+    }
     // fdatasync suffices: it flushes the file size too, which is all the metadata an append needs.
     if (this.durability !== "none") {
       await this.#file.datasync();
       this.#syncs += 1;
     }
+    this.#acknowledge(chunk);
+  }
+
+  #acknowledge(chunk: Pending[]): void {
     this.#records += chunk.length;
     for (const p of chunk) p.resolve(new WrittenRecord(this.path, p.line));
+  }
+
+  /**
+   * "group": starts the fdatasync that makes `chunk` durable (written just
+   * before) and returns; its records resolve when it completes. A failed sync
+   * rejects every record not yet acknowledged (those of the other running sync
+   * too: after a failed fdatasync, a later success proves nothing about pages
+   * the kernel dropped) and stops the log.
+   */
+  #startSync(chunk: Pending[]): void {
+    const sync: Promise<void> = this.#file.datasync().then(
+      () => {
+        this.#syncing.delete(sync);
+        if (this.#failure !== undefined) return;
+        this.#syncs += 1;
+        this.#acknowledge(chunk);
+      },
+      (err: unknown) => {
+        this.#syncing.delete(sync);
+        if (this.#failure !== undefined) return;
+        this.#fail(err, [...chunk, ...this.#queue.splice(0)]);
+      },
+    );
+    this.#syncing.set(sync, chunk);
+  }
+
+  /** Resolves once no fdatasync is running. */
+  async #settled(): Promise<void> {
+    while (this.#syncing.size > 0) await Promise.all(this.#syncing.keys());
   }
 
   /**
@@ -311,6 +370,8 @@ export class DecisionLog {
    * simply continues. Run only from the pump, so no write races the rename.
    */
   async #rotate(): Promise<void> {
+    await this.#settled();
+    if (this.#failure !== undefined) throw this.#failure;
     if (this.durability !== "none") await this.#file.datasync();
     await this.#file.close();
     const base = basename(this.path);
@@ -322,9 +383,10 @@ export class DecisionLog {
     if (this.durability !== "none") await syncDirectory(this.path);
   }
 
+  /** Stops the log: `pending` and every record whose sync is still running are rejected (rejecting a resolved one is a no-op). */
   #fail(cause: unknown, pending: Pending[]): void {
     this.#failure = new AuditWriteError(this.path, cause);
-    for (const p of pending) p.reject(this.#failure);
+    for (const p of [...pending, ...[...this.#syncing.values()].flat()]) p.reject(this.#failure);
   }
 }
 

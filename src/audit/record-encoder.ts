@@ -1,4 +1,5 @@
 import { hash as digest } from "node:crypto";
+import { isPlainArray, isPlainObject, sortedView, suitableKeys, UNSUITABLE } from "../json/canonical-text.ts";
 import { parseOwnJson } from "../json/parse-own-json.ts";
 import type { DecisionEntry } from "./decision-record.ts";
 
@@ -12,13 +13,12 @@ export interface EncodedRecord {
 class NotPlainData {}
 const NOT_PLAIN = new NotPlainData();
 
-/** Returned by sortedView for data that JSON.stringify cannot write canonically as it is. */
-const UNSUITABLE = Symbol("unsuitable");
-
 const CHAIN_FIELDS: ReadonlySet<string> = new Set(["seq", "prev_hash", "hash"]);
 
 /**
- * Encodes a record with one serialization: its canonical JSON (keys sorted by
+ * Encodes a record with one serialization (`inputJson`, when given, is the
+ * canonical JSON text of `entry.input`, as the gate built it for the policy:
+ * spliced in, not encoded again): its canonical JSON (keys sorted by
  * UTF-16 code units at every level, no whitespace; what src/canonical-json.ts
  * writes), hashed as `sha256(prev_hash + canonical)`, is also the line, with
  * the `hash` member put first: `{"hash":"…",<the canonical members>}`. A reader
@@ -31,9 +31,10 @@ const CHAIN_FIELDS: ReadonlySet<string> = new Set(["seq", "prev_hash", "hash"]);
  * is not plain (toJSON, class instances) takes that round trip first, which also
  * throws for what JSON cannot hold (bigint, cycles).
  */
-export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string): EncodedRecord {
-  if (!HEX64.test(prevHash)) throw new TypeError(`prev_hash must be 64 lower-case hex digits, got ${JSON.stringify(prevHash)}`);
-  const canonical = canonicalRecord(entry, seq, prevHash);
+export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string, inputJson?: string): EncodedRecord {
+  // The hash this encoder made last is the usual prev_hash (the log's chain head): known to be hex.
+  if (prevHash !== lastHash && !HEX64.test(prevHash)) throw new TypeError(`prev_hash must be 64 lower-case hex digits, got ${JSON.stringify(prevHash)}`);
+  const canonical = (inputJson === undefined ? undefined : splicedRecord(entry, inputJson, seq, prevHash)) ?? canonicalRecord(entry, seq, prevHash);
   // One buffer, one UTF-8 encoding: prev_hash and the canonical text are laid out so that
   // they end where the line's `{"hash":"<64 hex>",` prefix ends; they are hashed in place,
   // then the prefix is written over prev_hash and the canonical text's "{".
@@ -44,8 +45,11 @@ export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string
   const hash = digest("sha256", line.subarray(at - prevHash.length, end), "hex");
   line.write(`{"hash":"${hash}",`, 0, "latin1");
   line[end] = 0x0a;
+  lastHash = hash;
   return { line, hash };
 }
+
+let lastHash = "";
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -81,6 +85,44 @@ function nativeRecord(entry: DecisionEntry, seq: number, prevHash: string): stri
   view.prev_hash = prevHash;
   const text = JSON.stringify(view);
   return text.includes("\\ud") ? undefined : text;
+}
+
+/**
+ * The canonical record with `inputJson` (the canonical text of entry.input)
+ * spliced in: the members before and after `input` are written by
+ * JSON.stringify as nativeRecord does. Undefined where nativeRecord's own
+ * conditions fail (the caller then encodes the whole entry).
+ */
+function splicedRecord(entry: DecisionEntry, inputJson: string, seq: number, prevHash: string): string | undefined {
+  const e = entry as unknown as Record<string, unknown>;
+  if (!isPlainObject(entry) || !hasOnly(e, RECORD_KEYS)) return undefined;
+  const head = {
+    approval: sortedView(e.approval),
+    assistant_id: sortedView(e.assistant_id),
+    call_id: sortedView(e.call_id),
+    decision_id: sortedView(e.decision_id),
+  };
+  const tail = {
+    mcp_server_label: sortedView(e.mcp_server_label),
+    metrics: sortedView(e.metrics),
+    path: sortedView(e.path),
+    prev_hash: prevHash,
+    result: isShaped(e.result, RESULT_KEYS) ? resultView(e.result) : sortedView(e.result),
+    revision: sortedView(e.revision),
+    run_id: sortedView(e.run_id),
+    secrets_redacted: sortedView(e.secrets_redacted),
+    seq,
+    surface: sortedView(e.surface),
+    thread_id: sortedView(e.thread_id),
+    timestamp: sortedView(e.timestamp),
+    tool: sortedView(e.tool),
+  };
+  for (const member in head) if (head[member as keyof typeof head] === UNSUITABLE) return undefined;
+  for (const member in tail) if (tail[member as keyof typeof tail] === UNSUITABLE) return undefined;
+  const headText = JSON.stringify(head);
+  const tailText = JSON.stringify(tail);
+  if (headText.includes("\\ud") || tailText.includes("\\ud")) return undefined;
+  return `${headText.length > 2 ? `${headText.slice(0, -1)},` : "{"}"input":${inputJson},${tailText.slice(1)}`;
 }
 
 /** The members of a record as toDecisionEntry builds it, and of its input document and result. */
@@ -186,60 +228,6 @@ function genericRecordView(fields: Record<string, unknown>): Record<string, unkn
     view[key] = item;
   }
   return view;
-}
-
-function suitableKeys(keys: readonly string[]): boolean {
-  for (const key of keys) {
-    const first = key.charCodeAt(0);
-    if ((first >= 0x30 && first <= 0x39) || key === "__proto__") return false;
-  }
-  return true;
-}
-
-/** The value with every object's keys in sorted order (copies only where needed), or UNSUITABLE. */
-function sortedView(value: unknown): unknown {
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) {
-    if (!isPlainArray(value)) return UNSUITABLE;
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const view = sortedView(item);
-      if (view === UNSUITABLE) return UNSUITABLE;
-      if (view !== item) copy ??= value.slice();
-      if (copy !== undefined) copy[i] = view;
-    }
-    return copy ?? value;
-  }
-  if (!isPlainObject(value)) return UNSUITABLE;
-  const object = value as Record<string, unknown>;
-  const keys = Object.keys(object);
-  if (!suitableKeys(keys)) return UNSUITABLE;
-  let inOrder = true;
-  for (let i = 1; i < keys.length && inOrder; i++) inOrder = (keys[i - 1] as string) < (keys[i] as string);
-  if (!inOrder) keys.sort();
-  let copy: Record<string, unknown> | undefined = inOrder ? undefined : {};
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    const item = object[key];
-    const view = sortedView(item);
-    if (view === UNSUITABLE) return UNSUITABLE;
-    if (copy === undefined && view !== item) {
-      copy = {};
-      for (let j = 0; j < i; j++) copy[keys[j] as string] = object[keys[j] as string];
-    }
-    if (copy !== undefined) copy[key] = view;
-  }
-  return copy ?? object;
-}
-
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== "function";
-}
-
-function isPlainArray(value: unknown[]): boolean {
-  return Object.getPrototypeOf(value) === Array.prototype && typeof (value as { toJSON?: unknown }).toJSON !== "function";
 }
 
 /**

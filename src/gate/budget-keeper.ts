@@ -182,6 +182,7 @@ function denied(decision: Decision, reasons: Reason[]): Decision {
 function replaced(evaluated: Evaluation, decision: Decision): Evaluation {
   return {
     decision,
+    ...(evaluated.built === undefined ? {} : { built: evaluated.built }),
     get input() {
       return evaluated.input;
     },

@@ -5,7 +5,7 @@ import type { UsageReading } from "./budget-charges.ts";
 import { BudgetKeeper, type CallEnd } from "./budget-keeper.ts";
 import type { Decider } from "./decider.ts";
 import type { Decision } from "./decision.ts";
-import { knownInputDocument } from "./input-document.ts";
+import { knownInput, knownInputDocument } from "./input-document.ts";
 import type { KillSwitchCheck } from "./kill-switch-check.ts";
 import type { ArgumentLimits } from "./parse-arguments.ts";
 import { DecisionPipeline, LoadedRevision, type Evaluation } from "./pipeline.ts";
@@ -70,11 +70,13 @@ export class Gate implements Decider {
   /** Decides one tool call and records it; resolves once the recorder has it (durably, per its mode). */
   async decide(call: ToolCall): Promise<Decision> {
     const loaded = this.loaded;
-    const evaluated = await this.budgets.decide(loaded?.budgets, this.pipeline.limits, this.revision, call, (usage) =>
+    const { decision, built } = await this.budgets.decide(loaded?.budgets, this.pipeline.limits, this.revision, call, (usage) =>
       this.pipeline.decide(loaded, call, undefined, usage),
     );
-    const { decision } = evaluated;
-    if (this.recorder) await this.recorder.record(this.loggable({ call, input: evaluated.input ?? knownInputDocument(call, decision.arguments), decision }));
+    if (this.recorder) {
+      const { document, json, canonical } = built ?? knownInput(call, decision.arguments);
+      await this.recorder.record(this.loggable({ call, input: document, ...(canonical ? { inputJson: json } : {}), decision }));
+    }
     return decision;
   }
 

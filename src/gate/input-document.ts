@@ -1,3 +1,4 @@
+import { canonicalText } from "../json/canonical-text.ts";
 import { parseOwnJson } from "../json/parse-own-json.ts";
 import type { Surface, ToolCall } from "./tool-call.ts";
 import { describedToolRef, type ToolRef } from "./tool-ref.ts";
@@ -22,35 +23,124 @@ export interface InputDocument {
   usage?: Record<string, unknown>;
 }
 
+/** Resolved constraints as the input document holds them: the plain value and its JSON text. */
+export interface ConstraintsJson {
+  /** What parseOwnJson reads from `json` (shared between documents: not to be modified). */
+  readonly value: Readonly<Record<string, unknown>>;
+  readonly json: string;
+  /** True when `json` is canonical (see canonicalText). */
+  readonly canonical: boolean;
+}
+
+/** Constraints as ConstraintsJson: canonical text where it can be had. */
+export function constraintsJson(constraints: Readonly<Record<string, unknown>>): ConstraintsJson {
+  const canonical = canonicalText(constraints);
+  const json = canonical ?? (JSON.stringify(constraints) as string);
+  return { value: Object.freeze(parseOwnJson(json) as Record<string, unknown>), json, canonical: canonical !== undefined };
+}
+
+const NO_CONSTRAINTS: ConstraintsJson = { value: Object.freeze({}), json: "{}", canonical: true };
+
+/** An input document, as the policy reads it (JSON text) and as a value. */
+export interface BuiltInput {
+  /** The text the policy evaluates. */
+  readonly json: string;
+  /**
+   * True when `json` is canonical JSON (keys sorted at every level, no lone
+   * surrogate: see canonicalText), so that it is exactly what the audit log's
+   * canonical encoding of `document` writes.
+   */
+  readonly canonical: boolean;
+  /** What parseOwnJson reads from `json`. */
+  readonly document: InputDocument;
+}
+
+/** Thrown for a part of a call that has no JSON text (a function, a symbol, a toJSON giving undefined). */
+export class InputNotJsonError extends TypeError {
+  readonly code = "input_not_json";
+}
+
+/** JSON text of one member value, and whether it is canonical. */
+function memberJson(value: unknown, name: string): [string, boolean] {
+  const canonical = canonicalText(value);
+  if (canonical !== undefined) return [canonical, true];
+  const json = JSON.stringify(value) as string | undefined;
+  if (json === undefined) throw new InputNotJsonError(`the call's ${name} has no JSON value`);
+  return [json, false];
+}
+
 /**
- * The input document as JSON text, built from parts: the constraints are
- * cached as text and the arguments are re-encoded from the parsed value (never
- * the raw string, whose duplicate keys a different parser could read differently).
- * The one builder of the input document: the gate, replay and the logged
- * record of a refused call all go through it.
+ * The input document, built from parts: the constraints are cached as text and
+ * the arguments are re-encoded from the parsed value (never the raw string,
+ * whose duplicate keys a different parser could read differently). Members are
+ * written in sorted order and each part canonically where it can be, so the
+ * audit log can splice the text into a record instead of encoding the document
+ * again. The one builder of the input document: the gate, replay and the
+ * logged record of a refused call all go through it. Throws when a part cannot
+ * be written as JSON (the gate's callers deny).
  */
-export function inputDocumentJson(
+export function buildInputDocument(
   call: ToolCall,
   args: Record<string, unknown>,
-  constraintsJson: string,
+  constraints: ConstraintsJson = NO_CONSTRAINTS,
   tool: ToolRef = describedToolRef(call),
   usageJson?: string,
-): string {
-  const ids =
-    (call.thread_id === undefined ? "" : `,"thread_id":${JSON.stringify(call.thread_id)}`) +
-    (call.run_id === undefined ? "" : `,"run_id":${JSON.stringify(call.run_id)}`);
-  return (
-    `{"version":${INPUT_VERSION},"surface":${JSON.stringify(call.surface) ?? "null"},` +
-    `"assistant_id":${JSON.stringify(call.assistant_id)}${ids},"call_id":${JSON.stringify(call.call_id ?? "")},` +
-    `"tool":${toolJson(tool)},` +
-    `"arguments":${JSON.stringify(args)},"constraints":${constraintsJson},` +
-    `"context":${JSON.stringify(call.context ?? {})}${usageJson === undefined ? "" : `,"usage":${usageJson}`}}`
-  );
+): BuiltInput {
+  const [argsJson, argsCanonical] = memberJson(args, "arguments");
+  const [contextJson, contextCanonical] = call.context === undefined ? ["{}", true] : memberJson(call.context, "context");
+  const simple =
+    call.context === undefined &&
+    typeof call.assistant_id === "string" &&
+    typeof call.surface === "string" &&
+    typeof (call.call_id ?? "") === "string" &&
+    (call.run_id === undefined || typeof call.run_id === "string") &&
+    (call.thread_id === undefined || typeof call.thread_id === "string");
+  // Strings are canonical as JSON.stringify writes them unless they hold a lone surrogate (checked on the whole text below).
+  const id = simple ? (value: unknown) => JSON.stringify(value) : (value: unknown, name: string) => memberJson(value, name)[0];
+  const json =
+    `{"arguments":${argsJson},"assistant_id":${call.assistant_id === undefined ? "null" : id(call.assistant_id, "assistant_id")},` +
+    `"call_id":${id(call.call_id ?? "", "call_id")},"constraints":${constraints.json},"context":${contextJson}` +
+    (call.run_id === undefined ? "" : `,"run_id":${id(call.run_id, "run_id")}`) +
+    `,"surface":${call.surface === undefined ? "null" : id(call.surface, "surface")}` +
+    (call.thread_id === undefined ? "" : `,"thread_id":${id(call.thread_id, "thread_id")}`) +
+    `,"tool":${toolJson(tool)}${usageJson === undefined ? "" : `,"usage":${usageJson}`},"version":${INPUT_VERSION}}`;
+  // Budget usage (budget-charges.ts) is written in its own key order: a document with it is read back, and the log re-encodes it.
+  const canonical = usageJson === undefined && argsCanonical && contextCanonical && constraints.canonical && !json.includes("\\ud");
+  if (simple && canonical) {
+    // Every part is plain, well-formed data already: the document is made of them, not read back from the text.
+    const document: InputDocument = {
+      arguments: args,
+      assistant_id: call.assistant_id,
+      call_id: call.call_id ?? "",
+      constraints: constraints.value as Record<string, unknown>,
+      context: {},
+      surface: call.surface,
+      tool,
+      version: INPUT_VERSION,
+    };
+    if (call.run_id !== undefined) document.run_id = call.run_id;
+    if (call.thread_id !== undefined) document.thread_id = call.thread_id;
+    return { json, canonical, document };
+  }
+  let document: InputDocument | undefined;
+  return {
+    json,
+    canonical,
+    get document() {
+      document ??= parseOwnJson(json) as InputDocument;
+      return document;
+    },
+  };
+}
+
+/** The input document as JSON text (buildInputDocument's). */
+export function inputDocumentJson(call: ToolCall, args: Record<string, unknown>, constraints?: ConstraintsJson, tool?: ToolRef, usageJson?: string): string {
+  return buildInputDocument(call, args, constraints, tool, usageJson).json;
 }
 
 function toolJson(tool: ToolRef): string {
   return tool.type === "mcp"
-    ? `{"name":${JSON.stringify(tool.name)},"type":"mcp","server_label":${JSON.stringify(tool.server_label)}}`
+    ? `{"name":${JSON.stringify(tool.name)},"server_label":${JSON.stringify(tool.server_label)},"type":"mcp"}`
     : `{"name":${JSON.stringify(tool.name)},"type":"function"}`;
 }
 
@@ -59,7 +149,20 @@ function toolJson(tool: ToolRef): string {
  * an approval outcome logged after its decision): what is known of it, with
  * no constraints, so its log record is still complete.
  */
-export function knownInputDocument(call: ToolCall, args: Record<string, unknown>): InputDocument {
+export function knownInput(call: ToolCall, args: Record<string, unknown>): BuiltInput {
   const known: ToolCall = { ...call, assistant_id: String(call.assistant_id), call_id: String(call.call_id ?? ""), name: String(call.name) };
-  return parseOwnJson(inputDocumentJson(known, args, "{}")) as InputDocument;
+  try {
+    return buildInputDocument(known, args);
+  } catch (err) {
+    if (!(err instanceof InputNotJsonError)) throw err;
+    // A part with no JSON value (the gate refused the call for it): logged as text, the context left out.
+    const { context: _unencodable, ...rest } = known;
+    const text = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
+    return buildInputDocument({ ...rest, surface: (text(known.surface) ?? "") as ToolCall["surface"], thread_id: text(known.thread_id), run_id: text(known.run_id) }, args);
+  }
+}
+
+/** knownInput's document. */
+export function knownInputDocument(call: ToolCall, args: Record<string, unknown>): InputDocument {
+  return knownInput(call, args).document;
 }

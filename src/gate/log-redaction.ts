@@ -36,7 +36,8 @@ export function redactForLog(recorded: RecordedDecision, constraints: Readonly<R
   // redactValue returns what it was given when nothing in it was redacted: compare by identity.
   const inputArguments = redactor.redactValue(input.arguments);
   const context = redactor.redactValue(input.context);
-  const decisionArguments = redactor.redactValue(decision.arguments);
+  // Often the very same object (an allow or deny logs the arguments it was given): redacted once.
+  const decisionArguments = decision.arguments === input.arguments ? inputArguments : redactor.redactValue(decision.arguments);
   const reasons = decision.reasons.map((r) => ({ code: r.code, message: redactor.redactText(r.message) }));
   const hint = decision.approval === undefined ? undefined : redactor.redactValue(decision.approval);
   const note = approval?.note === undefined ? undefined : redactor.redactText(approval.note);

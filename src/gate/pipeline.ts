@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { parseOwnJson } from "../json/parse-own-json.ts";
 import type { PolicyEngine } from "../policy/engine.ts";
 import { describeThrown } from "../policy/errors.ts";
 import { BudgetResolver } from "../policy/budget-config.ts";
 import { applyPolicyDecision } from "./apply-policy-decision.ts";
 import { planCharges, usageDocumentJson, type UsageReading } from "./budget-charges.ts";
 import type { Decision, Reason } from "./decision.ts";
-import { inputDocumentJson, type InputDocument } from "./input-document.ts";
+import { buildInputDocument, constraintsJson, type BuiltInput, type InputDocument } from "./input-document.ts";
 import { killSwitchDenial, type KillSwitchCheck } from "./kill-switch-check.ts";
 import { DEFAULT_ARGUMENT_LIMITS, parseArguments, type ArgumentLimits } from "./parse-arguments.ts";
 import { GateReason } from "./reason-codes.ts";
@@ -17,17 +16,18 @@ import { ToolSchemas } from "./tool-schemas.ts";
 
 export interface Evaluation {
   decision: Decision;
-  /** The input document the policy saw (decoded on first use); undefined when the call was refused before evaluation. */
+  /** The input document the policy saw; undefined when the call was refused before evaluation. */
   readonly input: InputDocument | undefined;
+  /** The same as the policy read it (its JSON text), for the recorder; undefined when refused before evaluation. */
+  readonly built?: BuiltInput;
 }
 
-function evaluation(decision: Decision, encodedInput?: string): Evaluation {
-  let input: InputDocument | undefined;
+function evaluation(decision: Decision, built?: BuiltInput): Evaluation {
   return {
     decision,
+    built,
     get input() {
-      if (encodedInput !== undefined) input ??= parseOwnJson(encodedInput) as InputDocument;
-      return input;
+      return built?.document;
     },
   };
 }
@@ -135,10 +135,10 @@ export class DecisionPipeline {
     if (schemaReason) return evaluation(refusal(schemaReason, revision, started, args));
     if (!loaded) return evaluation(refusal({ code: GateReason.noPolicy, message: "no policy is loaded" }, revision, started, args));
 
-    let encoded: string;
+    let built: BuiltInput;
     try {
-      const constraintsJson = overlay
-        ? JSON.stringify(overlayConstraints(loaded.constraints.resolve(call.assistant_id, tool), overlay))
+      const constraints = overlay
+        ? constraintsJson(overlayConstraints(loaded.constraints.resolve(call.assistant_id, tool), overlay))
         : loaded.constraints.resolveJson(call.assistant_id, tool);
       // Budgets (function tools only): the usage goes into the input; none is never read as zero.
       let usageJson: string | undefined;
@@ -151,19 +151,19 @@ export class DecisionPipeline {
           return evaluation(refusal({ code: GateReason.budgetUnavailable, message: "the usage of this tool's budgets is not known" }, revision, started, args));
         }
       }
-      encoded = inputDocumentJson(call, args, constraintsJson, tool, usageJson);
+      built = buildInputDocument(call, args, constraints, tool, usageJson);
     } catch (err) {
       return evaluation(refusal({ code: GateReason.policyError, message: `building the input failed: ${describeThrown(err)}` }, revision, started, args));
     }
 
     let result: unknown;
     try {
-      result = loaded.engine.evaluateJson(encoded);
+      result = loaded.engine.evaluateJson(built.json);
     } catch (err) {
-      return evaluation(refusal({ code: GateReason.policyError, message: describeThrown(err) }, revision, started, args), encoded);
+      return evaluation(refusal({ code: GateReason.policyError, message: describeThrown(err) }, revision, started, args), built);
     }
     const applied = applyPolicyDecision(result, args, tool.name, schemas);
-    if (!applied.ok) return evaluation(refusal(applied.reason, revision, started, args), encoded);
+    if (!applied.ok) return evaluation(refusal(applied.reason, revision, started, args), built);
     const { effect, reasons, approval } = applied.decision;
     const decision: Decision = {
       decision_id: randomUUID(),
@@ -174,6 +174,6 @@ export class DecisionPipeline {
       duration_us: Math.round((performance.now() - started) * 1000),
     };
     if (approval) decision.approval = approval;
-    return evaluation(decision, encoded);
+    return evaluation(decision, built);
   }
 }

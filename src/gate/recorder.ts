@@ -7,6 +7,12 @@ export interface RecordedDecision {
   call: ToolCall;
   /** The input the policy saw; for a call refused before evaluation, what is known of it (no constraints). */
   input: InputDocument;
+  /**
+   * `input` as canonical JSON text (keys sorted at every level, see
+   * src/json/canonical-text.ts), when the gate has it: the log splices it into
+   * the record instead of encoding `input` again. Only for this `input` object.
+   */
+  inputJson?: string;
   decision: Decision;
   /** Set when the guard records the approval that followed a require_approval decision. */
   approval?: ApprovalOutcome;

@@ -1,9 +1,10 @@
 import type { PolicyConfig } from "../policy/config.ts";
+import { constraintsJson, type ConstraintsJson } from "./input-document.ts";
 import type { ToolRef } from "./tool-ref.ts";
 
 interface Resolved {
   value: Readonly<Record<string, unknown>>;
-  json: string;
+  json: ConstraintsJson;
 }
 
 /** `record[key]` when `key` is the record's own key: a name like `__proto__` or `constructor` finds nothing. */
@@ -34,7 +35,8 @@ export class ConstraintResolver {
     return this.lookup(assistantId, tool).value;
   }
 
-  resolveJson(assistantId: string, tool: ToolRef): string {
+  /** The constraints as the input document holds them (value read back from its JSON text, and the text). */
+  resolveJson(assistantId: string, tool: ToolRef): ConstraintsJson {
     return this.lookup(assistantId, tool).json;
   }
 
@@ -45,7 +47,7 @@ export class ConstraintResolver {
     if (resolved === undefined) {
       const [base, overrides] = this.entries(assistantId, tool);
       const merged = overlayConstraints(base?.constraints ?? {}, overrides?.constraints ?? {});
-      resolved = { value: Object.freeze(merged), json: JSON.stringify(merged) };
+      resolved = { value: Object.freeze(merged), json: constraintsJson(merged) };
       // Unknown assistant ids are model- or app-supplied; bound the cache.
       if (this.cache.size >= 10_000) this.cache.clear();
       this.cache.set(key, resolved);

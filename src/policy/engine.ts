@@ -55,6 +55,9 @@ function encodeInput(input: unknown): ArrayBuffer {
  * not reentrant, so one engine serves one thread; swapping revisions means
  * loading a new engine (see watch.ts), never mutating this one.
  */
+/** Compiled modules by the bundle bytes they were compiled from: a module is immutable, and dropped with its bytes. */
+const compiledModules = new WeakMap<Uint8Array, WebAssembly.Module>();
+
 export class PolicyEngine {
   readonly revision: string;
   readonly entrypoints: readonly string[];
@@ -106,13 +109,17 @@ export class PolicyEngine {
     return PolicyEngine.load(await readBundle(file));
   }
 
-  /** Loads a bundle; refuses a module that imports a builtin the runtime does not provide. */
+  /**
+   * Loads a bundle; refuses a module that imports a builtin the runtime does not provide.
+   * Loading the same Bundle again (a gate swapping between revisions it holds) reuses its compiled module.
+   */
   static async load(bundle: Bundle): Promise<PolicyEngine> {
     let policy: LoadedPolicy;
     let module: WebAssembly.Module;
     let initialPages: number;
     try {
-      module = await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>);
+      module = compiledModules.get(bundle.wasm) ?? (await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>));
+      compiledModules.set(bundle.wasm, module);
       ({ policy, initialPages } = loadWithMemory(module, bundle.wasm.byteLength));
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: policy.wasm does not load: ${describeThrown(err)}`, { cause: err });

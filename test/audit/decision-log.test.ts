@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { appendFile, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { appendFile, open, readdir, readFile, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DecisionLog, type Durability } from "../../src/audit/decision-log.ts";
@@ -50,6 +50,33 @@ describe("DecisionLog", () => {
     await log.close();
     expect(appended.at(-1)?.record.seq).toBe(50);
     expect(await verifyLog(path)).toMatchObject({ ok: true, count: 50 });
+  });
+
+  it("group: runs two fdatasyncs at once, and one failing rejects every record not yet acknowledged, the other sync's too", async () => {
+    const path = join(await tempDir(), "decisions.jsonl");
+    const probe = await open(path, "a");
+    const proto = Object.getPrototypeOf(probe) as { datasync: FileHandle["datasync"] };
+    await probe.close();
+    const original = proto.datasync;
+    let calls = 0;
+    const delayed = (ms: number, fail: boolean): Promise<void> =>
+      new Promise((resolve, reject) => setTimeout(() => (fail ? reject(Object.assign(new Error("EIO: i/o error"), { code: "EIO" })) : resolve()), ms));
+    const log = await DecisionLog.open({ path, durability: "group" });
+    // The first batch's sync fails after 50 ms; the second's, started meanwhile, would succeed after 150 ms.
+    proto.datasync = function (this: FileHandle) {
+      calls += 1;
+      return calls === 1 ? delayed(50, true) : calls === 2 ? delayed(150, false) : original.call(this);
+    };
+    try {
+      const settled = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => log.append(sampleEntry(i + 1))));
+      expect(calls).toBe(2);
+      expect(settled.map((s) => s.status)).toEqual(Array(10).fill("rejected"));
+      expect(settled[0]).toMatchObject({ reason: { code: "audit_write_failed" } });
+      await expect(log.append(sampleEntry(11))).rejects.toMatchObject({ code: "audit_write_failed" });
+      await log.close();
+    } finally {
+      proto.datasync = original;
+    }
   });
 
   it("resumes the chain when reopened", async () => {

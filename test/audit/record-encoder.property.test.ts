@@ -3,6 +3,11 @@ import { describe, expect, it } from "vitest";
 import { DecisionLog } from "../../src/audit/decision-log.ts";
 import { chainRecord, GENESIS_HASH, isLineProblem, parseRecordLine, recordHash, type DecisionEntry } from "../../src/audit/decision-record.ts";
 import { encodeRecord } from "../../src/audit/record-encoder.ts";
+import { canonicalJson } from "../../src/canonical-json.ts";
+import type { Decision } from "../../src/gate/decision.ts";
+import { buildInputDocument, constraintsJson, InputNotJsonError, type BuiltInput } from "../../src/gate/input-document.ts";
+import type { ToolCall } from "../../src/gate/tool-call.ts";
+import { toDecisionEntry } from "../../src/audit/decision-record.ts";
 import { parseOwnJson } from "../../src/json/parse-own-json.ts";
 import { fuzzRuns, fuzzTimeout } from "../helpers/fuzz.ts";
 import { sampleEntry, useTempDir } from "./helpers.ts";
@@ -86,6 +91,52 @@ describe("encodeRecord", () => {
           expect(parsed).toEqual(expected);
           expect(hash).toBe(expected.hash);
           expect(recordHash(parsed)).toBe(hash);
+        }),
+        { numRuns: fuzzRuns() },
+      );
+    },
+    fuzzTimeout(),
+  );
+});
+
+/** Arguments as the gate has them: JSON data parsed from the model's text. */
+const parsedObject = value.map((v) => {
+  const text = JSON.stringify(v);
+  const parsed = text === undefined ? {} : parseOwnJson(text);
+  return (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : { v: parsed }) as Record<string, unknown>;
+});
+const id = fc.option(text, { nil: undefined });
+const call = fc
+  .record({ assistant: text, callId: id, thread: id, run: id, name: text, context: fc.option(value, { nil: undefined }), mcp: fc.option(text, { nil: undefined }) })
+  .map(({ assistant, callId, thread, run, name, context, mcp }): ToolCall => {
+    const c: ToolCall = { surface: "chat", assistant_id: assistant, call_id: callId as string, name, arguments: "" };
+    if (thread !== undefined) c.thread_id = thread;
+    if (run !== undefined) c.run_id = run;
+    if (context !== undefined) c.context = context as Record<string, unknown>;
+    if (mcp !== undefined) Object.assign(c, { tool_type: "mcp", server_label: mcp });
+    return c;
+  });
+
+describe("the input document's canonical text, spliced into a record", () => {
+  it(
+    "is the document's canonical JSON, and the record that splices it is byte for byte the one that encodes the document",
+    () => {
+      fc.assert(
+        fc.property(call, parsedObject, parsedObject, fc.constantFrom("allow", "deny"), prevHash, (c, args, constraints, effect, prev) => {
+          let built: BuiltInput;
+          try {
+            built = buildInputDocument(c, args, constraintsJson(constraints));
+          } catch (err) {
+            // A context with no JSON value (a toJSON giving undefined): refused, never half-written.
+            expect(err).toBeInstanceOf(InputNotJsonError);
+            return;
+          }
+          expect(built.document).toEqual(parseOwnJson(built.json));
+          if (!built.canonical) return;
+          expect(built.json).toBe(canonicalJson(parseOwnJson(built.json)));
+          const decision: Decision = { decision_id: "d-1", effect, reasons: [], arguments: args, revision: "r1", duration_us: 7 };
+          const entry = toDecisionEntry(built.document, decision, { now: new Date(0) });
+          expect(encodeRecord(entry, 3, prev, built.json).line.toString("utf8")).toBe(encodeRecord(entry, 3, prev).line.toString("utf8"));
         }),
         { numRuns: fuzzRuns() },
       );

@@ -11,7 +11,7 @@ import path from "node:path";
 import { AuditRecorder } from "../../src/audit/audit-recorder.ts";
 import { DecisionLog, type Durability } from "../../src/audit/decision-log.ts";
 import { Gate } from "../../src/gate/gate.ts";
-import { knownInputDocument } from "../../src/gate/input-document.ts";
+import { knownInput } from "../../src/gate/input-document.ts";
 import type { RecordedDecision } from "../../src/gate/recorder.ts";
 import { seedCalls, seedGate } from "./gate.ts";
 import { IN_FLIGHT } from "./pool.ts";
@@ -74,8 +74,9 @@ export async function benchAudited(iterations = 40_000): Promise<AuditedResult> 
   const baseline = second.per_second > first.per_second ? second : first;
 
   const recorded: RecordedDecision[] = calls.map((call) => {
-    const { decision, input } = unaudited.evaluate(call);
-    return { call, decision, input: input ?? knownInputDocument(call, decision.arguments) };
+    const { decision, built } = unaudited.evaluate(call);
+    const { document, json, canonical } = built ?? knownInput(call, decision.arguments);
+    return { call, decision, input: document, ...(canonical ? { inputJson: json } : {}) };
   });
   const append = {} as AuditedResult["append"];
   for (const durability of ["none", "group"] as const) {

@@ -32,6 +32,19 @@ beforeAll(async () => {
 });
 
 describe("Gate fails closed", () => {
+  it("denies a call whose context has no JSON value, and still logs what is known of it", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "toolgate-gate-context-"));
+    const log = await DecisionLog.open({ path: path.join(dir, "decisions.jsonl"), durability: "none" });
+    const logged = new Gate(engine, { tools: await seedTools(), recorder: new AuditRecorder(log) });
+    const context = { toJSON: () => undefined } as unknown as Record<string, unknown>;
+    const decision = await logged.decide(call("get_customer", { customer_id: "c-1" }, { context, thread_id: "t" }));
+    await log.close();
+    expect(decision.effect).toBe("deny");
+    expect(decision.reasons[0]).toMatchObject({ code: "policy_error", message: expect.stringMatching(/building the input failed: .*context has no JSON value/) });
+    const record = JSON.parse((await readFile(path.join(dir, "decisions.jsonl"), "utf8")).trim()) as { input: Record<string, unknown> };
+    expect(record.input).toMatchObject({ arguments: { customer_id: "c-1" }, context: {}, thread_id: "t", constraints: {} });
+  });
+
   it("allows a valid call and reports the revision and input", () => {
     const { decision, input } = gate.evaluate(call("get_customer", { customer_id: "c-1" }, { thread_id: "t", run_id: "r" }));
     expect(decision.effect).toBe("allow");

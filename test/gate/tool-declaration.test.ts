@@ -58,10 +58,31 @@ describe("tool declarations in every OpenAI shape", () => {
     [[mixed[0], { type: "function", name: "post", parameters: "string" }], /tool declaration \[1\] \(post\): parameters must be a JSON schema object/],
     [[mixed[0], { type: "function", name: "get_customer" }], /tool declaration \[1\] \(get_customer\): get_customer is already declared by tool declaration \[0\]/],
     [[{ type: "function", name: "bad", parameters: { type: "nope" } }], /tool declaration \[0\] \(bad\): its parameters are not a JSON schema/],
+    [[{ type: "function", name: "bad", parameters: { type: "object", required: "x" } }], /tool declaration \[0\] \(bad\): its parameters are not a JSON schema: schema.required must be array/],
+    [[{ type: "function", name: "bad", parameters: { $schema: "https://json-schema.org/draft/2020-12/schema" } }], /\(bad\): its parameters are not a JSON schema: \$schema .* is not JSON Schema draft-07/],
   ])("names the bad entry with a ToolDeclarationError: %j", async (tools, message) => {
     const opened = Gate.open(bundle, { tools: tools as AnyToolDeclaration[] });
     await expect(opened).rejects.toBeInstanceOf(ToolDeclarationError);
     await expect(opened).rejects.toMatchObject({ code: "tool_declaration_invalid", message: expect.stringMatching(message) });
+  });
+
+  it("denies every call of a tool whose schema is well-formed but does not compile, and serves the others", async () => {
+    const unresolved = { type: "object", properties: { id: { $ref: "#/definitions/missing" } } };
+    const gate = await Gate.open(bundle, { tools: [mixed[0]!, { type: "function", name: "post_message", parameters: unresolved }] });
+    for (const args of ['{"id":"x"}', "{}"]) {
+      const { decision } = gate.evaluate(chatCall("post_message", args));
+      expect(decision.effect).toBe("deny");
+      expect(decision.reasons[0]).toMatchObject({ code: "schema_violation", message: expect.stringMatching(/do not compile as a JSON schema/) });
+    }
+    expect(gate.evaluate(chatCall("get_customer", '{"customer_id":"c-1"}')).decision.effect).toBe("allow");
+  });
+
+  it("compiles the declarations as they were when the gate was opened", async () => {
+    const schema = structuredClone(customerSchema) as Record<string, unknown>;
+    const gate = await Gate.open(bundle, { tools: [{ type: "function", name: "get_customer", parameters: schema }] });
+    schema.properties = { customer_id: { type: "number" } };
+    expect(gate.evaluate(chatCall("get_customer", '{"customer_id":"c-1"}')).decision.effect).toBe("allow");
+    expect(gate.evaluate(chatCall("get_customer", '{"customer_id":1}')).decision.reasons[0]?.code).toBe("schema_violation");
   });
 
 });
