@@ -74,7 +74,7 @@ export async function benchAudited(iterations = 40_000): Promise<AuditedResult> 
   const baseline = second.per_second > first.per_second ? second : first;
 
   const recorded: RecordedDecision[] = calls.map((call) => {
-    const { decision, built } = unaudited.evaluate(call);
+    const { decision, built } = unaudited.evaluate(call, "fresh");
     const { document, json, canonical } = built ?? knownInput(call, decision.arguments);
     return { call, decision, input: document, ...(canonical ? { inputJson: json } : {}) };
   });

@@ -49,8 +49,8 @@ export async function benchGate(iterations = 20_000): Promise<GateBenchResult> {
   const large = largeCalls();
   return {
     revision: engine.revision,
-    small: measure((i) => gate.evaluate(small[i % small.length]!), iterations),
-    large_64k: measure((i) => gate.evaluate(large[i % large.length]!), Math.max(500, iterations / 20), 200),
+    small: measure((i) => gate.evaluate(small[i % small.length]!, "fresh"), iterations),
+    large_64k: measure((i) => gate.evaluate(large[i % large.length]!, "fresh"), Math.max(500, iterations / 20), 200),
   };
 }
 

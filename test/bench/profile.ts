@@ -24,8 +24,8 @@ const gateModule = pathToFileURL(path.join(root, "test", "bench", "gate.ts")).hr
 const driver = `
 const { seedCalls, seedGate } = await import(${JSON.stringify(gateModule)});
 const { gate } = await seedGate();
-const calls = (await seedCalls()).filter((c) => gate.evaluate(c).input !== undefined);
-for (let i = 0; i < Number(process.argv[1]); i++) gate.evaluate(calls[i % calls.length]);
+const calls = (await seedCalls()).filter((c) => gate.evaluate(c, "fresh").input !== undefined);
+for (let i = 0; i < Number(process.argv[1]); i++) gate.evaluate(calls[i % calls.length], "fresh");
 `;
 
 interface CpuProfile {

@@ -41,14 +41,14 @@ export async function benchSideBySide(iterations = 20_000, serverIterations = 5_
   try {
     const run = async (calls: ToolCall[], n: number, serverN: number): Promise<SideBySide> => {
       // Only calls that reach the policy have an input document; (b) and (c) decide exactly those.
-      const decided = calls.filter((c) => gate.evaluate(c).input !== undefined);
-      const inputs = decided.map((c) => JSON.stringify(gate.evaluate(c).input));
+      const decided = calls.filter((c) => gate.evaluate(c, "fresh").input !== undefined);
+      const inputs = decided.map((c) => JSON.stringify(gate.evaluate(c, "fresh").input));
       const encoded = inputs.map((json) => encoder.encode(json).buffer as ArrayBuffer);
       // Same decisions everywhere, or the comparison is meaningless.
       for (const [i, json] of inputs.entries()) {
         const viaSdk = (sdk.evaluate(encoded[i], DECISION_ENTRYPOINT) as Array<{ result: { effect: string } }>)[0]!.result;
         const viaServer = (await server.decide(json)) as { effect: string };
-        const viaGate = gate.evaluate(decided[i]!).decision;
+        const viaGate = gate.evaluate(decided[i]!, "fresh").decision;
         if (viaSdk.effect !== viaGate.effect || viaServer.effect !== viaGate.effect) {
           throw new Error(`decisions differ for ${decided[i]!.name}: gate ${viaGate.effect}, sdk ${viaSdk.effect}, server ${viaServer.effect}`);
         }
