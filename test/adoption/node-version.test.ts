@@ -17,6 +17,8 @@ function satisfies(v: Version, range: string): boolean {
     alternative
       .trim()
       .replace(/(>=|<=|>|<|\^)\s+/g, "$1")
+      // "10.x" is "10" (any 10.x), as npm reads it.
+      .replace(/(\d)(?:\.[xX*])+(?=\s|$)/g, "$1")
       .split(/\s+/)
       .every((comparator) => {
         const m = /^(>=|<=|>|<|\^)?v?(\d+(?:\.\d+){0,2})$/.exec(comparator);
@@ -56,6 +58,8 @@ describe("the Node version the package needs", () => {
     expect(satisfies([22, 21, 0], ">= 22.22")).toBe(false);
     expect(satisfies([22, 0, 0], ">=16 || 14 >=14.17")).toBe(true);
     expect(satisfies([14, 16, 0], ">=16 || 14 >=14.17")).toBe(false);
+    expect(satisfies([9, 0, 0], ">= 10.x")).toBe(false);
+    expect(satisfies([22, 22, 0], ">= 10.x")).toBe(true);
     // chokidar 6 is the strictest today; the range is exactly its floor.
     expect(manifest.engines.node).toBe(">=22.22");
   });

@@ -238,7 +238,7 @@ describe("deciding", () => {
     const taken = await f.store.consume(id);
     expect(taken?.approvedArguments).toEqual({ template: "weekly_update", recipient_count: 50, subject: "System Maintenance" });
     expect(await f.store.consume(id)).toBeUndefined();
-    expect(f.gate.evaluate({ ...taken!.call, arguments: JSON.stringify(taken!.approvedArguments) }).decision.effect).toBe("allow");
+    expect(f.gate.evaluate({ ...taken!.call, arguments: JSON.stringify(taken!.approvedArguments) }, "fresh").decision.effect).toBe("allow");
   });
 
   test.each([

@@ -105,7 +105,7 @@ describe("reviewing an email blast to 500 recipients", () => {
     const taken = await f.store.consume(id);
     expect(taken?.approvedArguments).toEqual({ template: "weekly_update", recipient_count: 80, subject: "System Maintenance" });
     expect(await f.store.consume(id)).toBeUndefined();
-    expect(f.gate.evaluate({ ...taken!.call, arguments: JSON.stringify(taken!.approvedArguments) }).decision.effect).toBe("allow");
+    expect(f.gate.evaluate({ ...taken!.call, arguments: JSON.stringify(taken!.approvedArguments) }, "fresh").decision.effect).toBe("allow");
 
     await page.goto(`${f.inbox.url}/approvals`);
     const history = page.locator("#history tr").filter({ has: page.locator(`a[href="/approvals/${id}"]`) });

@@ -8,7 +8,10 @@ import { resumeResponse } from "../../src/openai/responses.ts";
 import { seedTools } from "./harness.ts";
 
 const [bundle, storeUrl, serverUrl, ...ids] = process.argv.slice(2);
-const gate = await Gate.open(bundle!, { tools: await seedTools() });
+// Each decision on an hour of its own: the seed allows 4 email blasts an hour per assistant, and
+// this test is about resuming each of its runs once, not about that budget.
+let hour = Date.now();
+const gate = await Gate.open(bundle!, { tools: await seedTools(), clock: () => (hour += 3 * 3_600_000) });
 const store = await openApprovalStore(storeUrl!);
 const ran: string[] = [];
 const guard = new ToolGuard({

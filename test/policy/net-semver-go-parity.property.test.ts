@@ -74,6 +74,11 @@ const v6Address = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, 
 const smallV4Cidr = fc.tuple(v4Address, fc.integer({ min: 22, max: 32 })).map(([a, m]) => `${a}/${m}`);
 const smallV6Cidr = fc.tuple(v6Address, fc.integer({ min: 118, max: 128 })).map(([a, m]) => `${a}/${m}`);
 const mappedCidr = fc.tuple(v4Address, fc.integer({ min: 118, max: 128 })).map(([a, m]) => `::ffff:${a}/${m}`);
+/** Generated text for cidr_expand that Go expands cheaply or refuses: a short prefix (say ::/100) would have opa eval build hundreds of millions of addresses. */
+function smallOrInvalidExpansion(cidr: string): boolean {
+  const prefix = /\/(\d+)$/.exec(cidr);
+  return prefix === null || Number(prefix[1]) >= 120;
+}
 const expandV4 = fc.tuple(v4Address, fc.integer({ min: 27, max: 32 })).map(([a, m]) => `${a}/${m}`);
 const expandV6 = fc.tuple(v6Address, fc.integer({ min: 123, max: 128 })).map(([a, m]) => `${a}/${m}`);
 const expandMapped = fc.tuple(v4Address, fc.integer({ min: 123, max: 128 })).map(([a, m]) => `::ffff:${a}/${m}`);
@@ -113,7 +118,7 @@ describe("semver.* and net.cidr_* answer as OPA's Go builtins", () => {
       versions: sample(semverText, n, seed),
       pairs: sample(fc.tuple(fc.oneof(validSemver, semverText), validSemver), n, seed + 1),
       cidrs: sample(cidrText, n, seed + 2),
-      expand: sample(fc.oneof(expandV4, expandV6, expandMapped, cidrText.filter((c) => !/\/\d{1,2}$/.test(c))), Math.ceil(n / 10), seed + 3),
+      expand: sample(fc.oneof(expandV4, expandV6, expandMapped, cidrText.filter(smallOrInvalidExpansion)), Math.ceil(n / 10), seed + 3),
       merge: sample(fc.array(fc.oneof(nearV4Cidr, nearV6Cidr, smallV4Cidr, anyV4Cidr, highV6Cidr, v4Address), { maxLength: 6 }), n, seed + 4),
       matches: sample(fc.tuple(cidrList, cidrList), n, seed + 5),
     };
