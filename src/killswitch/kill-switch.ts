@@ -104,3 +104,16 @@ export function toolFromKey(key: string): string | null {
 export function describeSwitch(assistantId: string, tool: string | null): string {
   return tool === null ? `assistant ${JSON.stringify(assistantId)} (every tool)` : `tool ${JSON.stringify(tool)} of assistant ${JSON.stringify(assistantId)}`;
 }
+
+/** A kill_switches row as both stores read it. */
+export interface SwitchRow {
+  assistant_id: string;
+  tool: string;
+  reason: string;
+  killed_by: string;
+  killed_at: string;
+}
+
+export function switchFromRow(row: SwitchRow): KillSwitch {
+  return { assistant_id: row.assistant_id, tool: toolFromKey(row.tool), reason: row.reason, killed_by: row.killed_by, killed_at: row.killed_at };
+}

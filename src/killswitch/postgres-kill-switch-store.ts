@@ -4,12 +4,14 @@ import { inPostgresTransaction, openPostgresPool } from "../store/postgres-pool.
 import {
   checkName,
   checkText,
+  switchFromRow,
   toolFromKey,
   toolKey,
   type KillRequest,
   type KillSwitch,
   type KillSwitchEvent,
   type KillSwitchStore,
+  type SwitchRow,
   type LiftRequest,
 } from "./kill-switch.ts";
 
@@ -37,18 +39,6 @@ CREATE TABLE IF NOT EXISTS kill_switch_events (
 
 /** A read that has not answered by then fails, so that a hung server cannot hold the monitor's refresh forever. */
 const READ_TIMEOUT_MS = 2_000;
-
-interface SwitchRow {
-  assistant_id: string;
-  tool: string;
-  reason: string;
-  killed_by: string;
-  killed_at: string;
-}
-
-function fromRow(row: SwitchRow): KillSwitch {
-  return { assistant_id: row.assistant_id, tool: toolFromKey(row.tool), reason: row.reason, killed_by: row.killed_by, killed_at: row.killed_at };
-}
 
 /** Kill switches in a PostgreSQL database that many app instances share. */
 export class PostgresKillSwitchStore implements KillSwitchStore {
@@ -86,7 +76,7 @@ export class PostgresKillSwitchStore implements KillSwitchStore {
           [assistant, tool, reason, by, at],
         );
         await client.query("INSERT INTO kill_switch_events (action, assistant_id, tool, reason, actor, at) VALUES ('kill', $1, $2, $3, $4, $5)", [assistant, tool, reason, by, at]);
-        return fromRow({ assistant_id: assistant, tool, reason, killed_by: by, killed_at: at });
+        return switchFromRow({ assistant_id: assistant, tool, reason, killed_by: by, killed_at: at });
       }),
     );
   }
@@ -108,14 +98,14 @@ export class PostgresKillSwitchStore implements KillSwitchStore {
           by,
           new Date().toISOString(),
         ]);
-        return fromRow(row);
+        return switchFromRow(row);
       }),
     );
   }
 
   async active(): Promise<KillSwitch[]> {
     const rows = await this.read<SwitchRow>("SELECT * FROM kill_switches ORDER BY assistant_id, tool");
-    return rows.map(fromRow);
+    return rows.map(switchFromRow);
   }
 
   async history(): Promise<KillSwitchEvent[]> {

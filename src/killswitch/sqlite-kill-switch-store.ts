@@ -5,12 +5,14 @@ import { inSqliteTransaction, openSqliteDatabase } from "../store/sqlite-databas
 import {
   checkName,
   checkText,
+  switchFromRow,
   toolFromKey,
   toolKey,
   type KillRequest,
   type KillSwitch,
   type KillSwitchEvent,
   type KillSwitchStore,
+  type SwitchRow,
   type LiftRequest,
 } from "./kill-switch.ts";
 
@@ -32,18 +34,6 @@ CREATE TABLE IF NOT EXISTS kill_switch_events (
   actor TEXT NOT NULL,
   at TEXT NOT NULL
 );`;
-
-interface SwitchRow {
-  assistant_id: string;
-  tool: string;
-  reason: string;
-  killed_by: string;
-  killed_at: string;
-}
-
-function fromRow(row: SwitchRow): KillSwitch {
-  return { assistant_id: row.assistant_id, tool: toolFromKey(row.tool), reason: row.reason, killed_by: row.killed_by, killed_at: row.killed_at };
-}
 
 /**
  * Kill switches in the embedded SQLite file. Every read first checks that the
@@ -105,7 +95,7 @@ export class SqliteKillSwitchStore implements KillSwitchStore {
            ON CONFLICT (assistant_id, tool) DO UPDATE SET reason = excluded.reason, killed_by = excluded.killed_by, killed_at = excluded.killed_at`,
         ).run(assistant, tool, reason, by, at);
         db.prepare("INSERT INTO kill_switch_events (action, assistant_id, tool, reason, actor, at) VALUES ('kill', ?, ?, ?, ?, ?)").run(assistant, tool, reason, by, at);
-        return fromRow({ assistant_id: assistant, tool, reason, killed_by: by, killed_at: at });
+        return switchFromRow({ assistant_id: assistant, tool, reason, killed_by: by, killed_at: at });
       }),
     );
   }
@@ -122,14 +112,14 @@ export class SqliteKillSwitchStore implements KillSwitchStore {
         if (!row) return undefined;
         db.prepare("DELETE FROM kill_switches WHERE assistant_id = ? AND tool = ?").run(assistant, tool);
         db.prepare("INSERT INTO kill_switch_events (action, assistant_id, tool, reason, actor, at) VALUES ('lift', ?, ?, ?, ?, ?)").run(assistant, tool, note, by, new Date().toISOString());
-        return fromRow(row);
+        return switchFromRow(row);
       }),
     );
   }
 
   async active(): Promise<KillSwitch[]> {
     const db = await this.current();
-    return this.run(() => (db.prepare("SELECT * FROM kill_switches ORDER BY assistant_id, tool").all() as unknown as SwitchRow[]).map(fromRow));
+    return this.run(() => (db.prepare("SELECT * FROM kill_switches ORDER BY assistant_id, tool").all() as unknown as SwitchRow[]).map(switchFromRow));
   }
 
   async history(): Promise<KillSwitchEvent[]> {
