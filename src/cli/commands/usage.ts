@@ -3,15 +3,15 @@ import { Option, type Command } from "commander";
 import { openBudgetStore } from "../../budget/open-budget-store.ts";
 import type { CounterListing } from "../../budget/budget-store.ts";
 import { StoreError } from "../../store/errors.ts";
-import { describeStoreLocation, parseStoreLocation } from "../../store/store-location.ts";
-
-/** Used when neither --store nor TOOLGATE_BUDGET_STORE is given: next to the default decision log. */
-export const DEFAULT_BUDGET_STORE = "toolgate-budgets.db";
+import { describeStoreLocation } from "../../store/store-location.ts";
+import { REGO_OPTION_HELP } from "../defaults.ts";
+import { STORE_ENV, STORE_OPTION_HELP, resolveStoreLocation } from "../store-option.ts";
 
 const FORMATS = ["table", "json"] as const;
 
 interface UsageOptions {
   store?: string;
+  rego?: string;
   budget?: string[];
   format: (typeof FORMATS)[number];
 }
@@ -22,7 +22,8 @@ export function registerUsage(program: Command): void {
     .description(
       "List budgets and rate limits with their current consumption (settled and reserved, inside each window) from the budget store the app's gates use.",
     )
-    .option("--store <location>", `budget store: sqlite:FILE, a path, or postgres://… (default: $TOOLGATE_BUDGET_STORE, else ./${DEFAULT_BUDGET_STORE})`)
+    .option("--store <location>", `budget store: ${STORE_OPTION_HELP}`)
+    .option("--rego <dir>", `${REGO_OPTION_HELP} (its toolgate.yaml may name the store)`)
     .option("--budget <name>", "only this budget (repeat for several)", (value: string, previous: string[] = []) => [...previous, value])
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("table"))
     .action(async (options: UsageOptions) => {
@@ -31,10 +32,10 @@ export function registerUsage(program: Command): void {
 }
 
 async function listUsage(options: UsageOptions): Promise<void> {
-  const location = parseStoreLocation(options.store ?? (process.env.TOOLGATE_BUDGET_STORE || DEFAULT_BUDGET_STORE));
+  const location = await resolveStoreLocation(options.store, options.rego);
   // Listing must not create an empty store where the app's is not.
   if (location.kind === "sqlite" && !existsSync(location.file)) {
-    throw new StoreError("store_unavailable", `No budget store at ${location.file}: give --store (the location your gates use) or set TOOLGATE_BUDGET_STORE.`);
+    throw new StoreError("store_unavailable", `No budget store at ${location.file}: give --store (the location your gates use) or set $${STORE_ENV}.`);
   }
   const store = await openBudgetStore(location);
   let counters: CounterListing[];
