@@ -74,6 +74,15 @@ const v6Address = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, 
 const smallV4Cidr = fc.tuple(v4Address, fc.integer({ min: 22, max: 32 })).map(([a, m]) => `${a}/${m}`);
 const smallV6Cidr = fc.tuple(v6Address, fc.integer({ min: 118, max: 128 })).map(([a, m]) => `${a}/${m}`);
 const mappedCidr = fc.tuple(v4Address, fc.integer({ min: 118, max: 128 })).map(([a, m]) => `::ffff:${a}/${m}`);
+/**
+ * Two versions whose pre-releases differ only in numbers past int64: OPA's compare never returns
+ * on them (toolgate fails the evaluation instead, tested below), so they stay out of the opa eval batch.
+ */
+function differOnlyBeyondInt64(a: string, b: string): boolean {
+  const clamp = (v: string) => v.replace(/\+.*$/, "").replace(/\d{19,}/g, (d) => (BigInt(d) > 2n ** 63n - 1n ? "9223372036854775807" : d));
+  return a.replace(/\+.*$/, "") !== b.replace(/\+.*$/, "") && clamp(a) === clamp(b);
+}
+
 /** Generated text for cidr_expand that Go expands cheaply or refuses: a short prefix (say ::/100) would have opa eval build hundreds of millions of addresses. */
 function smallOrInvalidExpansion(cidr: string): boolean {
   const prefix = /\/(\d+)$/.exec(cidr);
@@ -116,7 +125,7 @@ describe("semver.* and net.cidr_* answer as OPA's Go builtins", () => {
     const seed = Date.now();
     const input = {
       versions: sample(semverText, n, seed),
-      pairs: sample(fc.tuple(fc.oneof(validSemver, semverText), validSemver), n, seed + 1),
+      pairs: sample(fc.tuple(fc.oneof(validSemver, semverText), validSemver), n, seed + 1).filter(([a, b]) => !differOnlyBeyondInt64(a, b)),
       cidrs: sample(cidrText, n, seed + 2),
       expand: sample(fc.oneof(expandV4, expandV6, expandMapped, cidrText.filter(smallOrInvalidExpansion)), Math.ceil(n / 10), seed + 3),
       merge: sample(fc.array(fc.oneof(nearV4Cidr, nearV6Cidr, smallV4Cidr, anyV4Cidr, highV6Cidr, v4Address), { maxLength: 6 }), n, seed + 4),
@@ -138,6 +147,7 @@ describe("inputs toolgate refuses to answer fail the evaluation (deny), never an
     ["net.cidr_merge: an IPv4-mapped IPv6 network", 'net.cidr_merge(["::ffff:1.2.3.0/120", "1.2.4.0/24"])'],
     ["net.cidr_merge: IPv6 ranges on which Go's merge panics", 'net.cidr_merge(["::2:0/112", "::3:0/112"])'],
     ["net.cidr_merge: a range across the IPv4-mapped block's edge (Go panics)", 'net.cidr_merge(["255.255.255.0/24", "::1:0:0:0/96"])'],
+    ["semver.compare: pre-releases differing only past int64 (OPA's loop never ends)", 'semver.compare("2.2.1-9223372036854775809", "2.2.1-9223372036854775808")'],
   ];
   it.each(cases)("%s", async (_name, expression) => {
     const engine = await engineFor(expression);

@@ -2,6 +2,7 @@
 // internal/semver (strict SemVer 2.0.0, one optional leading "v", major, minor
 // and patch within int64). npm's semver is not used: its loose and coerce modes
 // accept what Go rejects, and its strict mode rejects a leading "v".
+import { UnanswerableError } from "./unanswerable.ts";
 
 const IDENTIFIERS = /^[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*$/;
 const INT64_MAX = 2n ** 63n - 1n;
@@ -68,6 +69,9 @@ export function compareSemVer(v: Version, o: Version): number {
   let [a, afterA] = cut(v.preRelease, ".");
   let [b, afterB] = cut(o.preRelease, ".");
   for (;;) {
+    // Every identifier compared equal and yet the texts differ (numbers past int64 read as its
+    // bound): OPA's loop never ends here. Never answer, and never spin: fail the evaluation.
+    if (a === "" && b === "") throw new UnanswerableError("semver.compare", "pre-releases that differ only in numbers beyond int64 (OPA's compare does not terminate)");
     if (a === "" && b !== "") return -1;
     if (a !== "" && b === "") return 1;
     const aIsInt = isAllDecimals(a);
