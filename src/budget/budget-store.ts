@@ -71,3 +71,16 @@ export interface BudgetStore {
   list(now: number): Promise<CounterListing[]>;
   close(): Promise<void>;
 }
+
+/** One row of a store's counter listing (budget, key, window_ms, used, reserved, calls, last_ms), as both stores return it. */
+export function counterFromRow(row: Record<string, unknown>): CounterListing {
+  return {
+    budget: String(row.budget),
+    key: String(row.key),
+    windowMs: Number(row.window_ms),
+    used: Number(row.used),
+    reserved: Number(row.reserved),
+    calls: Number(row.calls),
+    lastMs: Number(row.last_ms),
+  };
+}

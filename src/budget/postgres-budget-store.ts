@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Pool } from "pg";
 import { inPostgresTransaction, openPostgresPool } from "../store/postgres-pool.ts";
 import { StoreError } from "../store/errors.ts";
-import { SWEEP_EVERY, type BudgetStore, type CounterListing, type CounterUsage, type Reservation, type ReservationLine, type ReserveResult, type UsageQuery } from "./budget-store.ts";
+import { SWEEP_EVERY, counterFromRow, type BudgetStore, type CounterListing, type CounterUsage, type Reservation, type ReservationLine, type ReserveResult, type UsageQuery } from "./budget-store.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS budget_reservations (
@@ -118,15 +118,7 @@ export class PostgresBudgetStore implements BudgetStore {
        GROUP BY budget, key ORDER BY budget, key`,
       [now],
     );
-    return result.rows.map((row: Record<string, unknown>) => ({
-      budget: String(row.budget),
-      key: String(row.key),
-      windowMs: Number(row.window_ms),
-      used: Number(row.used),
-      reserved: Number(row.reserved),
-      calls: Number(row.calls),
-      lastMs: Number(row.last_ms),
-    }));
+    return result.rows.map(counterFromRow);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { inSqliteTransaction, openSqliteDatabase } from "../store/sqlite-database.ts";
 import { StoreError } from "../store/errors.ts";
-import { SWEEP_EVERY, type BudgetStore, type CounterListing, type CounterUsage, type Reservation, type ReservationLine, type ReserveResult, type UsageQuery } from "./budget-store.ts";
+import { SWEEP_EVERY, counterFromRow, type BudgetStore, type CounterListing, type CounterUsage, type Reservation, type ReservationLine, type ReserveResult, type UsageQuery } from "./budget-store.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS budget_reservations (
@@ -107,15 +107,7 @@ export class SqliteBudgetStore implements BudgetStore {
   }
 
   async list(now: number): Promise<CounterListing[]> {
-    return this.#list.all({ now }).map((row) => ({
-      budget: String(row.budget),
-      key: String(row.key),
-      windowMs: Number(row.window_ms),
-      used: Number(row.used),
-      reserved: Number(row.reserved),
-      calls: Number(row.calls),
-      lastMs: Number(row.last_ms),
-    }));
+    return this.#list.all({ now }).map(counterFromRow);
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readBundle } from "../../src/policy/bundle.ts";
+import { PolicyEngine } from "../../src/policy/engine.ts";
 import { opaBinary } from "../../src/policy/opa-binary.ts";
 import { instantiatePolicy } from "../../src/policy/wasm-instance.ts";
 
@@ -59,6 +60,18 @@ export async function evalBoth(module: string, input?: unknown): Promise<{ go: R
     const text = new TextDecoder().decode(memory.subarray(resultAddr, memory.indexOf(0, resultAddr)));
     const rs = parseExact(text) as Array<{ result: Record<string, unknown> }>;
     return { go, wasm: rs[0]?.result ?? {} };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The gate's engine (PolicyEngine, as the gate loads it) for `package toolgate` with these rules (they define `decision`). */
+export async function toolgateEngine(rules: string): Promise<PolicyEngine> {
+  const dir = mkdtempSync(path.join(tmpdir(), "toolgate-engine-"));
+  try {
+    writeFileSync(path.join(dir, "p.rego"), `package toolgate\n\n${rules}\n`);
+    execFileSync(opaBinary(), ["build", "-t", "wasm", "--revision", "test", "-e", "toolgate/decision", "--capabilities", capabilities, "-o", path.join(dir, "b.tar.gz"), path.join(dir, "p.rego")], { stdio: "pipe" });
+    return await PolicyEngine.load(await readBundle(path.join(dir, "b.tar.gz")));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,19 +1,11 @@
 // graphql.* (OPA's Go code in a WASI module) answer as `opa eval` on
 // generated schemas and queries, and a policy can tell a read-only query from
 // one with a mutation by parse_query's AST, as with OPA.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_GRAPHQL_REQUEST_BYTES } from "../../src/policy/builtins/graphql.ts";
-import { readBundle } from "../../src/policy/bundle.ts";
-import { PolicyEngine } from "../../src/policy/engine.ts";
-import { opaBinary } from "../../src/policy/opa-binary.ts";
-import { CAPABILITIES_FILE } from "../../src/policy/package-files.ts";
 import { fuzzRuns, fuzzTimeout } from "../helpers/fuzz.ts";
-import { evalBoth } from "./go-parity.ts";
+import { evalBoth, toolgateEngine } from "./go-parity.ts";
 
 const MODULE = `package p
 
@@ -52,17 +44,7 @@ const query = fc.oneof(
   piece("", "{", "{ a", "{ a } }", "query { a(x: 1.e5) }", '{ a(x: "\\u00e9") }', '{ a(x: """block""") }', "{ a(x: 0x1) }", "{ a(x: 01) }"),
 );
 
-/** The gate's engine for `package toolgate` with the given rules (decision among them). */
-async function engineFor(rules: string): Promise<PolicyEngine> {
-  const dir = mkdtempSync(path.join(tmpdir(), "toolgate-graphql-"));
-  try {
-    writeFileSync(path.join(dir, "p.rego"), `package toolgate\n\n${rules}\n`);
-    execFileSync(opaBinary(), ["build", "-t", "wasm", "--revision", "test", "-e", "toolgate/decision", "--capabilities", CAPABILITIES_FILE, "-o", path.join(dir, "b.tar.gz"), path.join(dir, "p.rego")], { stdio: "pipe" });
-    return await PolicyEngine.load(await readBundle(path.join(dir, "b.tar.gz")));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const engineFor = toolgateEngine;
 
 describe("graphql.* answer as OPA's Go builtins", () => {
   it("on generated schemas and queries: validity, ASTs, parse_and_verify, AST objects as operands", { timeout: fuzzTimeout() }, async () => {

@@ -2,18 +2,11 @@
 // OPA's Go builtins on generated URLs: one module evaluated by `opa eval` (Go)
 // and by the WASM runtime over the same batch, every answer compared. A value
 // Go would decode to invalid UTF-8 fails the evaluation instead (tested apart).
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readBundle } from "../../src/policy/bundle.ts";
 import { PolicyEngine } from "../../src/policy/engine.ts";
-import { opaBinary } from "../../src/policy/opa-binary.ts";
-import { CAPABILITIES_FILE } from "../../src/policy/package-files.ts";
 import { fuzzRuns, fuzzTimeout } from "../helpers/fuzz.ts";
-import { evalBoth } from "./go-parity.ts";
+import { evalBoth, toolgateEngine } from "./go-parity.ts";
 
 const MODULE = `package p
 
@@ -48,16 +41,7 @@ const url = fc.oneof(
 );
 
 /** The gate's engine for `package toolgate` with `decision := <expression>`. */
-async function engineFor(expression: string): Promise<PolicyEngine> {
-  const dir = mkdtempSync(path.join(tmpdir(), "toolgate-uri-"));
-  try {
-    writeFileSync(path.join(dir, "p.rego"), `package toolgate\n\ndecision := ${expression}\n`);
-    execFileSync(opaBinary(), ["build", "-t", "wasm", "--revision", "test", "-e", "toolgate/decision", "--capabilities", CAPABILITIES_FILE, "-o", path.join(dir, "b.tar.gz"), path.join(dir, "p.rego")], { stdio: "pipe" });
-    return await PolicyEngine.load(await readBundle(path.join(dir, "b.tar.gz")));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const engineFor = (expression: string): Promise<PolicyEngine> => toolgateEngine(`decision := ${expression}`);
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
