@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { ApprovalState, ApprovalStore, StoredApproval } from "../../approval/store/approval-store.ts";
@@ -11,7 +10,7 @@ import { createApprovalsInbox } from "../../inbox/approvals-inbox.ts";
 import { InboxConfigError, isLoopbackHost, type InboxAuth } from "../../inbox/inbox-auth.ts";
 import { findPolicyDir } from "../../policy/policy-dir.ts";
 import { REGO_OPTION_HELP, defaultToolsFile } from "../defaults.ts";
-import { STORE_ENV, STORE_OPTION_HELP, resolveStoreLocation } from "../store-option.ts";
+import { STORE_OPTION_HELP, resolveExistingStoreLocation } from "../store-option.ts";
 
 /** Where approvals are when --store is not given. */
 export const INBOX_TOKEN_ENV = "TOOLGATE_INBOX_TOKEN";
@@ -85,11 +84,7 @@ export function registerApprovals(program: Command): void {
 
 /** The shared store (as `policy kill` and `policy usage` find it); an SQLite file that is not there is an error, not a new empty store. */
 async function openStore(given: string | undefined, regoDir: string | undefined): Promise<ApprovalStore> {
-  const location = await resolveStoreLocation(given, regoDir);
-  if (location.kind === "sqlite" && !existsSync(location.file)) {
-    throw new ToolgateError("usage", `no approval store at ${location.file}: nothing was parked there yet. Name the store the guards use with --store LOCATION or $${STORE_ENV}.`);
-  }
-  return openApprovalStore(location);
+  return openApprovalStore(await resolveExistingStoreLocation(given, regoDir, "approval store"));
 }
 
 async function inboxAuth(options: ServeOptions): Promise<{ auth: InboxAuth; generated?: string }> {
