@@ -141,9 +141,17 @@ async function serve(options: ServeOptions): Promise<void> {
 async function list(options: ListOptions): Promise<void> {
   const store = await openStore(options.store, options.rego);
   try {
-    const rows = await store.list({ ...(options.state ? { states: options.state } : {}), limit: options.limit });
-    for (const row of rows) process.stdout.write(options.format === "json" ? `${JSON.stringify(row)}\n` : line(row));
-    if (options.format === "text" && rows.length === 0) process.stdout.write("no approvals\n");
+    const { approvals, unreadable } = await store.list({ ...(options.state ? { states: options.state } : {}), limit: options.limit });
+    for (const row of approvals) process.stdout.write(options.format === "json" ? `${JSON.stringify(row)}\n` : line(row));
+    // A row that does not read as an approval is named, never hidden and never shown as one.
+    for (const row of unreadable) {
+      process.stdout.write(
+        options.format === "json"
+          ? `${JSON.stringify({ id: row.id, unreadable: row.problem })}\n`
+          : `${JSON.stringify(row.id)}  unreadable record (${row.problem}): it cannot be decided or resumed\n`,
+      );
+    }
+    if (options.format === "text" && approvals.length === 0 && unreadable.length === 0) process.stdout.write("no approvals\n");
   } finally {
     await store.close();
   }
