@@ -66,7 +66,7 @@ const block = fc
     endType: fc.oneof({ arbitrary: fc.constant(undefined), weight: 5 }, { arbitrary: fc.constantFrom(...TYPES), weight: 1 }),
     beginDashes: mostly("-----", "----", "------", ""),
     endDashes: mostly("-----", "----", "------", ""),
-    headers: fc.oneof({ arbitrary: fc.constant([]), weight: 3 }, { arbitrary: fc.array(header, { minLength: 1, maxLength: 2 }), weight: 1 }),
+    headers: fc.oneof({ arbitrary: fc.constant<string[]>([]), weight: 3 }, { arbitrary: fc.array(header, { minLength: 1, maxLength: 2 }), weight: 1 }),
     blank: fc.boolean(),
     body: fc.oneof(
       { arbitrary: fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString("base64").match(/.{1,16}/g) ?? []), weight: 3 },
