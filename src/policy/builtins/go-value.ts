@@ -14,7 +14,10 @@ export function decimal(text: string): { negative: boolean; digits: string; exp:
   if (!m) throw new Error(`not a number: ${text}`);
   const raw = m[2]! + (m[3] ?? "");
   const lead = raw.length - raw.replace(/^0+/, "").length;
-  const digits = raw.slice(lead).replace(/0+$/, "");
+  // A loop, not /0+$/: that regex retries from every zero of an inner run (quadratic on "1000…0001").
+  let end = raw.length;
+  while (end > lead && raw.charCodeAt(end - 1) === 0x30) end -= 1;
+  const digits = raw.slice(lead, end);
   const exp = m[2]!.length - lead + Number(m[4] ?? 0);
   return { negative: m[1] === "-" && digits !== "", digits, exp: digits === "" ? 0 : exp };
 }
