@@ -31,3 +31,19 @@ describe("number text with a long inner run of zeros (to_number of a model's str
     expect(engine.evaluate({ s, t })).toMatchObject({ subset: false });
   });
 });
+
+describe("sprintf with a huge width or precision in a model-written format", () => {
+  let engine: PolicyEngine;
+  beforeAll(async () => {
+    engine = await toolgateEngine("decision := {\"length\": count(sprintf(input.format, [1.5]))}");
+  }, 60_000);
+
+  test("up to a million: printed as Go prints it", () => {
+    expect(engine.evaluate({ format: "%.1000000f" })).toEqual({ length: 1_000_002 });
+    expect(engine.evaluate({ format: "%1000000f" })).toEqual({ length: 1_000_000 });
+  });
+
+  test("past a million the evaluation fails (deny) instead of padding gigabytes", () => {
+    for (const format of ["%.400000000f", "%.2000000f", "%2000000f"]) expect(() => engine.evaluate({ format })).toThrow(/sprintf: (precision|width) too large/);
+  });
+});
