@@ -116,7 +116,7 @@ export function approvalStoreContract(name: string, open: () => Promise<Approval
       }
     });
 
-    test("resume data comes back as stored: a string that looks like JSON stays a string", async () => {
+    test("resume data comes back as stored (a string that looks like JSON stays a string); a null hint is no hint", async () => {
       const store = await open();
       try {
         for (const resume of ['{"a":1}', "plain text", "[1]", 7, [{ nested: '"quoted"' }]]) {
@@ -124,6 +124,9 @@ export function approvalStoreContract(name: string, open: () => Promise<Approval
           expect({ resume, got: (await store.get(created.id))?.resume }).toEqual({ resume, got: resume });
           expect((await store.list()).unreadable).toEqual([]);
         }
+        // A JavaScript caller's hint: null is read back as no hint, not as an unreadable row.
+        const nullHint = await store.create(sampleApproval({ hint: null as unknown as undefined }));
+        expect((await store.get(nullHint.id))?.hint).toBeUndefined();
       } finally {
         await store.close();
       }

@@ -78,7 +78,8 @@ export function approvalFromRow(row: ApprovalRow, jsonColumns: JsonColumns): Sto
   if (id === "(no id)") unreadable("no id");
   const state = text("state");
   if (!STATES.has(state)) unreadable("unknown state");
-  const hint = optionalJson("hint", "object") as ApprovalHint | undefined;
+  // A JSON null hint (a JavaScript caller's hint: null) is no hint, as before.
+  const hint = (row.hint === null || (jsonColumns === "text" && row.hint === "null") ? undefined : json("hint", "object")) as ApprovalHint | undefined;
   const decidedAt = optionalTime("decided_at");
   const decidedBy = optionalText("decided_by");
   const note = optionalText("note");
