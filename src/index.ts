@@ -75,8 +75,17 @@ export { chatWithGate, gateChatCompletion, resumeChat, type ChatRun, type Resume
 
 export type { ApprovalRequest, ApprovalResponse, Approver, ApprovalNotifier } from "./approval/approver.ts";
 export { callbackApprover } from "./approval/callback.ts";
-export { ApprovalError, ApprovalStateError } from "./approval/errors.ts";
-export type { ApprovalStore, StoredApproval, NewApproval, ApprovalAnswer, ApprovalState, ApprovalListFilter } from "./approval/store/approval-store.ts";
+export { ApprovalError, ApprovalStateError, UnreadableApprovalError } from "./approval/errors.ts";
+export type {
+  ApprovalStore,
+  StoredApproval,
+  NewApproval,
+  ApprovalAnswer,
+  ApprovalState,
+  ApprovalListFilter,
+  ApprovalListing,
+  UnreadableApproval,
+} from "./approval/store/approval-store.ts";
 export { openApprovalStore } from "./approval/store/open-approval-store.ts";
 export { SqliteApprovalStore } from "./approval/store/sqlite-approval-store.ts";
 export { PostgresApprovalStore } from "./approval/store/postgres-approval-store.ts";

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { CONFIG_FILE, loadPolicyConfig } from "../policy/config.ts";
 import { findPolicyDir, PolicyDirNotFoundError } from "../policy/policy-dir.ts";
+import { StoreError } from "../store/errors.ts";
 import { parseStoreLocation, type StoreLocation } from "../store/store-location.ts";
 
 /** Set to a store location to name it for every command without --store. */
@@ -34,4 +35,22 @@ export async function resolveStoreLocation(given: string | undefined, regoDir: s
     if (typeof store === "string") return parseStoreLocation(store, path.resolve(dir));
   }
   return parseStoreLocation(DEFAULT_STORE);
+}
+
+/**
+ * The store a command only reads (listing kill switches, usage, approvals, or
+ * lifting a kill): as resolveStoreLocation, but an SQLite file that is not
+ * there is an error, never a new empty store. Opening it would create the
+ * file, and a listing of an empty store at the wrong place reads as "nothing
+ * is killed / parked / spent" for the store the gates really use.
+ */
+export async function resolveExistingStoreLocation(given: string | undefined, regoDir: string | undefined, what: string): Promise<StoreLocation> {
+  const location = await resolveStoreLocation(given, regoDir);
+  if (location.kind === "sqlite" && !existsSync(location.file)) {
+    throw new StoreError(
+      "store_unavailable",
+      `No ${what} at ${location.file}: nothing was written to a store there yet. Name the store the gates use with --store LOCATION or $${STORE_ENV}.`,
+    );
+  }
+  return location;
 }

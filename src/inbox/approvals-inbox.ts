@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApprovalStateError } from "../approval/errors.ts";
+import { ApprovalStateError, UnreadableApprovalError } from "../approval/errors.ts";
 import type { ApprovalAnswer, ApprovalState, ApprovalStore } from "../approval/store/approval-store.ts";
 import type { Decider } from "../gate/decider.ts";
 import type { Reason } from "../gate/decision.ts";
@@ -130,7 +130,8 @@ export function createApprovalsInbox(options: ApprovalsInboxOptions): ApprovalsI
     const errors: string[] = [];
     const listed = async (states: ApprovalState[], limit: number): Promise<ReadableApproval[]> => {
       try {
-        return (await store.list({ states, limit })).map(readApproval);
+        const { approvals, unreadable } = await store.list({ states, limit });
+        return [...approvals.map(readApproval), ...unreadable.map((row): ReadableApproval => ({ ok: false, id: row.id, problem: row.problem }))];
       } catch (error) {
         errors.push(`The store could not list ${states.join("/")} approvals: ${describe(error)}`);
         return [];
@@ -149,6 +150,7 @@ export function createApprovalsInbox(options: ApprovalsInboxOptions): ApprovalsI
     try {
       stored = await store.get(id);
     } catch (error) {
+      if (error instanceof UnreadableApprovalError) return { ok: false, id, problem: error.problem };
       return { ok: false, id, problem: `the store could not read it: ${describe(error)}` };
     }
     return stored === undefined ? undefined : readApproval(stored);

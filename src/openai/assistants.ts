@@ -214,7 +214,8 @@ export async function resumeDueAssistantsRuns(
   if (store === undefined) throw new ApprovalStateError("approval_not_resumable", "The guard has no approvalStore: give ToolGuard one to resume parked runs.");
   const now = options.now ?? new Date();
   await store.expire(now);
-  const decided = await store.list({ states: ["approved", "rejected", "expired"], limit: 1000 });
+  // An unreadable row is skipped (its run is not resumed here; resumeAssistantsRun on it throws approval_unreadable), never the whole sweep.
+  const decided = (await store.list({ states: ["approved", "rejected", "expired"], limit: 1000 })).approvals;
   const leads = decided.filter((a) => {
     if (a.resumedAt !== undefined || a.call.surface !== "assistants") return false;
     try {

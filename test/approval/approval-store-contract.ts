@@ -28,8 +28,8 @@ export function approvalStoreContract(name: string, open: () => Promise<Approval
         expect(await store.get(created.id)).toEqual(created);
         expect(created.call.arguments).toBe('{"recipient_count":500}');
         expect(created.resume).toEqual({ previous_response_id: "resp_1" });
-        expect((await store.list({ states: ["pending"] })).map((a) => a.id)).toContain(created.id);
-        expect(await store.list({ states: ["approved"] })).toEqual([]);
+        expect((await store.list({ states: ["pending"] })).approvals.map((a) => a.id)).toContain(created.id);
+        expect(await store.list({ states: ["approved"] })).toEqual({ approvals: [], unreadable: [] });
         expect(await store.get("no-such-id")).toBeUndefined();
       } finally {
         await store.close();
@@ -116,6 +116,22 @@ export function approvalStoreContract(name: string, open: () => Promise<Approval
       }
     });
 
+    test("resume data comes back as stored (a string that looks like JSON stays a string); a null hint is no hint", async () => {
+      const store = await open();
+      try {
+        for (const resume of ['{"a":1}', "plain text", "[1]", 7, [{ nested: '"quoted"' }]]) {
+          const created = await store.create(sampleApproval({ resume }));
+          expect({ resume, got: (await store.get(created.id))?.resume }).toEqual({ resume, got: resume });
+          expect((await store.list()).unreadable).toEqual([]);
+        }
+        // A JavaScript caller's hint: null is read back as no hint, not as an unreadable row.
+        const nullHint = await store.create(sampleApproval({ hint: null as unknown as undefined }));
+        expect((await store.get(nullHint.id))?.hint).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+
     test("an approval past its expiry cannot be approved, and expire() marks it", async () => {
       const store = await open();
       try {
@@ -126,6 +142,72 @@ export function approvalStoreContract(name: string, open: () => Promise<Approval
         expect(await store.expire(new Date(Date.now() + 120_000))).toBe(1);
         expect((await store.get(later.id))?.state).toBe("expired");
         expect(await store.consume(later.id)).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
+
+/** A store whose rows a test can spoil the way another version or a hand edit might (one column of one row), and put back. */
+export interface SpoilableStore {
+  readonly store: ApprovalStore;
+  /** Sets `column` of approval `id` to `value` (as SQL text) and returns a function that restores the old value. */
+  spoil(id: string, column: string, value: string): Promise<() => Promise<void>>;
+}
+
+/** How a store's row can be spoiled, and the problem the store must name for it. */
+export interface Spoiling {
+  readonly column: string;
+  readonly value: string;
+  readonly problem: string;
+}
+
+/**
+ * One unreadable row never hides the others: list() names it apart; get,
+ * decide, consume and claimResume on it throw approval_unreadable and change
+ * nothing (once repaired, it is decided, consumed and resumed as usual).
+ */
+export function unreadableRowContract(name: string, open: () => Promise<SpoilableStore>, spoilings: readonly Spoiling[]): void {
+  describe(`${name}: an unreadable row`, () => {
+    test.each(spoilings)("$column = $value: listed apart by id, the other rows still listed", async ({ column, value, problem }) => {
+      const { store, spoil } = await open();
+      try {
+        const [a, b, c] = [await store.create(sampleApproval()), await store.create(sampleApproval()), await store.create(sampleApproval())];
+        await store.decide(c!.id, { status: "rejected" });
+        await spoil(b!.id, column, value);
+        const all = await store.list();
+        expect(all.approvals.map((x) => x.id).toSorted()).toEqual([a!.id, c!.id].toSorted());
+        expect(all.unreadable).toEqual([{ id: b!.id, problem }]);
+        const rejected = await store.list({ states: ["rejected"] });
+        expect(rejected).toEqual({ approvals: [expect.objectContaining({ id: c!.id })], unreadable: [] });
+        const error = await store.get(b!.id).then(() => undefined, (e: unknown) => e);
+        expect(error).toMatchObject({ code: "approval_unreadable", approvalId: b!.id, problem });
+        expect((error as Error).message).toContain(`Approval ${b!.id} in the store cannot be read (${problem})`);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test.each(spoilings)("$column = $value: decide, consume and claimResume fail closed and change nothing", async ({ column, value }) => {
+      const { store, spoil } = await open();
+      try {
+        const pending = await store.create(sampleApproval());
+        const approved = await store.create(sampleApproval());
+        await store.decide(approved.id, { status: "approved", by: "ana" });
+        const restorePending = await spoil(pending.id, column, value);
+        const restoreApproved = await spoil(approved.id, column, value);
+        await expect(store.decide(pending.id, { status: "approved", by: "mallory" })).rejects.toMatchObject({ code: "approval_unreadable" });
+        await expect(store.consume(approved.id)).rejects.toMatchObject({ code: "approval_unreadable" });
+        await expect(store.claimResume(approved.id)).rejects.toMatchObject({ code: "approval_unreadable" });
+        expect((await store.list({ states: ["pending"] })).unreadable.map((x) => x.id)).toEqual([pending.id]);
+        await restorePending();
+        await restoreApproved();
+        // Nothing was written while they were unreadable: still pending, not consumed, not resumed.
+        expect(await store.get(pending.id)).toMatchObject({ state: "pending" });
+        expect(await store.get(pending.id)).not.toHaveProperty("decidedBy");
+        expect(await store.consume(approved.id)).toMatchObject({ id: approved.id, state: "approved" });
+        expect(await store.claimResume(approved.id)).toMatchObject({ id: approved.id, state: "approved" });
       } finally {
         await store.close();
       }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { openApprovalStore } from "../../src/approval/store/open-approval-store.ts";
 import { PostgresApprovalStore } from "../../src/approval/store/postgres-approval-store.ts";
 import { startPostgres, type PostgresServer } from "../helpers/postgres-server.ts";
-import { approvalStoreContract, sampleApproval } from "./approval-store-contract.ts";
+import { approvalStoreContract, sampleApproval, unreadableRowContract } from "./approval-store-contract.ts";
 
 let server: PostgresServer;
 beforeAll(async () => {
@@ -14,6 +14,38 @@ afterAll(() => server?.stop());
 let n = 0;
 
 approvalStoreContract("PostgreSQL", () => PostgresApprovalStore.open(server.createDatabase(`contract_${++n}`)));
+
+// PostgreSQL checks that json is JSON and a time a time, not their shape: a container of the wrong kind, or infinity.
+unreadableRowContract(
+  "PostgreSQL",
+  async () => {
+    const url = server.createDatabase(`unreadable_${++n}`);
+    const store = await PostgresApprovalStore.open(url);
+    const { Client } = await import("pg");
+    const spoil = async (id: string, column: string, value: string): Promise<() => Promise<void>> => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        const old = (await client.query<{ v: string }>(`SELECT ${column}::text AS v FROM toolgate_approvals WHERE id = $1`, [id])).rows[0]!.v;
+        await client.query(`UPDATE toolgate_approvals SET ${column} = $1 WHERE id = $2`, [value, id]);
+        return async () => {
+          const again = new Client({ connectionString: url });
+          await again.connect();
+          await again.query(`UPDATE toolgate_approvals SET ${column} = $1 WHERE id = $2`, [old, id]);
+          await again.end();
+        };
+      } finally {
+        await client.end();
+      }
+    };
+    return { store, spoil };
+  },
+  [
+    { column: "call", value: "[1]", problem: "column call is not a JSON object" },
+    { column: "arguments", value: '"x"', problem: "column arguments is not a JSON object" },
+    { column: "expires_at", value: "infinity", problem: "column expires_at is not a time" },
+  ],
+);
 
 test("openApprovalStore opens PostgreSQL for a postgres:// URL; instances on one database share the table", async () => {
   const url = server.createDatabase("factory");

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, test } from "vitest";
@@ -35,4 +35,5 @@ test("policy usage refuses a store that is not there instead of creating one", a
   const result = await runCli(["usage", "--store", path.join(dir, "missing.db")]);
   expect(result.code).not.toBe(0);
   expect(result.stderr).toContain("No budget store at");
+  expect(existsSync(path.join(dir, "missing.db"))).toBe(false);
 });

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -109,6 +110,24 @@ describe("policy approvals list", () => {
     expect(rows).toContainEqual(expect.objectContaining({ id: approvalId, state: "pending" }));
     const none = await runCli(["approvals", "list", "--store", storeFile, "--state", "rejected"]);
     expect(none.stdout).toBe("no approvals\n");
+  });
+
+  test("a row that does not read as an approval is listed as unreadable by id; the other rows are listed", async () => {
+    const file = path.join(dir, "one-bad-row.db");
+    const store = await openApprovalStore(file);
+    const good = await store.create(sampleApproval());
+    const bad = await store.create(sampleApproval({ binding: "call_2:x" }));
+    await store.close();
+    const db = new DatabaseSync(file);
+    db.prepare("UPDATE approvals SET reasons = '{not json' WHERE id = ?").run(bad.id);
+    db.close();
+    const text = await runCli(["approvals", "list", "--store", file]);
+    expect({ code: text.code, stderr: text.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(text.stdout).toContain(`${good.id}  pending`);
+    expect(text.stdout).toContain(`"${bad.id}"  unreadable record (column reasons is not JSON): it cannot be decided or resumed`);
+    const json = await runCli(["approvals", "list", "--store", file, "--format", "json"]);
+    const rows = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as { id: string });
+    expect(rows).toEqual([expect.objectContaining({ id: good.id, state: "pending" }), { id: bad.id, unreadable: "column reasons is not JSON" }]);
   });
 });
 

@@ -72,6 +72,23 @@ describe("policy kill", () => {
     expect(result.stderr).not.toContain("pw@");
   });
 
+  test("--list and --lift on a store that is not there: a store error (exit 2) naming it, and no file is created", async () => {
+    const store = path.join(dir, "absent.db");
+    for (const args of [["kill", "--list"], ["kill", "--list", "--all", "--format", "json"], ["kill", "--lift", "--assistant", "asst_1"]]) {
+      const result = await runCli([...args, "--store", store]);
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 2, stdout: "" });
+      expect(result.stderr).toContain(`No kill switch store at ${store}`);
+      expect(result.stderr).toContain("--store LOCATION or $TOOLGATE_STORE");
+      expect(existsSync(store)).toBe(false);
+    }
+    // The default location (./toolgate.db) is not created either.
+    const cwd = path.join(dir, "empty-cwd");
+    mkdirSync(cwd);
+    const list = await runCli(["kill", "--list"], { cwd, env: { TOOLGATE_STORE: "" } });
+    expect(list.code).toBe(2);
+    expect(existsSync(path.join(cwd, "toolgate.db"))).toBe(false);
+  });
+
   test("bad names never create a store file", async () => {
     const store = path.join(dir, "never.db");
     expect((await runCli(["kill", "--store", store, "--assistant", ""])).code).toBe(2);

@@ -347,10 +347,11 @@ describe("rows the inbox cannot read are shown as unreadable and never approvabl
   test("a row of the wrong shape: listed as unreadable; its page has no form; a POST is refused", async () => {
     const { id } = await f.park(BLAST);
     const db = new DatabaseSync(f.file);
-    db.prepare("UPDATE approvals SET arguments = '[1,2]' WHERE id = ?").run(id);
+    // JSON of the right kind for the store, but not a call the inbox can show.
+    db.prepare(`UPDATE approvals SET call = '{"name": 1}' WHERE id = ?`).run(id);
     db.close();
     const list = await (await get("/approvals")).text();
-    expect(list).toMatch(new RegExp(`${id}</a>: unreadable \\(the arguments are not an object\\)`));
+    expect(list).toMatch(new RegExp(`${id}</a>: unreadable \\(the call lacks its name, call_id, assistant_id or arguments\\)`));
     const detail = await get(`/approvals/${id}`);
     expect(detail.status).toBe(500);
     const text = await detail.text();
@@ -361,16 +362,26 @@ describe("rows the inbox cannot read are shown as unreadable and never approvabl
     expect((await f.store.get(id))!.state).toBe("pending");
   });
 
-  test("a row whose JSON does not parse: the list says the store failed, the page says unreadable, nothing crashes", async () => {
+  test("a row the store cannot read (JSON that does not parse): listed as unreadable beside the others, its page says so, a POST changes nothing", async () => {
+    const readable = await f.park(BLAST);
     const { id } = await f.park(BLAST);
     const db = new DatabaseSync(f.file);
     db.prepare("UPDATE approvals SET call = '{not json' WHERE id = ?").run(id);
     const list = await get("/approvals");
     expect(list.status).toBe(200);
-    expect(await list.text()).toMatch(/The store could not list pending approvals/);
+    const page = await list.text();
+    expect(page).not.toMatch(/The store could not list/);
+    expect(page).toMatch(new RegExp(`${id}</a>: unreadable \\(column call is not JSON\\)`));
+    expect(page).toContain(`/approvals/${readable.id}`);
     const detail = await get(`/approvals/${id}`);
     expect(detail.status).toBe(500);
-    expect(await detail.text()).toContain("the store could not read it");
+    const text = await detail.text();
+    expect(text).toContain('id="unreadable"');
+    expect(text).toContain("cannot be read (column call is not JSON)");
+    expect(text).not.toContain("<form");
+    const csrf = await csrfFor(readable.id);
+    expect((await post(id, { csrf, action: "approve" })).status).toBe(409);
+    expect(db.prepare("SELECT state, decided_by FROM approvals WHERE id = ?").get(id)).toEqual({ state: "pending", decided_by: null });
     // Repair it so the other tests' list pages stay readable.
     db.prepare("DELETE FROM approvals WHERE id = ?").run(id);
     db.close();

@@ -86,6 +86,19 @@ describe("Assistants: OpenAI's 10-minute requires_action limit", () => {
     expect(await resumeDueAssistantsRuns(r.client, guard, { now: new Date(Date.now() + 3600_000) })).toEqual([]);
   });
 
+  it("resumeDueAssistantsRuns skips a row that does not read as an approval and still resumes the other runs", async () => {
+    const r = await parkedRun();
+    await r.store.decide(r.approval.id, { status: "approved", by: "ann" });
+    const spoiled = await r.store.create({ ...r.approval, id: "spoiled-row", expiresAt: new Date(Date.now() + 60_000) });
+    await r.store.decide(spoiled.id, { status: "approved" });
+    const db = new DatabaseSync(r.file);
+    db.prepare("UPDATE approvals SET call = '{' WHERE id = ?").run(spoiled.id);
+    db.close();
+    const { guard } = await r.guardOn();
+    expect(await resumeDueAssistantsRuns(r.client, guard)).toMatchObject([{ status: "resumed", run: { status: "completed" } }]);
+    expect(r.tools.ran).toEqual([{ name: "send_email_blast", args: BLAST_ARGS }]);
+  });
+
   it("resumeDueAssistantsRuns also resumes a run whose approval was decided and not yet resumed", async () => {
     const r = await parkedRun();
     await r.store.decide(r.approval.id, { status: "approved", by: "ann" });
@@ -131,6 +144,19 @@ describe("resume refuses what the store cannot vouch for", () => {
     expect(s.tools.ran).toEqual([]);
     expect(await resumeChat(s.client, guard, b)).toMatchObject({ status: "resumed" });
     expect(s.tools.ran).toEqual([{ name: "send_email_blast", args: BLAST_ARGS }]);
+  });
+
+  it("an approved row that no longer reads as an approval (JSON that does not parse): resume throws approval_unreadable, nothing runs, the row is not consumed", async () => {
+    const s = await setup(script);
+    const { store, guard } = await s.guardOn();
+    const id = (await chatWithGate(s.client, guard, { model: "gpt-4.1", messages: [{ role: "user", content: "Tell everyone" }] })).parked!.approvalIds[0]!;
+    await store.decide(id, { status: "approved", by: "ann" });
+    const db = new DatabaseSync(s.file);
+    db.prepare("UPDATE approvals SET arguments = '{\"recipient_count\": ' WHERE id = ?").run(id);
+    await expect(resumeChat(s.client, guard, id)).rejects.toMatchObject({ code: "approval_unreadable", approvalId: id });
+    expect(s.tools.ran).toEqual([]);
+    expect(db.prepare("SELECT consumed_at, resumed_at FROM approvals WHERE id = ?").get(id)).toEqual({ consumed_at: null, resumed_at: null });
+    db.close();
   });
 
   it("the policy changed while the call was parked: an approved call the policy now denies does not run", async () => {
@@ -184,7 +210,7 @@ describe("resume refuses what the store cannot vouch for", () => {
     const gated = await gateChatCompletion(guard, completion);
     expect(gated.outcomes).toMatchObject([{ status: "denied", approval: { status: "unavailable" } }]);
     expect(JSON.parse(gated.toolMessages[0]!.content as string)).toMatchObject({ reasons: ["approval_unavailable"] });
-    expect(await store.list()).toEqual([]);
+    expect(await store.list()).toEqual({ approvals: [], unreadable: [] });
   });
 });
 

@@ -142,4 +142,12 @@ describe("builtin families answer as OPA's Go builtins", () => {
     await expect(evalBoth(probeModule(['units.parse("1e5000")']))).rejects.toThrow(/too large/);
     await expect(evalBoth(probeModule(['units.parse_bytes("1e5000")']))).rejects.toThrow(/too large/);
   });
+
+  it("units.*: an amount of up to 1,000 digits is answered as Go; a longer one (a model's 250,000 digits) fails the evaluation", async () => {
+    const digits = (n: number): string => `1${"0".repeat(n - 2)}1`;
+    await expectSameAsGo([`units.parse("${digits(1000)}")`, `units.parse("0.${digits(999)}Ki")`, `units.parse_bytes("${digits(1000)}kb")`]);
+    for (const expression of [`units.parse("${digits(1001)}")`, `units.parse_bytes("0.${digits(250_000)}")`]) {
+      await expect(evalBoth(probeModule([expression]))).rejects.toThrow(/more than 1000 digits is too large/);
+    }
+  });
 });

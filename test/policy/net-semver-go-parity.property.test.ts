@@ -125,9 +125,23 @@ describe("semver.* and net.cidr_* answer as OPA's Go builtins", () => {
   });
 });
 
+describe("net.cidr_contains_matches on long lists", () => {
+  it("300 networks by 300 addresses and networks (90,000 pairs, up to the bound): answered as Go", async () => {
+    const networks = Array.from({ length: 300 }, (_, i) => `10.${i % 3}.${i % 256}.0/${22 + (i % 3)}`);
+    const others = Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? `10.${i % 3}.${i % 256}.${i % 256}` : `10.${i % 3}.${i % 256}.0/25`));
+    const { go, wasm } = await evalBoth("package p\n\nmatches := net.cidr_contains_matches(input.networks, input.others)\n", { networks, others });
+    expect(canonicalSets(wasm)).toEqual(canonicalSets(go));
+    expect((go.matches as unknown[]).length).toBeGreaterThan(300);
+  }, 60_000);
+});
+
 describe("inputs toolgate refuses to answer fail the evaluation (deny), never an answer", () => {
   const cases: Array<[string, string]> = [
     ["net.cidr_expand: more addresses than toolgate builds", 'net.cidr_expand("10.0.0.0/8")'],
+    [
+      "net.cidr_contains_matches: more pairs than toolgate compares (Go compares every pair of two model-sized lists)",
+      'net.cidr_contains_matches([sprintf("10.0.%d.0/24", [i]) | some i in numbers.range(0, 316)], [sprintf("10.0.%d.1", [i]) | some i in numbers.range(0, 316)])',
+    ],
     ["net.cidr_merge: an IPv4-mapped IPv6 network", 'net.cidr_merge(["::ffff:1.2.3.0/120", "1.2.4.0/24"])'],
     ["net.cidr_merge: IPv6 ranges on which Go's merge panics", 'net.cidr_merge(["::2:0/112", "::3:0/112"])'],
     ["net.cidr_merge: a range across the IPv4-mapped block's edge (Go panics)", 'net.cidr_merge(["255.255.255.0/24", "::1:0:0:0/96"])'],

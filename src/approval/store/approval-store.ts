@@ -64,6 +64,19 @@ export interface ApprovalListFilter {
   readonly limit?: number;
 }
 
+/** A row a listing could not read as an approval: named, never shown or acted on as one. */
+export interface UnreadableApproval {
+  readonly id: string;
+  /** Which column is wrong (never the row's content). */
+  readonly problem: string;
+}
+
+/** What list() read: the approvals, and the rows that do not read as one (one bad row never hides the others). */
+export interface ApprovalListing {
+  readonly approvals: StoredApproval[];
+  readonly unreadable: UnreadableApproval[];
+}
+
 /**
  * Durable approvals shared by every instance on one store. Implementations:
  * SQLite (embedded, the default) and PostgreSQL (many app instances).
@@ -72,12 +85,16 @@ export interface ApprovalListFilter {
  */
 export interface ApprovalStore {
   create(approval: NewApproval): Promise<StoredApproval>;
+  /** Throws UnreadableApprovalError (`approval_unreadable`) for a row that does not read as an approval. */
   get(id: string): Promise<StoredApproval | undefined>;
-  list(filter?: ApprovalListFilter): Promise<StoredApproval[]>;
+  /** Unreadable rows are listed apart (they count toward the limit). */
+  list(filter?: ApprovalListFilter): Promise<ApprovalListing>;
   /**
    * Decides a pending approval. Throws ApprovalStateError (`approval_not_pending`)
    * if it is not pending (decided already, or expired: an approval past its
    * expiry is expired, whatever its stored state says).
+   * decide, consume and claimResume on a row that does not read as an
+   * approval throw UnreadableApprovalError and change nothing.
    */
   decide(id: string, answer: ApprovalAnswer, now?: Date): Promise<StoredApproval>;
   /**

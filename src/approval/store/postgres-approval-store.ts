@@ -3,8 +3,8 @@ import type { Pool, PoolClient } from "pg";
 import { inPostgresTransaction, openPostgresPool } from "../../store/postgres-pool.ts";
 import { StoreError } from "../../store/errors.ts";
 import { ApprovalStateError } from "../errors.ts";
-import type { ApprovalAnswer, ApprovalListFilter, ApprovalState, ApprovalStore, NewApproval, StoredApproval } from "./approval-store.ts";
-import { approvalFromRow, type ApprovalRow } from "./approval-row.ts";
+import type { ApprovalAnswer, ApprovalListFilter, ApprovalListing, ApprovalState, ApprovalStore, NewApproval, StoredApproval } from "./approval-store.ts";
+import { approvalFromRow, approvalsFromRows, type ApprovalRow } from "./approval-row.ts";
 import { notPending } from "./sqlite-approval-store.ts";
 
 // `json`, not `jsonb`: json keeps the text as written, and jsonb refuses a
@@ -86,26 +86,27 @@ export class PostgresApprovalStore implements ApprovalStore {
         approval.resume === undefined ? null : JSON.stringify(approval.resume),
       ],
     );
-    return approvalFromRow(rows[0]!);
+    return approvalFromRow(rows[0]!, "parsed");
   }
 
   async get(id: string): Promise<StoredApproval | undefined> {
     const { rows } = await this.#pool.query<ApprovalRow>("SELECT * FROM toolgate_approvals WHERE id = $1", [id]);
-    return rows[0] === undefined ? undefined : approvalFromRow(rows[0]);
+    return rows[0] === undefined ? undefined : approvalFromRow(rows[0], "parsed");
   }
 
-  async list(filter: ApprovalListFilter = {}): Promise<StoredApproval[]> {
+  async list(filter: ApprovalListFilter = {}): Promise<ApprovalListing> {
     const states = filter.states ?? ["pending", "approved", "rejected", "expired"];
     const { rows } = await this.#pool.query<ApprovalRow>(
       "SELECT * FROM toolgate_approvals WHERE state = ANY($1::text[]) ORDER BY created_at DESC, id LIMIT $2",
       [states, filter.limit ?? 100],
     );
-    return rows.map(approvalFromRow);
+    return approvalsFromRows(rows, "parsed");
   }
 
   async decide(id: string, answer: ApprovalAnswer, now = new Date()): Promise<StoredApproval> {
     // The expiry is committed even when the answer is refused: the row then says why.
-    const { changed, row } = await inPostgresTransaction(this.#pool, async (client) => {
+    // An answer to a row that does not read as an approval is rolled back (approvalFromRow throws inside).
+    const { changed, row, decided } = await inPostgresTransaction(this.#pool, async (client) => {
       await client.query(EXPIRE, [now]);
       const updated = await client.query<ApprovalRow>(
         `UPDATE toolgate_approvals SET state = $1, decided_at = $2, decided_by = $3, note = $4, approved_arguments = $5
@@ -119,32 +120,34 @@ export class PostgresApprovalStore implements ApprovalStore {
           id,
         ],
       );
-      if (updated.rows[0] !== undefined) return { changed: true, row: updated.rows[0] };
-      return { changed: false, row: await selectRow(client, id) };
+      if (updated.rows[0] !== undefined) return { changed: true, row: updated.rows[0], decided: approvalFromRow(updated.rows[0], "parsed") };
+      return { changed: false, row: await selectRow(client, id), decided: undefined };
     });
     if (row === undefined) throw new ApprovalStateError("approval_not_found", `No approval ${id} in the store.`);
-    if (!changed) throw notPending(id, row.state as ApprovalState);
-    return approvalFromRow(row);
+    if (!changed || decided === undefined) throw notPending(id, row.state as ApprovalState);
+    return decided;
   }
 
   async consume(id: string, now = new Date()): Promise<StoredApproval | undefined> {
-    const { rows } = await this.#pool.query<ApprovalRow>(
-      "UPDATE toolgate_approvals SET consumed_at = $1 WHERE id = $2 AND state = 'approved' AND consumed_at IS NULL RETURNING *",
-      [now, id],
-    );
-    return rows[0] === undefined ? undefined : approvalFromRow(rows[0]);
+    // Read inside the transaction: a row that does not read as an approval is not marked consumed.
+    return inPostgresTransaction(this.#pool, async (client) => {
+      const { rows } = await client.query<ApprovalRow>(
+        "UPDATE toolgate_approvals SET consumed_at = $1 WHERE id = $2 AND state = 'approved' AND consumed_at IS NULL RETURNING *",
+        [now, id],
+      );
+      return rows[0] === undefined ? undefined : approvalFromRow(rows[0], "parsed");
+    });
   }
 
   async claimResume(id: string, now = new Date()): Promise<StoredApproval | undefined> {
-    const row = await inPostgresTransaction(this.#pool, async (client) => {
+    return inPostgresTransaction(this.#pool, async (client) => {
       await client.query(EXPIRE, [now]);
       const { rows } = await client.query<ApprovalRow>(
         "UPDATE toolgate_approvals SET resumed_at = $1 WHERE id = $2 AND state <> 'pending' AND resumed_at IS NULL RETURNING *",
         [now, id],
       );
-      return rows[0];
+      return rows[0] === undefined ? undefined : approvalFromRow(rows[0], "parsed");
     });
-    return row === undefined ? undefined : approvalFromRow(row);
   }
 
   async expire(now = new Date()): Promise<number> {

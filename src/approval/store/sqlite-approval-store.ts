@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
 import { inSqliteTransaction, openSqliteDatabase } from "../../store/sqlite-database.ts";
 import { ApprovalStateError } from "../errors.ts";
-import type { ApprovalAnswer, ApprovalListFilter, ApprovalState, ApprovalStore, NewApproval, StoredApproval } from "./approval-store.ts";
-import { approvalFromRow, type ApprovalRow } from "./approval-row.ts";
+import type { ApprovalAnswer, ApprovalListFilter, ApprovalListing, ApprovalState, ApprovalStore, NewApproval, StoredApproval } from "./approval-store.ts";
+import { approvalFromRow, approvalsFromRows, type ApprovalRow } from "./approval-row.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS approvals (
@@ -77,22 +77,23 @@ export class SqliteApprovalStore implements ApprovalStore {
 
   async get(id: string): Promise<StoredApproval | undefined> {
     const row = this.#db.prepare("SELECT * FROM approvals WHERE id = ?").get(id) as ApprovalRow | undefined;
-    return row === undefined ? undefined : approvalFromRow(row);
+    return row === undefined ? undefined : approvalFromRow(row, "text");
   }
 
-  async list(filter: ApprovalListFilter = {}): Promise<StoredApproval[]> {
+  async list(filter: ApprovalListFilter = {}): Promise<ApprovalListing> {
     const states = filter.states ?? ["pending", "approved", "rejected", "expired"];
     const marks = states.map(() => "?").join(", ");
     const rows = this.#db
       .prepare(`SELECT * FROM approvals WHERE state IN (${marks}) ORDER BY created_at DESC, id LIMIT ?`)
       .all(...states, filter.limit ?? 100) as unknown as ApprovalRow[];
-    return rows.map(approvalFromRow);
+    return approvalsFromRows(rows, "text");
   }
 
   async decide(id: string, answer: ApprovalAnswer, now = new Date()): Promise<StoredApproval> {
     const at = now.toISOString();
     // The expiry is committed even when the answer is refused: the row then says why.
-    const { changed, row } = inSqliteTransaction(this.#db, () => {
+    // An answer to a row that does not read as an approval is rolled back (approvalFromRow throws inside).
+    const { changed, row, decided } = inSqliteTransaction(this.#db, () => {
       this.#expireAt(at);
       const update = this.#db
         .prepare(
@@ -108,29 +109,33 @@ export class SqliteApprovalStore implements ApprovalStore {
           id,
         );
       const row = this.#db.prepare("SELECT * FROM approvals WHERE id = ?").get(id) as ApprovalRow | undefined;
-      return { changed: Number(update.changes) === 1, row };
+      const changed = Number(update.changes) === 1;
+      return { changed, row, decided: changed && row !== undefined ? approvalFromRow(row, "text") : undefined };
     });
     if (row === undefined) throw new ApprovalStateError("approval_not_found", `No approval ${id} in the store.`);
-    if (!changed) throw notPending(id, row.state as ApprovalState);
-    return approvalFromRow(row);
+    if (!changed || decided === undefined) throw notPending(id, row.state as ApprovalState);
+    return decided;
   }
 
   async consume(id: string, now = new Date()): Promise<StoredApproval | undefined> {
-    const changed = this.#db
-      .prepare("UPDATE approvals SET consumed_at = ? WHERE id = ? AND state = 'approved' AND consumed_at IS NULL")
-      .run(now.toISOString(), id);
-    return Number(changed.changes) === 1 ? this.get(id) : undefined;
+    // Read inside the transaction: a row that does not read as an approval is not marked consumed.
+    return inSqliteTransaction(this.#db, () => {
+      const row = this.#db
+        .prepare("UPDATE approvals SET consumed_at = ? WHERE id = ? AND state = 'approved' AND consumed_at IS NULL RETURNING *")
+        .get(now.toISOString(), id) as ApprovalRow | undefined;
+      return row === undefined ? undefined : approvalFromRow(row, "text");
+    });
   }
 
   async claimResume(id: string, now = new Date()): Promise<StoredApproval | undefined> {
     const at = now.toISOString();
-    const row = inSqliteTransaction(this.#db, () => {
+    return inSqliteTransaction(this.#db, () => {
       this.#expireAt(at);
-      return this.#db
+      const row = this.#db
         .prepare("UPDATE approvals SET resumed_at = ? WHERE id = ? AND state <> 'pending' AND resumed_at IS NULL RETURNING *")
         .get(at, id) as ApprovalRow | undefined;
+      return row === undefined ? undefined : approvalFromRow(row, "text");
     });
-    return row === undefined ? undefined : approvalFromRow(row);
   }
 
   async expire(now = new Date()): Promise<number> {

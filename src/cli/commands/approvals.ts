@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { ApprovalState, ApprovalStore, StoredApproval } from "../../approval/store/approval-store.ts";
@@ -11,7 +10,7 @@ import { createApprovalsInbox } from "../../inbox/approvals-inbox.ts";
 import { InboxConfigError, isLoopbackHost, type InboxAuth } from "../../inbox/inbox-auth.ts";
 import { findPolicyDir } from "../../policy/policy-dir.ts";
 import { REGO_OPTION_HELP, defaultToolsFile } from "../defaults.ts";
-import { STORE_ENV, STORE_OPTION_HELP, resolveStoreLocation } from "../store-option.ts";
+import { STORE_OPTION_HELP, resolveExistingStoreLocation } from "../store-option.ts";
 
 /** Where approvals are when --store is not given. */
 export const INBOX_TOKEN_ENV = "TOOLGATE_INBOX_TOKEN";
@@ -85,11 +84,7 @@ export function registerApprovals(program: Command): void {
 
 /** The shared store (as `policy kill` and `policy usage` find it); an SQLite file that is not there is an error, not a new empty store. */
 async function openStore(given: string | undefined, regoDir: string | undefined): Promise<ApprovalStore> {
-  const location = await resolveStoreLocation(given, regoDir);
-  if (location.kind === "sqlite" && !existsSync(location.file)) {
-    throw new ToolgateError("usage", `no approval store at ${location.file}: nothing was parked there yet. Name the store the guards use with --store LOCATION or $${STORE_ENV}.`);
-  }
-  return openApprovalStore(location);
+  return openApprovalStore(await resolveExistingStoreLocation(given, regoDir, "approval store"));
 }
 
 async function inboxAuth(options: ServeOptions): Promise<{ auth: InboxAuth; generated?: string }> {
@@ -146,9 +141,17 @@ async function serve(options: ServeOptions): Promise<void> {
 async function list(options: ListOptions): Promise<void> {
   const store = await openStore(options.store, options.rego);
   try {
-    const rows = await store.list({ ...(options.state ? { states: options.state } : {}), limit: options.limit });
-    for (const row of rows) process.stdout.write(options.format === "json" ? `${JSON.stringify(row)}\n` : line(row));
-    if (options.format === "text" && rows.length === 0) process.stdout.write("no approvals\n");
+    const { approvals, unreadable } = await store.list({ ...(options.state ? { states: options.state } : {}), limit: options.limit });
+    for (const row of approvals) process.stdout.write(options.format === "json" ? `${JSON.stringify(row)}\n` : line(row));
+    // A row that does not read as an approval is named, never hidden and never shown as one.
+    for (const row of unreadable) {
+      process.stdout.write(
+        options.format === "json"
+          ? `${JSON.stringify({ id: row.id, unreadable: row.problem })}\n`
+          : `${JSON.stringify(row.id)}  unreadable record (${row.problem}): it cannot be decided or resumed\n`,
+      );
+    }
+    if (options.format === "text" && approvals.length === 0 && unreadable.length === 0) process.stdout.write("no approvals\n");
   } finally {
     await store.close();
   }

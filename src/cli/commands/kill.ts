@@ -5,7 +5,7 @@ import { checkName, describeSwitch, type KillSwitch, type KillSwitchEvent, type 
 import { openKillSwitchStore } from "../../killswitch/open-kill-switch-store.ts";
 import { describeStoreLocation } from "../../store/store-location.ts";
 import { REGO_OPTION_HELP } from "../defaults.ts";
-import { resolveStoreLocation, STORE_OPTION_HELP } from "../store-option.ts";
+import { resolveExistingStoreLocation, resolveStoreLocation, STORE_OPTION_HELP } from "../store-option.ts";
 
 interface KillOptions {
   assistant?: string;
@@ -67,7 +67,10 @@ Exit: 0 done, 1 nothing to lift, 2 usage or store error.`,
     )
     .action(async (options: KillOptions) => {
       const action = chooseAction(options);
-      const location = await resolveStoreLocation(options.store, options.rego);
+      // Only a kill writes a first switch: listing or lifting on a store that is not there is an error, and creates no file.
+      const location = options.list || options.lift
+        ? await resolveExistingStoreLocation(options.store, options.rego, "kill switch store")
+        : await resolveStoreLocation(options.store, options.rego);
       const store = await openKillSwitchStore(location);
       try {
         await action(store, describeStoreLocation(location));

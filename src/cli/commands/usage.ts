@@ -1,11 +1,9 @@
-import { existsSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { openBudgetStore } from "../../budget/open-budget-store.ts";
 import type { CounterListing } from "../../budget/budget-store.ts";
-import { StoreError } from "../../store/errors.ts";
 import { describeStoreLocation } from "../../store/store-location.ts";
 import { REGO_OPTION_HELP } from "../defaults.ts";
-import { STORE_ENV, STORE_OPTION_HELP, resolveStoreLocation } from "../store-option.ts";
+import { STORE_OPTION_HELP, resolveExistingStoreLocation } from "../store-option.ts";
 
 const FORMATS = ["table", "json"] as const;
 
@@ -32,11 +30,7 @@ export function registerUsage(program: Command): void {
 }
 
 async function listUsage(options: UsageOptions): Promise<void> {
-  const location = await resolveStoreLocation(options.store, options.rego);
-  // Listing must not create an empty store where the app's is not.
-  if (location.kind === "sqlite" && !existsSync(location.file)) {
-    throw new StoreError("store_unavailable", `No budget store at ${location.file}: give --store (the location your gates use) or set $${STORE_ENV}.`);
-  }
+  const location = await resolveExistingStoreLocation(options.store, options.rego, "budget store");
   const store = await openBudgetStore(location);
   let counters: CounterListing[];
   try {

@@ -220,7 +220,9 @@ export function goSprintf(format: string, operands: GoOperand[]): string {
       out += "%";
       continue;
     }
+    // Go reads widths and precisions up to about 1e7 and prints %!(NOVERB) past them; toolgate pads at most a million.
     if (spec.width !== undefined && spec.width > 1_000_000) throw new UnsupportedFormatError("sprintf: width too large");
+    if (spec.precision !== undefined && spec.precision > 1_000_000) throw new UnsupportedFormatError("sprintf: precision too large");
     const op = operands[next];
     next += 1;
     out += op === undefined ? `%!${verb}(MISSING)` : formatOne(verb, spec, op);

@@ -14,7 +14,10 @@ export function decimal(text: string): { negative: boolean; digits: string; exp:
   if (!m) throw new Error(`not a number: ${text}`);
   const raw = m[2]! + (m[3] ?? "");
   const lead = raw.length - raw.replace(/^0+/, "").length;
-  const digits = raw.slice(lead).replace(/0+$/, "");
+  // A loop, not /0+$/: that regex retries from every zero of an inner run (quadratic on "1000…0001").
+  let end = raw.length;
+  while (end > lead && raw.charCodeAt(end - 1) === 0x30) end -= 1;
+  const digits = raw.slice(lead, end);
   const exp = m[2]!.length - lead + Number(m[4] ?? 0);
   return { negative: m[1] === "-" && digits !== "", digits, exp: digits === "" ? 0 : exp };
 }
@@ -43,8 +46,28 @@ function compareLists(a: RegoValue[], b: RegoValue[]): number {
   return Math.sign(a.length - b.length);
 }
 
+// Each set's items and object's entries sorted once, not on every comparison: sorting a
+// set of sets compared (and so sorted) each child again per comparison. Values are
+// never changed once built, so a sorted copy stays right.
+const sortedSets = new WeakMap<RegoValue[], RegoValue[]>();
+const sortedObjects = new WeakMap<Array<[RegoValue, RegoValue]>, Array<[RegoValue, RegoValue]>>();
+
+function sortedItems(items: RegoValue[]): RegoValue[] {
+  let sorted = sortedSets.get(items);
+  if (sorted === undefined) {
+    sorted = [...items].sort(compareRego);
+    sortedSets.set(items, sorted);
+  }
+  return sorted;
+}
+
 function sortedEntries(entries: Array<[RegoValue, RegoValue]>): Array<[RegoValue, RegoValue]> {
-  return [...entries].sort((p, q) => compareRego(p[0], q[0]));
+  let sorted = sortedObjects.get(entries);
+  if (sorted === undefined) {
+    sorted = [...entries].sort((p, q) => compareRego(p[0], q[0]));
+    sortedObjects.set(entries, sorted);
+  }
+  return sorted;
 }
 
 /** ast.Compare: null < booleans < numbers < strings < arrays < objects < sets. */
@@ -56,7 +79,7 @@ export function compareRego(a: RegoValue, b: RegoValue): number {
     case "number": return compareNumberText(a.text, (b as typeof a).text);
     case "string": return compareStrings(a.value, (b as typeof a).value);
     case "array": return compareLists(a.items, (b as typeof a).items);
-    case "set": return compareLists([...a.items].sort(compareRego), [...(b as typeof a).items].sort(compareRego));
+    case "set": return compareLists(sortedItems(a.items), sortedItems((b as typeof a).items));
     case "object": {
       const x = sortedEntries(a.entries);
       const y = sortedEntries((b as typeof a).entries);
@@ -112,7 +135,7 @@ export function regoString(v: RegoValue): string {
     case "number": return v.text;
     case "string": return goQuote(v.value);
     case "array": return `[${v.items.map(regoString).join(", ")}]`;
-    case "set": return v.items.length === 0 ? "set()" : `{${[...v.items].sort(compareRego).map(regoString).join(", ")}}`;
+    case "set": return v.items.length === 0 ? "set()" : `{${sortedItems(v.items).map(regoString).join(", ")}}`;
     case "object":
       return `{${sortedEntries(v.entries).map(([k, x]) => `${regoString(k)}: ${regoString(x)}`).join(", ")}}`;
   }

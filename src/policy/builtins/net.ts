@@ -346,14 +346,27 @@ function isPlainIPv6Net(n: IPNet): boolean {
   return n.ip.length === 16 && n.mask.length === 16 && to4(n.ip) === undefined;
 }
 
-/** topdown's builtinNetCIDRContains (net.cidr_contains). */
-function cidrContains(a: string, b: string): boolean {
-  const netA = parseCIDR(a)?.net;
-  if (!netA) throw new Error("invalid CIDR address");
+/** The second operand of topdown's builtinNetCIDRContains: an address, else a network. */
+type AddressOrNetwork = { ip: Bytes } | { net: IPNet };
+
+function addressOrNetwork(b: string): AddressOrNetwork {
   const ip = parseIP(b);
-  if (ip) return contains(netA, ip);
-  const netB = parseCIDR(b)?.net;
-  if (!netB) throw new Error(`not a valid textual representation of an IP address or CIDR: ${b}`);
+  if (ip) return { ip };
+  const net = parseCIDR(b)?.net;
+  if (!net) throw new Error(`not a valid textual representation of an IP address or CIDR: ${b}`);
+  return { net };
+}
+
+function networkOperand(a: string): IPNet {
+  const net = parseCIDR(a)?.net;
+  if (!net) throw new Error("invalid CIDR address");
+  return net;
+}
+
+/** topdown's builtinNetCIDRContains (net.cidr_contains), on parsed operands. */
+function cidrContains(netA: IPNet, b: AddressOrNetwork): boolean {
+  if ("ip" in b) return contains(netA, b.ip);
+  const netB = b.net;
   if (isPlainIPv6Net(netA) && isPlainIPv6Net(netB)) {
     const masked = maskIP(netB.ip, netA.mask);
     return maskSize(netA.mask)[0] <= maskSize(netB.mask)[0] && masked !== undefined && ipEqual(netA.ip, masked);
@@ -377,19 +390,35 @@ function matchOperand(operand: number, v: RegoValue): Array<{ cidr: RegoValue; i
   }
 }
 
-/** net.cidr_contains_matches: operands as Rego text, so a set's elements and an object's keys are its indexes. */
+/** cidr_contains_matches compares at most this many pairs (Go compares every pair, however many). */
+export const MAX_CIDR_PAIRS = 100_000;
+
+/**
+ * net.cidr_contains_matches: operands as Rego text, so a set's elements and
+ * an object's keys are its indexes. Go parses both texts of every pair; each
+ * is parsed once here (when there is a pair at all, each element is in one, so
+ * the same inputs fail), and the pairs are bounded: every one may match.
+ */
 export const cidrContainsMatches = Object.assign(
   (cidrsText: string, cidrsOrIpsText: string): RegoTextResult => {
     const left = matchOperand(1, parseRegoText(cidrsText));
     // Go reads the second operand only while iterating the first.
     const right = left.length === 0 ? [] : matchOperand(2, parseRegoText(cidrsOrIpsText));
+    if (right.length === 0) return textSet([]);
+    if (left.length * right.length > MAX_CIDR_PAIRS) throw new UnanswerableError("net.cidr_contains_matches", `more than ${MAX_CIDR_PAIRS} pairs to compare`);
+    const text = (x: RegoValue): string => {
+      if (x.kind !== "string") throw new TypeError("net.cidr_contains_matches: operand must be a string");
+      return x.value;
+    };
+    const texts = [...left.map((a) => text(a.cidr)), ...right.map((b) => text(b.cidr))];
+    const networks = texts.slice(0, left.length).map(networkOperand);
+    const others = texts.slice(left.length).map(addressOrNetwork);
     const found: string[] = [];
-    for (const a of left) {
-      for (const b of right) {
-        if (a.cidr.kind !== "string" || b.cidr.kind !== "string") throw new TypeError("net.cidr_contains_matches: operand must be a string");
-        if (cidrContains(a.cidr.value, b.cidr.value)) found.push(`[${a.index}, ${b.index}]`);
-      }
-    }
+    left.forEach((a, i) => {
+      right.forEach((b, j) => {
+        if (cidrContains(networks[i]!, others[j]!)) found.push(`[${a.index}, ${b.index}]`);
+      });
+    });
     return textSet(found);
   },
   { readsRegoText: true as const },

@@ -13,6 +13,8 @@ const MAX_EXPONENT_DIGITS = 6;
 /** Largest decimal exponent (units.parse) and binary exponent (parse_bytes) computed; beyond, RangeError. */
 const MAX_DECIMAL_EXPONENT = 1000;
 const MAX_RESULT_BITS = 3400;
+/** Most digits an amount may have (BigInt reading and printing grow faster than the text: 250,000 digits took 150 ms). */
+const MAX_AMOUNT_DIGITS = 1000;
 
 class UnitsError extends Error {}
 
@@ -55,6 +57,7 @@ function parseDecimal(num: string): { negative: boolean; mantissa: bigint; exp10
   const whole = m[2]!;
   const fraction = m[3] ?? "";
   if (whole === "" && fraction === "") return undefined;
+  if (whole.length + fraction.length > MAX_AMOUNT_DIGITS) throw new RangeError(`units: an amount of more than ${MAX_AMOUNT_DIGITS} digits is too large for toolgate to compute`);
   return { negative: m[1] === "-", mantissa: BigInt(whole + fraction), exp10: Number(m[4] ?? 0) - fraction.length };
 }
 

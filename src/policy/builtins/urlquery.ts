@@ -35,9 +35,12 @@ export const urlqueryEncodeObject = Object.assign(
       if (v.kind === "string") query.set(k.value, [v.value]);
       else if (v.kind === "array" || v.kind === "set") {
         const items = v.kind === "set" ? [...v.items].sort(compareRego) : v.items;
+        // Appended in place: copying the list per value made a long array quadratic.
+        const values = query.get(k.value) ?? [];
+        query.set(k.value, values);
         for (const item of items) {
           if (item.kind !== "string") throw new TypeError("urlquery.encode_object: values must be string, array[string], or set[string]");
-          query.set(k.value, [...(query.get(k.value) ?? []), item.value]);
+          values.push(item.value);
         }
       } else {
         throw new TypeError("urlquery.encode_object: values must be string, array[string], or set[string]");
@@ -69,7 +72,9 @@ export function urlqueryDecodeObject(s: unknown): Record<string, string[]> {
     try {
       const key = unescape(eq < 0 ? setting : setting.slice(0, eq), Encoding.QueryComponent);
       const value = unescape(eq < 0 ? "" : setting.slice(eq + 1), Encoding.QueryComponent);
-      out.set(key, [...(out.get(key) ?? []), value]);
+      const values = out.get(key);
+      if (values === undefined) out.set(key, [value]);
+      else values.push(value);
     } catch {
       failed = true;
     }
