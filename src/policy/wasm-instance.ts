@@ -1,12 +1,18 @@
 import { createRequire } from "node:module";
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
-import { hostBuiltins, isRegoTextBuiltin, sdkBuiltins } from "./builtins/index.ts";
+import { isRegoTextBuiltin, type HostBuiltin, type RegoTextBuiltin } from "./builtins/index.ts";
 import { RegoTextResult } from "./builtins/rego-result.ts";
 
+type LoadedPolicyClass = new (instance: WebAssembly.Instance, memory: WebAssembly.Memory, minorVersion: number) => LoadedPolicy;
+
 // The SDK's ES module entry re-exports only loadPolicy; LoadedPolicy is on its CommonJS one.
-const { LoadedPolicy: LoadedPolicyClass } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
-  LoadedPolicy: new (instance: WebAssembly.Instance, memory: WebAssembly.Memory, minorVersion: number) => LoadedPolicy;
-};
+// Required on the first instantiation, not with the package (the SDK loads its JS builtins and `yaml`).
+let loadedPolicyClass: LoadedPolicyClass | undefined;
+const sdkLoadedPolicy = (): LoadedPolicyClass =>
+  (loadedPolicyClass ??= (createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as { LoadedPolicy: LoadedPolicyClass }).LoadedPolicy);
+
+/** The builtins a module may call, by Rego name; looked up at each call. */
+export type BuiltinTable = ReadonlyMap<string, HostBuiltin | RegoTextBuiltin>;
 
 interface ModuleExports {
   builtins(): number;
@@ -35,14 +41,15 @@ function readCString(memory: WebAssembly.Memory, addr: number): string {
  * are replaced), and a builtin can ask for its operands as Rego text: the
  * SDK hands every builtin JSON.parse'd operands, which loses a number's digits
  * and whether an array was a set, and Go's sprintf formats by both.
+ * A builtin missing from `builtins` when the module calls it fails the evaluation.
  */
-export function instantiatePolicy(module: WebAssembly.Module, initialPages: number): LoadedPolicy {
+export function instantiatePolicy(module: WebAssembly.Module, initialPages: number, builtins: BuiltinTable): LoadedPolicy {
   const memory = new WebAssembly.Memory({ initial: initialPages });
   let exports: ModuleExports | undefined;
   let namesById: Record<number, string> = {};
   const call = (id: number, addrs: number[]): number => {
     const name = namesById[id]!;
-    const impl = hostBuiltins[name] ?? sdkBuiltins[name];
+    const impl = builtins.get(name);
     if (!impl || !exports) throw new Error(`not implemented: built-in function ${name}`);
     const ex = exports;
     const result = isRegoTextBuiltin(impl)
@@ -81,5 +88,5 @@ export function instantiatePolicy(module: WebAssembly.Module, initialPages: numb
   const minor = (exports.opa_wasm_abi_minor_version?.value as number | undefined) ?? 0;
   const ids = JSON.parse(readCString(memory, exports.opa_json_dump(exports.builtins()))) as Record<string, number>;
   namesById = Object.fromEntries(Object.entries(ids).map(([name, id]) => [id, name]));
-  return new LoadedPolicyClass(instance, memory, minor);
+  return new (sdkLoadedPolicy())(instance, memory, minor);
 }
