@@ -1,15 +1,37 @@
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
+import { compileFunction } from "node:vm";
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { isRegoTextBuiltin, type HostBuiltin, type RegoTextBuiltin } from "./builtins/index.ts";
 import { RegoTextResult } from "./builtins/rego-result.ts";
 
 type LoadedPolicyClass = new (instance: WebAssembly.Instance, memory: WebAssembly.Memory, minorVersion: number) => LoadedPolicy;
 
-// The SDK's ES module entry re-exports only loadPolicy; LoadedPolicy is on its CommonJS one.
-// Required on the first instantiation, not with the package (the SDK loads its JS builtins and `yaml`).
+/** What toolgate's copy of the SDK's opa.js gets for its JS builtins table: nothing (see sdkLoadedPolicy). */
+const NO_SDK_BUILTINS = Object.freeze({});
+
+/**
+ * The SDK's LoadedPolicy class, evaluated from the SDK's own src/opa.js on the
+ * first instantiation. The SDK's ES module entry re-exports only loadPolicy,
+ * and requiring its CommonJS entry also loads its JS builtins table and with
+ * it the `yaml` and `sprintf-js` packages (~12 ms CPU of a cold start). Only
+ * the SDK's loader (loadPolicy, which toolgate does not call) reads that table:
+ * toolgate instantiates modules itself with its own dispatch (below), and the
+ * SDK's builtins a policy needs come from builtins/index.ts (sdkBuiltins). So
+ * opa.js runs unchanged, with that one require answered by an empty table.
+ */
 let loadedPolicyClass: LoadedPolicyClass | undefined;
-const sdkLoadedPolicy = (): LoadedPolicyClass =>
-  (loadedPolicyClass ??= (createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as { LoadedPolicy: LoadedPolicyClass }).LoadedPolicy);
+function sdkLoadedPolicy(): LoadedPolicyClass {
+  if (loadedPolicyClass) return loadedPolicyClass;
+  const file = path.join(path.dirname(createRequire(import.meta.url).resolve("@open-policy-agent/opa-wasm")), "opa.js");
+  const sdkRequire = createRequire(file);
+  const module = { exports: {} as { LoadedPolicy?: LoadedPolicyClass } };
+  const body = compileFunction(readFileSync(file, "utf8"), ["exports", "require", "module", "__filename", "__dirname"], { filename: file });
+  body(module.exports, (id: string) => (id === "./builtins/index" ? NO_SDK_BUILTINS : sdkRequire(id)), module, file, path.dirname(file));
+  if (typeof module.exports.LoadedPolicy !== "function") throw new Error(`${file} does not define LoadedPolicy: an @open-policy-agent/opa-wasm toolgate does not know`);
+  return (loadedPolicyClass = module.exports.LoadedPolicy);
+}
 
 /** The builtins a module may call, by Rego name; looked up at each call. */
 export type BuiltinTable = ReadonlyMap<string, HostBuiltin | RegoTextBuiltin>;
