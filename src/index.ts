@@ -65,13 +65,21 @@ export {
   gateRequiredAction,
   resumeAssistantsRun,
   resumeDueAssistantsRuns,
-  DEFAULT_ASSISTANTS_DEADLINE_MS,
-  type AssistantsTurn,
-  type AssistantsParkingOptions,
-  type ResumedAssistants,
-} from "./openai/assistants.ts";
-export { respondWithGate, gateResponse, gateResponseStream, resumeResponse, type ResponsesRun, type ResumedResponses } from "./openai/responses.ts";
-export { chatWithGate, gateChatCompletion, resumeChat, type ChatRun, type ResumedChat } from "./openai/chat.ts";
+  respondWithGate,
+  gateResponse,
+  gateResponseStream,
+  resumeResponse,
+  chatWithGate,
+  gateChatCompletion,
+  resumeChat,
+  readLog,
+  verifyLog,
+  replayLog,
+} from "./on-demand-exports.ts";
+export { DEFAULT_ASSISTANTS_DEADLINE_MS } from "./openai/assistants-deadline.ts";
+export type { AssistantsTurn, AssistantsParkingOptions, ResumedAssistants } from "./openai/assistants.ts";
+export type { ResponsesRun, ResumedResponses } from "./openai/responses.ts";
+export type { ChatRun, ResumedChat } from "./openai/chat.ts";
 
 export type { ApprovalRequest, ApprovalResponse, Approver, ApprovalNotifier } from "./approval/approver.ts";
 export { callbackApprover } from "./approval/callback.ts";
@@ -88,8 +96,8 @@ export { InboxConfigError, type InboxAuth } from "./inbox/inbox-auth.ts";
 export { DecisionLog, type DecisionLogOptions, type Durability } from "./audit/decision-log.ts";
 export { AuditRecorder } from "./audit/audit-recorder.ts";
 export type { DecisionRecord, LoggedApproval } from "./audit/decision-record.ts";
-export { readLog, type ReadLogOptions } from "./audit/read-log.ts";
-export { verifyLog, type VerifyResult } from "./audit/verify-log.ts";
+export type { ReadLogOptions } from "./audit/read-log.ts";
+export type { VerifyResult } from "./audit/verify-log.ts";
 export {
   KillSwitchMonitor,
   KillSwitchOptionsError,
@@ -109,4 +117,4 @@ export {
 export type { KillSwitchCheck } from "./gate/kill-switch-check.ts";
 export { StoreError } from "./store/errors.ts";
 export type { StoreLocation } from "./store/store-location.ts";
-export { replayLog, type ReplayReport, type ReplayChange, type ReplayOutcome, type ReplayLogOptions } from "./replay/replay.ts";
+export type { ReplayReport, ReplayChange, ReplayOutcome, ReplayLogOptions } from "./replay/replay.ts";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { compileFunction } from "node:vm";
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { isRegoTextBuiltin, type HostBuiltin, type RegoTextBuiltin } from "./builtins/index.ts";
@@ -24,7 +25,8 @@ const NO_SDK_BUILTINS = Object.freeze({});
 let loadedPolicyClass: LoadedPolicyClass | undefined;
 function sdkLoadedPolicy(): LoadedPolicyClass {
   if (loadedPolicyClass) return loadedPolicyClass;
-  const file = path.join(path.dirname(createRequire(import.meta.url).resolve("@open-policy-agent/opa-wasm")), "opa.js");
+  // Resolved as an import (the loader that read toolgate's modules is warm), beside the SDK's entry.
+  const file = path.join(path.dirname(fileURLToPath(import.meta.resolve("@open-policy-agent/opa-wasm"))), "opa.js");
   const sdkRequire = createRequire(file);
   const module = { exports: {} as { LoadedPolicy?: LoadedPolicyClass } };
   const body = compileFunction(readFileSync(file, "utf8"), ["exports", "require", "module", "__filename", "__dirname"], { filename: file });
