@@ -2,7 +2,11 @@
 // tool calls. Internals (the pipeline's stages, the approval ledger, the
 // canonical JSON encoder, the replayer, the policy watcher) stay unexported.
 // The Agents SDK adapter is "toolgate/agents" (@openai/agents is optional);
-// the scripted OpenAI-compatible server for tests is "toolgate/testing".
+// the scripted OpenAI-compatible server for tests is "toolgate/testing";
+// "toolgate/gate" is the Gate alone, for hosts where import time counts.
+// Importing this entry loads no store, server or adapter SDK: those modules
+// are imported when first used (stores when opened, node:http when an inbox
+// listens, the adapters and the log tools on first call: on-demand-exports.ts).
 export { ToolgateError } from "./errors.ts";
 
 export type {
