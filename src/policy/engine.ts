@@ -129,7 +129,12 @@ export class PolicyEngine {
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: policy.wasm does not load: ${describeThrown(err)}`, { cause: err });
     }
-    const resolved = await resolveBuiltins(importedBuiltins(policy));
+    let resolved: Awaited<ReturnType<typeof resolveBuiltins>>;
+    try {
+      resolved = await resolveBuiltins(importedBuiltins(policy));
+    } catch (err) {
+      throw new BundleLoadError(`${bundle.source}: the builtins the policy calls do not load: ${describeThrown(err)}`, { cause: err });
+    }
     for (const [name, impl] of resolved.builtins) builtins.set(name, impl);
     const missing = resolved.missing;
     if (missing.length > 0) {
