@@ -59,7 +59,7 @@ for (;;) {
 }
 
 const bundle = await readBundle(path.join(work, "probe.tar.gz"));
-const policy = instantiatePolicy(await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>), 64);
+const policy = instantiatePolicy(await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>), 64, new Map()); // only asked what it imports
 const imported = new Set(importedBuiltins(policy));
 const provided = providedBuiltinNames();
 const served = new Set(

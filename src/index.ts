@@ -2,7 +2,11 @@
 // tool calls. Internals (the pipeline's stages, the approval ledger, the
 // canonical JSON encoder, the replayer, the policy watcher) stay unexported.
 // The Agents SDK adapter is "toolgate/agents" (@openai/agents is optional);
-// the scripted OpenAI-compatible server for tests is "toolgate/testing".
+// the scripted OpenAI-compatible server for tests is "toolgate/testing";
+// "toolgate/gate" is the Gate alone, for hosts where import time counts.
+// Importing this entry loads no store, server or adapter SDK: those modules
+// are imported when first used (stores when opened, node:http when an inbox
+// listens, the adapters and the log tools on first call: on-demand-exports.ts).
 export { ToolgateError } from "./errors.ts";
 
 export type {
@@ -65,13 +69,21 @@ export {
   gateRequiredAction,
   resumeAssistantsRun,
   resumeDueAssistantsRuns,
-  DEFAULT_ASSISTANTS_DEADLINE_MS,
-  type AssistantsTurn,
-  type AssistantsParkingOptions,
-  type ResumedAssistants,
-} from "./openai/assistants.ts";
-export { respondWithGate, gateResponse, gateResponseStream, resumeResponse, type ResponsesRun, type ResumedResponses } from "./openai/responses.ts";
-export { chatWithGate, gateChatCompletion, resumeChat, type ChatRun, type ResumedChat } from "./openai/chat.ts";
+  respondWithGate,
+  gateResponse,
+  gateResponseStream,
+  resumeResponse,
+  chatWithGate,
+  gateChatCompletion,
+  resumeChat,
+  readLog,
+  verifyLog,
+  replayLog,
+} from "./on-demand-exports.ts";
+export { DEFAULT_ASSISTANTS_DEADLINE_MS } from "./openai/assistants-deadline.ts";
+export type { AssistantsTurn, AssistantsParkingOptions, ResumedAssistants } from "./openai/assistants.ts";
+export type { ResponsesRun, ResumedResponses } from "./openai/responses.ts";
+export type { ChatRun, ResumedChat } from "./openai/chat.ts";
 
 export type { ApprovalRequest, ApprovalResponse, Approver, ApprovalNotifier } from "./approval/approver.ts";
 export { callbackApprover } from "./approval/callback.ts";
@@ -97,8 +109,8 @@ export { InboxConfigError, type InboxAuth } from "./inbox/inbox-auth.ts";
 export { DecisionLog, type DecisionLogOptions, type Durability } from "./audit/decision-log.ts";
 export { AuditRecorder } from "./audit/audit-recorder.ts";
 export type { DecisionRecord, LoggedApproval } from "./audit/decision-record.ts";
-export { readLog, type ReadLogOptions } from "./audit/read-log.ts";
-export { verifyLog, type VerifyResult } from "./audit/verify-log.ts";
+export type { ReadLogOptions } from "./audit/read-log.ts";
+export type { VerifyResult } from "./audit/verify-log.ts";
 export {
   KillSwitchMonitor,
   KillSwitchOptionsError,
@@ -118,4 +130,4 @@ export {
 export type { KillSwitchCheck } from "./gate/kill-switch-check.ts";
 export { StoreError } from "./store/errors.ts";
 export type { StoreLocation } from "./store/store-location.ts";
-export { replayLog, type ReplayReport, type ReplayChange, type ReplayOutcome, type ReplayLogOptions } from "./replay/replay.ts";
+export type { ReplayReport, ReplayChange, ReplayOutcome, ReplayLogOptions } from "./replay/replay.ts";

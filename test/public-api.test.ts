@@ -1,11 +1,12 @@
 // The package as a user sees it: only what package.json exports ("toolgate",
-// "toolgate/agents", "toolgate/testing"), and the README's snippets run through it.
+// "toolgate/gate", "toolgate/agents", "toolgate/testing"), and the README's snippets run through it.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as toolgate from "../src/index.ts";
+import * as gateOnly from "../src/gate-entry.ts";
 import * as agents from "../src/openai/agents.ts";
 import * as testing from "../src/dev/openai-server/index.ts";
 import { buildSeedBundle, repoRoot, seedTools } from "./helpers/seed-bundle.ts";
@@ -13,12 +14,12 @@ import { buildSeedBundle, repoRoot, seedTools } from "./helpers/seed-bundle.ts";
 const { AuditRecorder, DecisionLog, Gate, GatePool, ToolGuard, callbackApprover, chatWithGate, readLog, verifyLog } = toolgate;
 
 describe("package entry points", () => {
-  it("package.json exports exactly the three entries these imports stand for", async () => {
+  it("package.json exports exactly the four entries these imports stand for", async () => {
     const pkg = JSON.parse(await readFile(path.join(repoRoot, "package.json"), "utf8")) as { exports: Record<string, { default: string }> };
     const sources = Object.fromEntries(
       Object.entries(pkg.exports).map(([entry, target]) => [entry, target.default.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")]),
     );
-    expect(sources).toEqual({ ".": "src/index.ts", "./agents": "src/openai/agents.ts", "./testing": "src/dev/openai-server/index.ts" });
+    expect(sources).toEqual({ ".": "src/index.ts", "./gate": "src/gate-entry.ts", "./agents": "src/openai/agents.ts", "./testing": "src/dev/openai-server/index.ts" });
   });
 
   it("keeps internals out of the public API", () => {
@@ -27,6 +28,11 @@ describe("package entry points", () => {
     }
     expect(Object.keys(agents).sort()).toEqual(["gatedAgentTools", "guardAgentTools", "resolveInterruptions", "resumeAgentsRun", "runAgentWithParking"]);
     expect(Object.keys(testing).sort()).toEqual(["call", "start"]);
+  });
+
+  it("toolgate/gate is the Gate alone: the same classes toolgate exports", () => {
+    expect(Object.keys(gateOnly).sort()).toEqual(["BundleLoadError", "Gate", "GateReason", "PolicyEngine", "PolicyEvaluationError", "ToolDeclarationError", "ToolgateError"]);
+    for (const [name, value] of Object.entries(gateOnly)) expect(toolgate[name as keyof typeof toolgate], name).toBe(value);
   });
 });
 

@@ -1,5 +1,4 @@
 import { userInfo } from "node:os";
-import { createInterface } from "node:readline/promises";
 import type { ApprovalRequest, ApprovalResponse, Approver } from "./approver.ts";
 
 export interface TerminalApproverOptions {
@@ -27,6 +26,7 @@ export class TerminalApprover implements Approver {
   }
 
   async request(request: ApprovalRequest): Promise<ApprovalResponse> {
+    const { createInterface } = await import("node:readline/promises");
     const rl = createInterface({ input: this.#input, output: this.#output, terminal: false });
     try {
       this.#output.write(

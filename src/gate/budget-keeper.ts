@@ -1,5 +1,4 @@
 import type { BudgetStore, Reservation } from "../budget/budget-store.ts";
-import { openBudgetStore } from "../budget/open-budget-store.ts";
 import { describeThrown } from "../policy/errors.ts";
 import type { BudgetResolver } from "../policy/budget-config.ts";
 import { planCharges, type BudgetCharge, type BudgetUsage, type UsageReading } from "./budget-charges.ts";
@@ -140,9 +139,9 @@ export class BudgetKeeper {
     await store?.close().catch(() => {});
   }
 
-  /** The store given, or an in-memory one opened on first use: correct for one process. */
+  /** The store given, or an in-memory one opened on first use: correct for one process. (A gate without budgets never imports the stores.) */
   #storeOpened(): Promise<BudgetStore> {
-    this.#store ??= openBudgetStore(":memory:");
+    this.#store ??= import("../budget/open-budget-store.ts").then(({ openBudgetStore }) => openBudgetStore(":memory:"));
     return Promise.resolve(this.#store);
   }
 }

@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { readBundle } from "../policy/bundle.ts";
 import type { PolicyConfig } from "../policy/config.ts";
 import type { BudgetStore } from "../budget/budget-store.ts";
@@ -95,6 +95,8 @@ export class GatePool implements Decider {
   /** The serving bundle's budgets, resolved here: usage is read and reserved on this thread. */
   private budgetRules: BudgetResolver | undefined;
   private readonly budgets: BudgetKeeper;
+  /** node:worker_threads' Worker, imported by open(): importing the package does not load it. */
+  private workerClass: typeof Worker | undefined;
 
   private constructor(options: GatePoolOptions) {
     // Workers get plain declarations (an Agents SDK tool() holds functions, which do not cross threads);
@@ -111,6 +113,7 @@ export class GatePool implements Decider {
     const pool = new GatePool(options);
     const count = Math.max(1, options.workers ?? 2);
     try {
+      pool.workerClass = (await import("node:worker_threads")).Worker;
       ({ constraints: pool.constraints, budgets: pool.budgetRules } = await readResolvers(options.bundlePath));
       await Promise.all(Array.from({ length: count }, (_, i) => pool.start(i)));
     } catch (err) {
@@ -135,7 +138,7 @@ export class GatePool implements Decider {
       tools: this.options.tools,
       limits: this.options.limits,
     };
-    const worker = new Worker(workerUrl, { workerData: init });
+    const worker = new this.workerClass!(workerUrl, { workerData: init });
     const slot: Slot = { worker, pending: new Map(), alive: false, revision: "" };
     this.slots[index] = slot;
     return new Promise<void>((resolve, reject) => {

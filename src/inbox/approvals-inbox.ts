@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApprovalStateError, UnreadableApprovalError } from "../approval/errors.ts";
 import type { ApprovalAnswer, ApprovalState, ApprovalStore } from "../approval/store/approval-store.ts";
@@ -240,6 +240,9 @@ export function createApprovalsInbox(options: ApprovalsInboxOptions): ApprovalsI
       if (authenticator.anonymous && !isLoopbackHost(host)) {
         throw new InboxConfigError(`anonymous access is served on loopback only, not on ${host}: configure a token or basic auth`);
       }
+      // node:http is imported when an inbox listens, not with the package: its ESM
+      // namespace loads undici (~60 ms CPU), which a serverless cold start should not pay.
+      const { createServer } = await import("node:http");
       const server = createServer(listener);
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);

@@ -5,6 +5,7 @@ import { ApprovalStateError } from "../approval/errors.ts";
 import type { ToolCall } from "../gate/tool-call.ts";
 import { parkedTurnOf } from "../guard/parked-turn.ts";
 import type { CallOutcome, ParkingCall, ToolGuard } from "../guard/tool-guard.ts";
+import { DEFAULT_ASSISTANTS_DEADLINE_MS } from "./assistants-deadline.ts";
 
 export interface AssistantsTurn {
   /** The run after the gated tool outputs were submitted (or as given, when nothing was required; or parked, still in requires_action). */
@@ -36,7 +37,7 @@ export interface AssistantsParkingOptions {
   deadlineMs?: number;
 }
 
-export const DEFAULT_ASSISTANTS_DEADLINE_MS = 9 * 60 * 1000;
+export { DEFAULT_ASSISTANTS_DEADLINE_MS };
 /** Margin kept before a run's own expires_at. */
 const EXPIRY_MARGIN_MS = 60 * 1000;
 

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { BundleLoadError, describeThrown } from "./errors.ts";
 import { readTarGz } from "./tar-gz.ts";
 
@@ -22,7 +22,9 @@ export interface BundleManifest {
 export async function readBundle(file: string): Promise<Bundle> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    // Read at once, as it is then gunzipped (a bundle is small): fs/promises' open, stat, read
+    // and close are four thread-pool round trips, the wall time of a cold start on a busy host.
+    bytes = readFileSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
       throw new BundleLoadError(`no policy bundle at ${file}: build one with \`npx policy build\` (or compileBundle()) and give its path`);

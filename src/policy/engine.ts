@@ -1,12 +1,12 @@
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { readBundle, type Bundle } from "./bundle.ts";
 import type { PolicyConfig } from "./config.ts";
-import { beginEvaluation, providedBuiltinNames } from "./builtins/index.ts";
+import { beginEvaluation, resolveBuiltins, type HostBuiltin, type RegoTextBuiltin } from "./builtins/index.ts";
 import { BundleLoadError, PolicyEvaluationError, describeThrown } from "./errors.ts";
 import { importedBuiltins } from "./imported-builtins.ts";
 import { CAPABILITIES_FILE } from "./package-files.ts";
 import { readResultSet } from "./result-value.ts";
-import { instantiatePolicy } from "./wasm-instance.ts";
+import { instantiatePolicy, type BuiltinTable } from "./wasm-instance.ts";
 
 export const DECISION_ENTRYPOINT = "toolgate/decision";
 
@@ -31,11 +31,11 @@ const MAX_PAGES = 16_384;
  * module's size (its data lies inside it) and double on a segment that does
  * not fit.
  */
-function loadWithMemory(module: WebAssembly.Module, wasmBytes: number): { policy: LoadedPolicy; initialPages: number } {
+function loadWithMemory(module: WebAssembly.Module, wasmBytes: number, builtins: BuiltinTable): { policy: LoadedPolicy; initialPages: number } {
   let initialPages = Math.max(5, Math.ceil(wasmBytes / WASM_PAGE) + 2);
   for (;;) {
     try {
-      return { policy: instantiatePolicy(module, initialPages), initialPages };
+      return { policy: instantiatePolicy(module, initialPages, builtins), initialPages };
     } catch (err) {
       if (initialPages >= MAX_PAGES || !/data segment/i.test(describeThrown(err))) throw err;
       initialPages = Math.min(MAX_PAGES, initialPages * 2);
@@ -65,14 +65,17 @@ export class PolicyEngine {
   private readonly module: WebAssembly.Module;
   /** The memory the module was instantiated with (its data segments fit), reused when it is renewed. */
   private readonly initialPages: number;
+  /** The implementations of the builtins the module imports, shared by every instance of it. */
+  private readonly builtins: BuiltinTable;
   private policy: LoadedPolicy;
   private readonly entrypointIds: Readonly<Record<string, number>>;
   /** Set when the module speaks ABI >= 1.2 (single-call opa_eval); else evaluation goes through the SDK. */
   private exports: PolicyExports | undefined;
 
-  private constructor(module: WebAssembly.Module, policy: LoadedPolicy, bundle: Bundle, initialPages: number) {
+  private constructor(module: WebAssembly.Module, policy: LoadedPolicy, bundle: Bundle, initialPages: number, builtins: BuiltinTable) {
     this.module = module;
     this.initialPages = initialPages;
+    this.builtins = builtins;
     this.policy = policy;
     this.bundle = bundle;
     this.revision = bundle.manifest.revision;
@@ -90,7 +93,7 @@ export class PolicyEngine {
    */
   private renew(): void {
     try {
-      const policy = instantiatePolicy(this.module, this.initialPages);
+      const policy = instantiatePolicy(this.module, this.initialPages, this.builtins);
       policy.setData(this.bundle.data);
       this.policy = policy;
       this.exports = abiExports(policy);
@@ -117,15 +120,23 @@ export class PolicyEngine {
     let policy: LoadedPolicy;
     let module: WebAssembly.Module;
     let initialPages: number;
+    // Filled once the instance names the builtins it imports, before anything evaluates.
+    const builtins = new Map<string, HostBuiltin | RegoTextBuiltin>();
     try {
       module = compiledModules.get(bundle.wasm) ?? (await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>));
       compiledModules.set(bundle.wasm, module);
-      ({ policy, initialPages } = loadWithMemory(module, bundle.wasm.byteLength));
+      ({ policy, initialPages } = loadWithMemory(module, bundle.wasm.byteLength, builtins));
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: policy.wasm does not load: ${describeThrown(err)}`, { cause: err });
     }
-    const provided = providedBuiltinNames();
-    const missing = importedBuiltins(policy).filter((name) => !provided.has(name));
+    let resolved: Awaited<ReturnType<typeof resolveBuiltins>>;
+    try {
+      resolved = await resolveBuiltins(importedBuiltins(policy));
+    } catch (err) {
+      throw new BundleLoadError(`${bundle.source}: the builtins the policy calls do not load: ${describeThrown(err)}`, { cause: err });
+    }
+    for (const [name, impl] of resolved.builtins) builtins.set(name, impl);
+    const missing = resolved.missing;
     if (missing.length > 0) {
       throw new BundleLoadError(
         `${bundle.source}: the policy calls builtins this runtime does not provide: ${missing.join(", ")}. ` +
@@ -137,7 +148,7 @@ export class PolicyEngine {
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: data.json does not load: ${describeThrown(err)}`, { cause: err });
     }
-    const engine = new PolicyEngine(module, policy, bundle, initialPages!);
+    const engine = new PolicyEngine(module, policy, bundle, initialPages!, builtins);
     if (!engine.entrypoints.includes(DECISION_ENTRYPOINT)) {
       throw new BundleLoadError(
         `${bundle.source}: no entrypoint ${DECISION_ENTRYPOINT} (has: ${engine.entrypoints.join(", ") || "none"})`,

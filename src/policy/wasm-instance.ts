@@ -1,12 +1,42 @@
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileFunction } from "node:vm";
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
-import { hostBuiltins, isRegoTextBuiltin, sdkBuiltins } from "./builtins/index.ts";
+import { isRegoTextBuiltin, type HostBuiltin, type RegoTextBuiltin } from "./builtins/index.ts";
 import { RegoTextResult } from "./builtins/rego-result.ts";
 
-// The SDK's ES module entry re-exports only loadPolicy; LoadedPolicy is on its CommonJS one.
-const { LoadedPolicy: LoadedPolicyClass } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
-  LoadedPolicy: new (instance: WebAssembly.Instance, memory: WebAssembly.Memory, minorVersion: number) => LoadedPolicy;
-};
+type LoadedPolicyClass = new (instance: WebAssembly.Instance, memory: WebAssembly.Memory, minorVersion: number) => LoadedPolicy;
+
+/** What toolgate's copy of the SDK's opa.js gets for its JS builtins table: nothing (see sdkLoadedPolicy). */
+const NO_SDK_BUILTINS = Object.freeze({});
+
+/**
+ * The SDK's LoadedPolicy class, evaluated from the SDK's own src/opa.js on the
+ * first instantiation. The SDK's ES module entry re-exports only loadPolicy,
+ * and requiring its CommonJS entry also loads its JS builtins table and with
+ * it the `yaml` and `sprintf-js` packages (~12 ms CPU of a cold start). Only
+ * the SDK's loader (loadPolicy, which toolgate does not call) reads that table:
+ * toolgate instantiates modules itself with its own dispatch (below), and the
+ * SDK's builtins a policy needs come from builtins/index.ts (sdkBuiltins). So
+ * opa.js runs unchanged, with that one require answered by an empty table.
+ */
+let loadedPolicyClass: LoadedPolicyClass | undefined;
+function sdkLoadedPolicy(): LoadedPolicyClass {
+  if (loadedPolicyClass) return loadedPolicyClass;
+  // Resolved as an import (the loader that read toolgate's modules is warm), beside the SDK's entry.
+  const file = path.join(path.dirname(fileURLToPath(import.meta.resolve("@open-policy-agent/opa-wasm"))), "opa.js");
+  const sdkRequire = createRequire(file);
+  const module = { exports: {} as { LoadedPolicy?: LoadedPolicyClass } };
+  const body = compileFunction(readFileSync(file, "utf8"), ["exports", "require", "module", "__filename", "__dirname"], { filename: file });
+  body(module.exports, (id: string) => (id === "./builtins/index" ? NO_SDK_BUILTINS : sdkRequire(id)), module, file, path.dirname(file));
+  if (typeof module.exports.LoadedPolicy !== "function") throw new Error(`${file} does not define LoadedPolicy: an @open-policy-agent/opa-wasm toolgate does not know`);
+  return (loadedPolicyClass = module.exports.LoadedPolicy);
+}
+
+/** The builtins a module may call, by Rego name; looked up at each call. */
+export type BuiltinTable = ReadonlyMap<string, HostBuiltin | RegoTextBuiltin>;
 
 interface ModuleExports {
   builtins(): number;
@@ -35,14 +65,15 @@ function readCString(memory: WebAssembly.Memory, addr: number): string {
  * are replaced), and a builtin can ask for its operands as Rego text: the
  * SDK hands every builtin JSON.parse'd operands, which loses a number's digits
  * and whether an array was a set, and Go's sprintf formats by both.
+ * A builtin missing from `builtins` when the module calls it fails the evaluation.
  */
-export function instantiatePolicy(module: WebAssembly.Module, initialPages: number): LoadedPolicy {
+export function instantiatePolicy(module: WebAssembly.Module, initialPages: number, builtins: BuiltinTable): LoadedPolicy {
   const memory = new WebAssembly.Memory({ initial: initialPages });
   let exports: ModuleExports | undefined;
   let namesById: Record<number, string> = {};
   const call = (id: number, addrs: number[]): number => {
     const name = namesById[id]!;
-    const impl = hostBuiltins[name] ?? sdkBuiltins[name];
+    const impl = builtins.get(name);
     if (!impl || !exports) throw new Error(`not implemented: built-in function ${name}`);
     const ex = exports;
     const result = isRegoTextBuiltin(impl)
@@ -81,5 +112,5 @@ export function instantiatePolicy(module: WebAssembly.Module, initialPages: numb
   const minor = (exports.opa_wasm_abi_minor_version?.value as number | undefined) ?? 0;
   const ids = JSON.parse(readCString(memory, exports.opa_json_dump(exports.builtins()))) as Record<string, number>;
   namesById = Object.fromEntries(Object.entries(ids).map(([name, id]) => [id, name]));
-  return new LoadedPolicyClass(instance, memory, minor);
+  return new (sdkLoadedPolicy())(instance, memory, minor);
 }

@@ -24,6 +24,8 @@ export interface ColdStartResult {
   cpu_import_ms: number;
   cpu_open_ms: number;
   cpu_first_decision_ms: number;
+  /** The same through "toolgate/gate" (dist/gate-entry.js), the Gate alone; p50 over as many runs. */
+  gate_entry?: { import_ms: number; open_ms: number; import_plus_open_ms: number; cpu_import_ms: number; cpu_open_ms: number };
 }
 
 export interface GateMemoryResult {
@@ -35,6 +37,7 @@ export interface GateMemoryResult {
 
 const bundleFile = path.join(root, "build", "bench-bundle.tar.gz");
 const distEntry = pathToFileURL(path.join(root, "dist", "index.js")).href;
+const gateEntry = pathToFileURL(path.join(root, "dist", "gate-entry.js")).href;
 
 // The child: times import, open and a first decision in wall and CPU time; prints one JSON line.
 const coldChild = `
@@ -83,11 +86,17 @@ export async function benchColdStart(runs = 9): Promise<ColdStartResult> {
   const toolsFile = path.join(root, "rego", "tools.json");
   const call = JSON.stringify({ surface: "chat", assistant_id: "asst_support", call_id: "c1", name: "get_customer", arguments: '{"customer_id":"c-1"}' });
   const samples: Array<Record<string, number | string>> = [];
-  for (let i = 0; i < runs; i++) samples.push(runChild(coldChild, [distEntry, bundleFile, toolsFile, call]));
-  if (samples.some((s) => typeof s.effect !== "string")) throw new Error("cold start: the first decision has no effect");
-  const col = (key: string): number[] => samples.map((s) => Number(s[key]));
+  const gateSamples: Array<Record<string, number | string>> = [];
+  for (let i = 0; i < runs; i++) {
+    samples.push(runChild(coldChild, [distEntry, bundleFile, toolsFile, call]));
+    gateSamples.push(runChild(coldChild, [gateEntry, bundleFile, toolsFile, call]));
+  }
+  if ([...samples, ...gateSamples].some((s) => typeof s.effect !== "string")) throw new Error("cold start: the first decision has no effect");
+  const col = (key: string, from = samples): number[] => from.map((s) => Number(s[key]));
   const imports = col("import");
   const opens = col("open");
+  const gateImports = col("import", gateSamples);
+  const gateOpens = col("open", gateSamples);
   return {
     runs,
     tools: (JSON.parse(readFileSync(toolsFile, "utf8")) as unknown[]).length,
@@ -98,6 +107,13 @@ export async function benchColdStart(runs = 9): Promise<ColdStartResult> {
     cpu_import_ms: p50(col("cpu_import")),
     cpu_open_ms: p50(col("cpu_open")),
     cpu_first_decision_ms: p50(col("cpu_first")),
+    gate_entry: {
+      import_ms: p50(gateImports),
+      open_ms: p50(gateOpens),
+      import_plus_open_ms: p50(gateImports.map((x, i) => x + gateOpens[i]!)),
+      cpu_import_ms: p50(col("cpu_import", gateSamples)),
+      cpu_open_ms: p50(col("cpu_open", gateSamples)),
+    },
   };
 }
 

@@ -4,6 +4,7 @@
 // (c) a real OPA server (opa run --server, same Rego + config) over HTTP/1.1 keep-alive.
 import path from "node:path";
 import type { ToolCall } from "../../src/gate/tool-call.ts";
+import { loadAllBuiltins } from "../../src/policy/builtins/index.ts";
 import { instantiatePolicy } from "../../src/policy/wasm-instance.ts";
 import { DECISION_ENTRYPOINT } from "../../src/policy/engine.ts";
 import { largeCalls, root, seedCalls, seedGate } from "./gate.ts";
@@ -34,7 +35,7 @@ export async function benchSideBySide(iterations = 20_000, serverIterations = 5_
   // The SDK's LoadedPolicy with the runtime's builtins (its own loader would put its JS sprintf,
   // which differs from OPA's Go one, before toolgate's).
   const wasm = engine.bundle.wasm as Uint8Array<ArrayBuffer>;
-  const sdk = instantiatePolicy(await WebAssembly.compile(wasm), Math.ceil(wasm.byteLength / 65536) + 2);
+  const sdk = instantiatePolicy(await WebAssembly.compile(wasm), Math.ceil(wasm.byteLength / 65536) + 2, await loadAllBuiltins());
   sdk.setData(engine.bundle.data);
 
   const server = await startOpaServer(path.join(root, "rego"));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { REFUSED_BUILTINS, beginEvaluation, hostBuiltins, providedBuiltinNames } from "../../src/policy/builtins/index.ts";
+import { REFUSED_BUILTINS, beginEvaluation, hostBuiltinNames, loadHostBuiltins, providedBuiltinNames } from "../../src/policy/builtins/index.ts";
+
+const hostBuiltins = await loadHostBuiltins(hostBuiltinNames);
 
 const decode = (value: unknown): string => new TextDecoder().decode(value as ArrayBuffer);
 const call = (name: string, ...args: unknown[]): unknown => (hostBuiltins[name] as (...a: unknown[]) => unknown)(...args);

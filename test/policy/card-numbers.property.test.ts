@@ -18,7 +18,7 @@ import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readBundle } from "../../src/policy/bundle.ts";
-import { hostBuiltins } from "../../src/policy/builtins/index.ts";
+import { hostBuiltinNames, loadHostBuiltins } from "../../src/policy/builtins/index.ts";
 import { CAPABILITIES_FILE, FRAMEWORK_DIR } from "../../src/policy/compile.ts";
 import { opaBinary } from "../../src/policy/opa-binary.ts";
 import { fuzzRuns, fuzzTimeout } from "../helpers/fuzz.ts";
@@ -33,7 +33,7 @@ beforeAll(async () => {
   const out = path.join(await mkdtemp(path.join(tmpdir(), "toolgate-cards-")), "bundle.tar.gz");
   await run(opaBinary(), ["build", "-t", "wasm", "-e", "toolgate/constraints/deny", "--capabilities", CAPABILITIES_FILE, "-r", "cards", "-o", out, ...files]);
   const bundle = await readBundle(out);
-  policy = await loadPolicy(await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>), { initial: 64 }, hostBuiltins);
+  policy = await loadPolicy(await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>), { initial: 64 }, await loadHostBuiltins(hostBuiltinNames));
   policy.setData({});
 }, 60_000);
 

@@ -8,6 +8,7 @@ import path from "node:path";
 import { readBundle } from "../../src/policy/bundle.ts";
 import { PolicyEngine } from "../../src/policy/engine.ts";
 import { opaBinary } from "../../src/policy/opa-binary.ts";
+import { loadAllBuiltins } from "../../src/policy/builtins/index.ts";
 import { instantiatePolicy } from "../../src/policy/wasm-instance.ts";
 
 const capabilities = path.resolve(import.meta.dirname, "../../build/capabilities.json");
@@ -48,7 +49,7 @@ export async function evalBoth(module: string, input?: unknown): Promise<{ go: R
       stdio: "pipe",
     });
     const bundle = await readBundle(path.join(dir, "b.tar.gz"));
-    const policy = instantiatePolicy(new WebAssembly.Module(bundle.wasm as Uint8Array<ArrayBuffer>), 64);
+    const policy = instantiatePolicy(new WebAssembly.Module(bundle.wasm as Uint8Array<ArrayBuffer>), 64, await loadAllBuiltins());
     const exports = (policy.wasmInstance as WebAssembly.Instance).exports as unknown as EvalExports;
     const bytes = new TextEncoder().encode(inputJson);
     const heap = policy.dataHeapPtr as number;

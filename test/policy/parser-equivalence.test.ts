@@ -15,7 +15,7 @@ import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import addressparser from "nodemailer/lib/addressparser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readBundle } from "../../src/policy/bundle.ts";
-import { hostBuiltins } from "../../src/policy/builtins/index.ts";
+import { hostBuiltinNames, loadHostBuiltins } from "../../src/policy/builtins/index.ts";
 import { CAPABILITIES_FILE, FRAMEWORK_DIR } from "../../src/policy/compile.ts";
 import { opaBinary } from "../../src/policy/opa-binary.ts";
 
@@ -148,7 +148,7 @@ describe("framework URL/email list parsers: opa and WASM alike, and agreeing wit
       { maxBuffer: 64 * 1024 * 1024 },
     );
     const bundle = await readBundle(out);
-    const policy = await loadPolicy(await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>), { initial: 64 }, hostBuiltins);
+    const policy = await loadPolicy(await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>), { initial: 64 }, await loadHostBuiltins(hostBuiltinNames));
     policy.setData({});
     const resultSet = policy.evaluate({ urls, emails }, "toolgate/parsers/result") as Array<{ result: ParseResult }>;
     const wasmResult = resultSet[0]!.result;

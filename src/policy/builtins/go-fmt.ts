@@ -6,11 +6,7 @@
 // differently from Go would be a silent wrong answer.
 
 import { goQuote } from "./go-value.ts";
-
-/** A format toolgate cannot print exactly as Go does; fails the evaluation (deny), never a different string. */
-export class UnsupportedFormatError extends Error {
-  readonly code = "unsupported_format";
-}
+import { UnsupportedFormatError } from "./unsupported-format-error.ts";
 
 export type GoOperand =
   | { type: "int64" | "big.Int"; value: bigint }

@@ -5,6 +5,7 @@
 // Results are nanoseconds since the epoch, which exceed 2^53: they are
 // returned pre-encoded as JSON bytes (the SDK accepts an ArrayBuffer as
 // encoded JSON) so that no precision is lost.
+import { evaluationTimeNs } from "./evaluation-clock.ts";
 
 const encoder = new TextEncoder();
 
@@ -466,16 +467,6 @@ export function parseNs(layout: unknown, value: unknown): ArrayBuffer {
   return encodedInteger(goParse(Object.hasOwn(NAMED_LAYOUTS, layout) ? NAMED_LAYOUTS[layout]! : layout, value));
 }
 
-// One value per evaluation, as in Go (the evaluation's BuiltinContext.Time):
-// stamped at the first call after beginEvaluation(), which the engine calls
-// before each evaluation (evaluation is synchronous, one at a time per thread).
-let evaluationNowNs: bigint | undefined;
-
-export function beginEvaluation(): void {
-  evaluationNowNs = undefined;
-}
-
 export function nowNs(): ArrayBuffer {
-  evaluationNowNs ??= BigInt(Date.now()) * 1_000_000n;
-  return encodedInteger(evaluationNowNs);
+  return encodedInteger(evaluationTimeNs());
 }
