@@ -68,6 +68,30 @@ const TSCONFIG = {
   include: ["app.ts"],
 };
 
+/** One builtin of each of toolgate's host builtin files (src/policy/builtins), with Go's answers. */
+const HOST_BUILTINS_TEST = `package builtins_test
+
+import rego.v1
+
+test_host_builtins_load if {
+	sprintf("%d-%s", [7, "x"]) == "7-x"
+	time.parse_rfc3339_ns("1970-01-01T00:00:01Z") == 1000000000
+	regex.replace("a1b2", \`[0-9]\`, "") == "ab"
+	crypto.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+	hex.encode("hi") == "6869"
+	units.parse_bytes("1KiB") == 1024
+	io.jwt.decode("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")[1] == {"sub": "x"}
+	semver.compare("1.0.0", "2.0.0") == -1
+	net.cidr_is_valid("10.0.0.0/8")
+	uri.is_valid("https://example.com/a")
+	urlquery.encode("a b") == "a+b"
+	object.subset({"a": 1, "b": 2}, {"a": 1})
+	numbers.range_step(1, 5, 2) == [1, 3, 5]
+	uuid.parse("00000000-0000-0000-0000-000000000000").version == 0
+	graphql.is_valid("{ a }", "type Query { a: Int }")
+}
+`;
+
 describe("adoption: npm pack -> install in a fresh project -> README commands", () => {
   let work: string;
   let project: string;
@@ -174,6 +198,18 @@ describe("adoption: npm pack -> install in a fresh project -> README commands", 
         ["delete_account", "deny", "denied"],
       ],
     });
+  });
+
+  it("serves every host builtin family from the installed package (policy test; the same test passes in opa test)", async () => {
+    // Each host builtin file is imported when a policy first calls one of its builtins:
+    // a file missing from dist/ would leave its builtins undefined (a deny rule skipped).
+    const dir = path.join(project, "builtins-check");
+    await run("mkdir", ["-p", dir], { cwd: project });
+    await writeFile(path.join(dir, "builtins_test.rego"), HOST_BUILTINS_TEST);
+    const result = await run("npx", ["--no-install", "policy", "test", "builtins-check"], { cwd: project });
+    expect(result.stdout).toContain("1 rego tests, 0 tool-call cases");
+    expect(result.stdout).toContain("1 passed, 0 failed");
+    expect(result.code).toBe(0);
   });
 
   it("says what to do when opa is missing or Node is too old, instead of a stack trace", async () => {
