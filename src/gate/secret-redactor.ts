@@ -1,6 +1,9 @@
+import { replaceAll } from "../policy/builtins/regex.ts";
 import { combinedSecretPattern, readSecretRules, type SecretRules } from "../policy/secret-rules.ts";
 
 const FALLBACK_REPLACEMENT = "[REDACTED]";
+/** Texts longer than this skip the keyword search (redact_secrets.rego sends them to the host's pattern too). */
+const LONG_TEXT = 512;
 
 /**
  * Redacts secrets in text and JSON values with the same rules, the same
@@ -11,7 +14,8 @@ const FALLBACK_REPLACEMENT = "[REDACTED]";
  */
 export class SecretRedactor {
   readonly replacement: string;
-  private readonly pattern: RegExp | undefined;
+  /** The combined pattern (plus custom ones) as regex.replace reads it; undefined when JavaScript rejects it. */
+  private readonly pattern: string | undefined;
   private readonly substitution: string;
   /** Lower-case literals one of which every built-in match contains; undefined: always search. */
   private readonly keywords: readonly string[] | undefined;
@@ -21,10 +25,12 @@ export class SecretRedactor {
     const combined = rules ? combinedSecretPattern(rules) : undefined;
     this.substitution = combined?.substitution ?? this.replacement;
     this.keywords = customPatterns.length > 0 ? undefined : (rules?.rules ?? []).flatMap((r) => r.keywords);
-    let pattern: RegExp | undefined;
+    let pattern: string | undefined;
     if (combined) {
+      // The pattern redact_secrets.rego builds (_secret_pattern), so a text the policy just redacted is answered from memory.
+      pattern = [combined.pattern, ...customPatterns.map((p) => `(?:${p})`)].join("|");
       try {
-        pattern = new RegExp([combined.pattern, ...customPatterns.map((p) => `(?:${p})`)].join("|"), "gu");
+        new RegExp(pattern, "gu");
       } catch {
         pattern = undefined;
       }
@@ -34,13 +40,14 @@ export class SecretRedactor {
 
   /** The text with every secret replaced; the whole text replaced when redaction cannot run. */
   redactText(text: string): string {
-    if (!this.pattern) return text === "" ? text : this.replacement;
-    if (this.keywords) {
+    if (this.pattern === undefined) return text === "" ? text : this.replacement;
+    // A long text goes straight to the pattern, as in the policy: one pass (often answered from
+    // memory, the policy having just replaced it) costs less than a search for every keyword.
+    if (this.keywords && text.length <= LONG_TEXT) {
       const lowered = text.toLowerCase();
       if (!this.keywords.some((k) => lowered.includes(k))) return text;
     }
-    this.pattern.lastIndex = 0;
-    return text.replace(this.pattern, this.substitution);
+    return replaceAll(text, this.pattern, this.substitution);
   }
 
   /**

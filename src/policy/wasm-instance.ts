@@ -27,6 +27,85 @@ function readCString(memory: WebAssembly.Memory, addr: number): string {
   return decoder.decode(bytes.subarray(addr, bytes.indexOf(0, addr)));
 }
 
+/** opa_value type tags (wasm/src/value.h): an interned string has a string's layout. */
+const OPA_STRING = 4;
+const OPA_STRING_INTERNED = 8;
+/** opa_string_t in wasm32: {u8 type; u8 free; u32 len @4; u32 v @8}. */
+const STRING_STRUCT_BYTES = 12;
+
+/**
+ * Strings cross the host boundary without JSON: a string operand is read from
+ * its opa_string_t (length and bytes) instead of being dumped as JSON text and
+ * parsed, and a string result is written as one (bytes and struct) instead of
+ * being encoded as JSON and parsed by the module; a result equal to a string
+ * operand is that operand's value. For a 64 KiB text this saves four whole
+ * passes over it. The layout is checked once per instance against the
+ * module's own JSON reader and writer; if it differs, every value goes the
+ * JSON way.
+ */
+class StringBridge {
+  readonly #memory: WebAssembly.Memory;
+  readonly #exports: ModuleExports;
+  #usable: boolean | undefined;
+
+  constructor(memory: WebAssembly.Memory, exports: ModuleExports) {
+    this.#memory = memory;
+    this.#exports = exports;
+  }
+
+  /** Whether the value at addr can be read and written as an opa_string_t. */
+  get usable(): boolean {
+    this.#usable ??= this.#probe();
+    return this.#usable;
+  }
+
+  isString(addr: number): boolean {
+    const type = new Uint8Array(this.#memory.buffer)[addr];
+    return type === OPA_STRING || type === OPA_STRING_INTERNED;
+  }
+
+  read(addr: number): string {
+    const view = new DataView(this.#memory.buffer);
+    const len = view.getUint32(addr + 4, true);
+    const at = view.getUint32(addr + 8, true);
+    return decoder.decode(new Uint8Array(this.#memory.buffer, at, len));
+  }
+
+  /** A new string value; undefined for text UTF-8 cannot carry (a lone surrogate), which goes the JSON way. */
+  write(text: string): number | undefined {
+    if (!text.isWellFormed()) return undefined;
+    const len = Buffer.byteLength(text, "utf8");
+    const at = this.#exports.opa_malloc(Math.max(len, 1));
+    const struct = this.#exports.opa_malloc(STRING_STRUCT_BYTES);
+    // opa_malloc may grow the memory: views are taken after it.
+    const written = encoder.encodeInto(text, new Uint8Array(this.#memory.buffer, at, len)).written;
+    if (written !== len) throw new Error("string bridge: UTF-8 length mismatch");
+    const view = new DataView(this.#memory.buffer);
+    view.setUint8(struct, OPA_STRING);
+    view.setUint8(struct + 1, 0); // v is not freed with the value (the heap is reset after each evaluation)
+    view.setUint32(struct + 4, len, true);
+    view.setUint32(struct + 8, at, true);
+    return struct;
+  }
+
+  #probe(): boolean {
+    // JSON text of a string with a multi-byte character, a NUL, an escape and a quote.
+    const sample = String.raw`"é\u0000x\n\""`;
+    const expected = JSON.parse(sample) as string;
+    try {
+      const json = encoder.encode(sample);
+      const raw = this.#exports.opa_malloc(json.byteLength);
+      new Uint8Array(this.#memory.buffer).set(json, raw);
+      const parsed = this.#exports.opa_json_parse(raw, json.byteLength);
+      if (parsed === 0 || !this.isString(parsed) || this.read(parsed) !== expected) return false;
+      const built = this.write(expected);
+      if (built === undefined) return false;
+      return JSON.parse(readCString(this.#memory, this.#exports.opa_json_dump(built))) === expected;
+    } catch {
+      return false;
+    }
+  }
+}
 
 /**
  * Instantiates an OPA WASM module with toolgate's builtins and wraps it in the
@@ -40,15 +119,30 @@ export function instantiatePolicy(module: WebAssembly.Module, initialPages: numb
   const memory = new WebAssembly.Memory({ initial: initialPages });
   let exports: ModuleExports | undefined;
   let namesById: Record<number, string> = {};
+  let strings: StringBridge | undefined;
   const call = (id: number, addrs: number[]): number => {
     const name = namesById[id]!;
     const impl = hostBuiltins[name] ?? sdkBuiltins[name];
-    if (!impl || !exports) throw new Error(`not implemented: built-in function ${name}`);
+    if (!impl || !exports || !strings) throw new Error(`not implemented: built-in function ${name}`);
     const ex = exports;
-    const result = isRegoTextBuiltin(impl)
-      ? impl(...addrs.map((addr) => readCString(memory, ex.opa_value_dump(addr))))
-      : impl(...addrs.map((addr) => JSON.parse(readCString(memory, ex.opa_json_dump(addr))) as unknown));
+    const bridge = strings.usable ? strings : undefined;
+    let operands: unknown[];
+    let direct: boolean[] | undefined;
+    if (isRegoTextBuiltin(impl)) {
+      operands = addrs.map((addr) => readCString(memory, ex.opa_value_dump(addr)));
+    } else {
+      direct = addrs.map((addr) => bridge !== undefined && bridge.isString(addr));
+      operands = addrs.map((addr, i) => (direct![i] ? bridge!.read(addr) : (JSON.parse(readCString(memory, ex.opa_json_dump(addr))) as unknown)));
+    }
+    const result = (impl as (...a: unknown[]) => unknown)(...operands);
     if (result === undefined) return 0;
+    if (typeof result === "string" && bridge !== undefined) {
+      // A result that is one of the string operands (nothing replaced) is that operand's value: values are immutable.
+      const same = direct?.findIndex((d, i) => d && operands[i] === result) ?? -1;
+      if (same >= 0) return addrs[same]!;
+      const written = bridge.write(result);
+      if (written !== undefined) return written;
+    }
     const asRegoText = result instanceof RegoTextResult;
     const bytes = result instanceof ArrayBuffer ? new Uint8Array(result)
       : encoder.encode(asRegoText ? result.text : JSON.stringify(result));
@@ -76,6 +170,7 @@ export function instantiatePolicy(module: WebAssembly.Module, initialPages: numb
   };
   const instance = new WebAssembly.Instance(module, imports);
   exports = instance.exports as unknown as ModuleExports;
+  strings = new StringBridge(memory, exports);
   const major = exports.opa_wasm_abi_version?.value as number | undefined;
   if (major !== undefined && major !== 1) throw new Error(`unsupported OPA WASM ABI version ${major}`);
   const minor = (exports.opa_wasm_abi_minor_version?.value as number | undefined) ?? 0;

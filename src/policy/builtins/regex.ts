@@ -19,7 +19,26 @@ export function regexReplace(s: unknown, pattern: unknown, value: unknown): stri
   if (typeof s !== "string" || typeof pattern !== "string" || typeof value !== "string") {
     throw new TypeError("regex.replace: operands must be strings");
   }
-  return s.replace(compile(pattern), value);
+  return replaceAll(s, pattern, value);
+}
+
+/** From this length on, the last replace is remembered (comparing a text costs far less than a pass of a pattern over it). */
+const REMEMBER_FROM = 512;
+let last: { s: string; pattern: string; value: string; result: string } | undefined;
+
+/**
+ * regex.replace's answer (every match of pattern, as JavaScript reads it with
+ * the u flag, replaced by value). The last long text's answer is remembered:
+ * the policy's redact_secrets and the decision log's redaction
+ * (src/gate/secret-redactor.ts) replace the same text with the same pattern
+ * one after the other. Throws (SyntaxError) for a pattern JavaScript rejects.
+ */
+export function replaceAll(s: string, pattern: string, value: string): string {
+  const long = s.length >= REMEMBER_FROM;
+  if (long && last !== undefined && last.pattern === pattern && last.value === value && last.s === s) return last.result;
+  const result = s.replace(compile(pattern), value);
+  if (long) last = { s, pattern, value, result };
+  return result;
 }
 
 /** Go's FindAllStringIndex(s, -1): successive matches, an empty match right after a match skipped. */
