@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
-import { hostBuiltins, isRegoTextBuiltin, sdkBuiltins } from "./builtins/index.ts";
+import { hostBuiltins, isRegoTextBuiltin, isRegoValueBuiltin, sdkBuiltins } from "./builtins/index.ts";
 import { RegoTextResult } from "./builtins/rego-result.ts";
+import { parseRegoText, type RegoValue } from "./builtins/rego-text.ts";
 
 // The SDK's ES module entry re-exports only loadPolicy; LoadedPolicy is on its CommonJS one.
 const { LoadedPolicy: LoadedPolicyClass } = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
@@ -29,9 +30,14 @@ function readCString(memory: WebAssembly.Memory, addr: number): string {
 
 /** opa_value type tags (wasm/src/value.h): an interned string has a string's layout. */
 const OPA_STRING = 4;
+const OPA_ARRAY = 5;
 const OPA_STRING_INTERNED = 8;
 /** opa_string_t in wasm32: {u8 type; u8 free; u32 len @4; u32 v @8}. */
 const STRING_STRUCT_BYTES = 12;
+/** opa_array_t in wasm32: {u8 type; u32 elems @4; u32 len @8; u32 cap @12}; an element is {u32 i; u32 v}. */
+const ARRAY_ELEMS = 4;
+const ARRAY_LEN = 8;
+const ARRAY_ELEM_BYTES = 8;
 
 /**
  * Strings cross the host boundary without JSON: a string operand is read from
@@ -62,6 +68,20 @@ class StringBridge {
   isString(addr: number): boolean {
     const type = new Uint8Array(this.#memory.buffer)[addr];
     return type === OPA_STRING || type === OPA_STRING_INTERNED;
+  }
+
+  isArray(addr: number): boolean {
+    return new Uint8Array(this.#memory.buffer)[addr] === OPA_ARRAY;
+  }
+
+  /** The value addresses of an array's elements, in order. */
+  elements(addr: number): number[] {
+    const view = new DataView(this.#memory.buffer);
+    const elems = view.getUint32(addr + ARRAY_ELEMS, true);
+    const len = view.getUint32(addr + ARRAY_LEN, true);
+    const out = new Array<number>(len);
+    for (let i = 0; i < len; i++) out[i] = view.getUint32(elems + i * ARRAY_ELEM_BYTES + 4, true);
+    return out;
   }
 
   read(addr: number): string {
@@ -98,6 +118,13 @@ class StringBridge {
       new Uint8Array(this.#memory.buffer).set(json, raw);
       const parsed = this.#exports.opa_json_parse(raw, json.byteLength);
       if (parsed === 0 || !this.isString(parsed) || this.read(parsed) !== expected) return false;
+      const arrayJson = encoder.encode(`[${sample}, 1, "b"]`);
+      const rawArray = this.#exports.opa_malloc(arrayJson.byteLength);
+      new Uint8Array(this.#memory.buffer).set(arrayJson, rawArray);
+      const array = this.#exports.opa_json_parse(rawArray, arrayJson.byteLength);
+      if (array === 0 || !this.isArray(array)) return false;
+      const items = this.elements(array);
+      if (items.length !== 3 || this.read(items[0]!) !== expected || this.isString(items[1]!) || this.read(items[2]!) !== "b") return false;
       const built = this.write(expected);
       if (built === undefined) return false;
       return JSON.parse(readCString(this.#memory, this.#exports.opa_json_dump(built))) === expected;
@@ -130,6 +157,13 @@ export function instantiatePolicy(module: WebAssembly.Module, initialPages: numb
     let direct: boolean[] | undefined;
     if (isRegoTextBuiltin(impl)) {
       operands = addrs.map((addr) => readCString(memory, ex.opa_value_dump(addr)));
+    } else if (isRegoValueBuiltin(impl)) {
+      const value = (addr: number): RegoValue => {
+        if (bridge?.isString(addr)) return { kind: "string", value: bridge.read(addr) };
+        if (bridge?.isArray(addr)) return { kind: "array", items: bridge.elements(addr).map(value) };
+        return parseRegoText(readCString(memory, ex.opa_value_dump(addr)));
+      };
+      operands = addrs.map(value);
     } else {
       direct = addrs.map((addr) => bridge !== undefined && bridge.isString(addr));
       operands = addrs.map((addr, i) => (direct![i] ? bridge!.read(addr) : (JSON.parse(readCString(memory, ex.opa_json_dump(addr))) as unknown)));

@@ -152,7 +152,6 @@ function formatOne(verb: string, spec: Spec, op: GoOperand): string {
   }
   const x = op.value as number;
   const negative = x < 0 || Object.is(x, -0);
-  const d = exactDecimal(x);
   let body: string;
   switch (verb) {
     case "v":
@@ -163,11 +162,11 @@ function formatOne(verb: string, spec: Spec, op: GoOperand): string {
       break;
     case "f":
     case "F":
-      body = fixed(d, spec.precision ?? 6);
+      body = fixed(exactDecimal(x), spec.precision ?? 6);
       break;
     case "e":
     case "E":
-      body = exponent(d, spec.precision ?? 6, verb === "E");
+      body = exponent(exactDecimal(x), spec.precision ?? 6, verb === "E");
       break;
     default:
       if ("bxX".includes(verb)) throw new UnsupportedFormatError(`sprintf: %${verb} of a float is not supported`);

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { UnsupportedFormatError } from "./go-fmt.ts";
+import type { RegoValue } from "./rego-text.ts";
 import { graphqlIsValid, graphqlParse, graphqlParseAndVerify, graphqlParseQuery, graphqlParseSchema, graphqlSchemaIsValid } from "./graphql.ts";
 import { rangeStep } from "./numbers.ts";
 import { cidrContainsMatches, cidrExpand, cidrIsValid, cidrMerge } from "./net.ts";
@@ -25,9 +26,22 @@ export type HostBuiltin = (...args: unknown[]) => unknown;
 /** A builtin that reads its operands as Rego text (opa_value_dump: sets stay sets, numbers keep their digits). */
 export type RegoTextBuiltin = ((...operands: string[]) => unknown) & { readsRegoText: true };
 
-export function isRegoTextBuiltin(fn: HostBuiltin | RegoTextBuiltin): fn is RegoTextBuiltin {
+export function isRegoTextBuiltin(fn: AnyHostBuiltin): fn is RegoTextBuiltin {
   return (fn as Partial<RegoTextBuiltin>).readsRegoText === true;
 }
+
+/**
+ * A builtin that reads its operands as Rego values: what parseRegoText reads
+ * from their Rego text, with strings (and arrays holding them) read straight
+ * from the module's memory rather than dumped and parsed (src/policy/wasm-instance.ts).
+ */
+export type RegoValueBuiltin = ((...operands: RegoValue[]) => unknown) & { readsRegoValues: true };
+
+export function isRegoValueBuiltin(fn: AnyHostBuiltin): fn is RegoValueBuiltin {
+  return (fn as Partial<RegoValueBuiltin>).readsRegoValues === true;
+}
+
+export type AnyHostBuiltin = HostBuiltin | RegoTextBuiltin | RegoValueBuiltin;
 
 /**
  * As in OPA's Go evaluator (without strict builtin errors), a builtin that
@@ -35,7 +49,7 @@ export function isRegoTextBuiltin(fn: HostBuiltin | RegoTextBuiltin): fn is Rego
  * the SDK encodes an undefined result as "no value". This keeps `opa test`
  * and the WASM runtime deciding the same way.
  */
-function undefinedOnError<F extends HostBuiltin | RegoTextBuiltin>(fn: F): F {
+function undefinedOnError<F extends AnyHostBuiltin>(fn: F): F {
   const wrapped = (...args: never[]): unknown => {
     try {
       return (fn as (...a: never[]) => unknown)(...args);
@@ -47,11 +61,13 @@ function undefinedOnError<F extends HostBuiltin | RegoTextBuiltin>(fn: F): F {
       return undefined;
     }
   };
-  return (isRegoTextBuiltin(fn) ? Object.assign(wrapped, { readsRegoText: true }) : wrapped) as F;
+  if (isRegoTextBuiltin(fn)) return Object.assign(wrapped, { readsRegoText: true }) as unknown as F;
+  if (isRegoValueBuiltin(fn)) return Object.assign(wrapped, { readsRegoValues: true }) as unknown as F;
+  return wrapped as F;
 }
 
 /** Builtins toolgate implements for policies, by Rego name; one file per namespace. */
-export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin>> = Object.fromEntries(
+export const hostBuiltins: Readonly<Record<string, AnyHostBuiltin>> = Object.fromEntries(
   Object.entries({
     sprintf: sprintf,
     "time.parse_ns": parseNs,
@@ -100,7 +116,7 @@ export const hostBuiltins: Readonly<Record<string, HostBuiltin | RegoTextBuiltin
     "graphql.schema_is_valid": graphqlSchemaIsValid,
     "numbers.range_step": rangeStep,
     "uuid.parse": uuidParse,
-  } as Record<string, HostBuiltin | RegoTextBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
+  } as Record<string, AnyHostBuiltin>).map(([name, fn]) => [name, undefinedOnError(fn)]),
 );
 
 /**
