@@ -1,9 +1,7 @@
 import { replaceAll } from "../policy/builtins/regex.ts";
-import { combinedSecretPattern, readSecretRules, type SecretRules } from "../policy/secret-rules.ts";
+import { combinedSecretPattern, declareSecretRulesPrefilter, readSecretRules, type SecretRules } from "../policy/secret-rules.ts";
 
 const FALLBACK_REPLACEMENT = "[REDACTED]";
-/** Texts longer than this skip the keyword search (redact_secrets.rego sends them to the host's pattern too). */
-const LONG_TEXT = 512;
 
 /**
  * Redacts secrets in text and JSON values with the same rules, the same
@@ -17,14 +15,11 @@ export class SecretRedactor {
   /** The combined pattern (plus custom ones) as regex.replace reads it; undefined when JavaScript rejects it. */
   private readonly pattern: string | undefined;
   private readonly substitution: string;
-  /** Lower-case literals one of which every built-in match contains; undefined: always search. */
-  private readonly keywords: readonly string[] | undefined;
 
   constructor(rules: SecretRules | undefined, customPatterns: readonly string[] = []) {
     this.replacement = rules?.replacement ?? FALLBACK_REPLACEMENT;
     const combined = rules ? combinedSecretPattern(rules) : undefined;
     this.substitution = combined?.substitution ?? this.replacement;
-    this.keywords = customPatterns.length > 0 ? undefined : (rules?.rules ?? []).flatMap((r) => r.keywords);
     let pattern: string | undefined;
     if (combined) {
       // The pattern redact_secrets.rego builds (_secret_pattern), so a text the policy just redacted is answered from memory.
@@ -34,6 +29,8 @@ export class SecretRedactor {
       } catch {
         pattern = undefined;
       }
+      // Without custom patterns, a text holding no rule keyword is not searched (custom patterns have no keywords).
+      if (customPatterns.length === 0) declareSecretRulesPrefilter(rules!);
     }
     this.pattern = pattern;
   }
@@ -41,12 +38,6 @@ export class SecretRedactor {
   /** The text with every secret replaced; the whole text replaced when redaction cannot run. */
   redactText(text: string): string {
     if (this.pattern === undefined) return text === "" ? text : this.replacement;
-    // A long text goes straight to the pattern, as in the policy: one pass (often answered from
-    // memory, the policy having just replaced it) costs less than a search for every keyword.
-    if (this.keywords && text.length <= LONG_TEXT) {
-      const lowered = text.toLowerCase();
-      if (!this.keywords.some((k) => lowered.includes(k))) return text;
-    }
     return replaceAll(text, this.pattern, this.substitution);
   }
 

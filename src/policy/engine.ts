@@ -6,6 +6,7 @@ import { BundleLoadError, PolicyEvaluationError, describeThrown } from "./errors
 import { importedBuiltins } from "./imported-builtins.ts";
 import { CAPABILITIES_FILE } from "./package-files.ts";
 import { readResultSet } from "./result-value.ts";
+import { declareSecretRulesPrefilter, secretRulesProblem, type SecretRules } from "./secret-rules.ts";
 import { instantiatePolicy } from "./wasm-instance.ts";
 
 export const DECISION_ENTRYPOINT = "toolgate/decision";
@@ -137,6 +138,8 @@ export class PolicyEngine {
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: data.json does not load: ${describeThrown(err)}`, { cause: err });
     }
+    const secretRules = (bundle.data.toolgate as { secret_rules?: unknown } | undefined)?.secret_rules;
+    if (secretRules !== undefined && secretRulesProblem(secretRules) === undefined) declareSecretRulesPrefilter(secretRules as SecretRules);
     const engine = new PolicyEngine(module, policy, bundle, initialPages!);
     if (!engine.entrypoints.includes(DECISION_ENTRYPOINT)) {
       throw new BundleLoadError(

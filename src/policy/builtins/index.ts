@@ -5,7 +5,7 @@ import type { RegoValue } from "./rego-text.ts";
 import { graphqlIsValid, graphqlParse, graphqlParseAndVerify, graphqlParseQuery, graphqlParseSchema, graphqlSchemaIsValid } from "./graphql.ts";
 import { rangeStep } from "./numbers.ts";
 import { cidrContainsMatches, cidrExpand, cidrIsValid, cidrMerge } from "./net.ts";
-import { regexReplace, regexSplit } from "./regex.ts";
+import { forgetRememberedReplace, regexReplace, regexSplit } from "./regex.ts";
 import { semverCompare, semverIsValid } from "./semver.ts";
 import { replace, sprintf } from "./strings.ts";
 import { anyPrefixMatch, anySuffixMatch, indexOfN, splitN, stringsCount } from "./strings.ts";
@@ -14,12 +14,16 @@ import { base64UrlEncodeNoPad, hexDecode, hexEncode } from "./encoding.ts";
 import { objectSubsetBuiltin } from "./object.ts";
 import { unitsParse, unitsParseBytes } from "./units.ts";
 import { jwtBuiltins } from "./jwt-lazy.ts";
-import { nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
+import { beginEvaluation as beginTimeEvaluation, nowNs, parseNs, parseRfc3339Ns } from "./time.ts";
 import { uriIsValid, uriParse } from "./uri.ts";
 import { uuidParse } from "./uuid.ts";
 import { urlqueryDecode, urlqueryDecodeObject, urlqueryEncode, urlqueryEncodeObject } from "./urlquery.ts";
 
-export { beginEvaluation } from "./time.ts";
+/** Called by the engine before each evaluation: per-evaluation state starts afresh (time.now_ns, the remembered replace). */
+export function beginEvaluation(): void {
+  beginTimeEvaluation();
+  forgetRememberedReplace();
+}
 
 export type HostBuiltin = (...args: unknown[]) => unknown;
 
