@@ -45,7 +45,12 @@ _custom_secret_patterns := [concat("", ["(?:", p, ")"]) |
 	some p in object.get(input.constraints, "secret_patterns", [])
 ]
 
-_secret_pattern := concat("|", array.concat([data.toolgate.secret_rules.combined.pattern], _custom_secret_patterns)) if _secret_rules
+# Without custom patterns, the pattern in data as it is (the host reads a
+# string from data once per instance, one built per evaluation every time).
+_secret_pattern := data.toolgate.secret_rules.combined.pattern if {
+	_secret_rules
+	count(_custom_secret_patterns) == 0
+} else := concat("|", array.concat([data.toolgate.secret_rules.combined.pattern], _custom_secret_patterns)) if _secret_rules
 
 _secret_replacement := data.toolgate.secret_rules.combined.substitution
 

@@ -52,11 +52,17 @@ const ARRAY_ELEM_BYTES = 8;
 class StringBridge {
   readonly #memory: WebAssembly.Memory;
   readonly #exports: ModuleExports;
+  /** Where the evaluation heap starts: below it lie the module's constants and the loaded data, which no evaluation writes. */
+  readonly #heapBase: () => number;
   #usable: boolean | undefined;
+  /** Strings read from below the heap base, by address (patterns and tables in data are read on every call). */
+  readonly #constants = new Map<number, string>();
+  #constantsBelow = 0;
 
-  constructor(memory: WebAssembly.Memory, exports: ModuleExports) {
+  constructor(memory: WebAssembly.Memory, exports: ModuleExports, heapBase: () => number) {
     this.#memory = memory;
     this.#exports = exports;
+    this.#heapBase = heapBase;
   }
 
   /** Whether the value at addr can be read and written as an opa_string_t. */
@@ -85,10 +91,22 @@ class StringBridge {
   }
 
   read(addr: number): string {
+    const base = this.#heapBase();
+    if (base !== this.#constantsBelow) {
+      this.#constants.clear();
+      this.#constantsBelow = base;
+    }
+    const known = this.#constants.get(addr);
+    if (known !== undefined) return known;
     const view = new DataView(this.#memory.buffer);
     const len = view.getUint32(addr + 4, true);
     const at = view.getUint32(addr + 8, true);
-    return decoder.decode(new Uint8Array(this.#memory.buffer, at, len));
+    const text = decoder.decode(new Uint8Array(this.#memory.buffer, at, len));
+    if (addr + STRING_STRUCT_BYTES <= base && at + len <= base) {
+      if (this.#constants.size >= 4096) this.#constants.clear();
+      this.#constants.set(addr, text);
+    }
+    return text;
   }
 
   /** A new string value; undefined for text UTF-8 cannot carry (a lone surrogate), which goes the JSON way. */
@@ -204,11 +222,14 @@ export function instantiatePolicy(module: WebAssembly.Module, initialPages: numb
   };
   const instance = new WebAssembly.Instance(module, imports);
   exports = instance.exports as unknown as ModuleExports;
-  strings = new StringBridge(memory, exports);
+  let loaded: LoadedPolicy | undefined;
+  // Until the policy is made (and its data set), nothing counts as constant.
+  strings = new StringBridge(memory, exports, () => (loaded?.dataHeapPtr as number | undefined) ?? 0);
   const major = exports.opa_wasm_abi_version?.value as number | undefined;
   if (major !== undefined && major !== 1) throw new Error(`unsupported OPA WASM ABI version ${major}`);
   const minor = (exports.opa_wasm_abi_minor_version?.value as number | undefined) ?? 0;
   const ids = JSON.parse(readCString(memory, exports.opa_json_dump(exports.builtins()))) as Record<string, number>;
   namesById = Object.fromEntries(Object.entries(ids).map(([name, id]) => [id, name]));
-  return new LoadedPolicyClass(instance, memory, minor);
+  loaded = new LoadedPolicyClass(instance, memory, minor);
+  return loaded;
 }
