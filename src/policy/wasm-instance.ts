@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
-import { hostBuiltins, isRegoTextBuiltin, isRegoValueBuiltin, sdkBuiltins } from "./builtins/index.ts";
+import { hostBuiltins, isRegoTextBuiltin, isRegoValueBuiltin, sdkBuiltins, type AnyHostBuiltin } from "./builtins/index.ts";
 import { RegoTextResult } from "./builtins/rego-result.ts";
 import { parseRegoText, type RegoValue } from "./builtins/rego-text.ts";
 
@@ -71,18 +71,27 @@ class StringBridge {
     return this.#usable;
   }
 
+  /** Views of the memory, renewed when it grows (growing replaces its buffer). */
+  #views(): { bytes: Uint8Array; data: DataView } {
+    const buffer = this.#memory.buffer;
+    if (this.#viewed?.bytes.buffer !== buffer) this.#viewed = { bytes: new Uint8Array(buffer), data: new DataView(buffer) };
+    return this.#viewed;
+  }
+
+  #viewed: { bytes: Uint8Array; data: DataView } | undefined;
+
   isString(addr: number): boolean {
-    const type = new Uint8Array(this.#memory.buffer)[addr];
+    const type = this.#views().bytes[addr];
     return type === OPA_STRING || type === OPA_STRING_INTERNED;
   }
 
   isArray(addr: number): boolean {
-    return new Uint8Array(this.#memory.buffer)[addr] === OPA_ARRAY;
+    return this.#views().bytes[addr] === OPA_ARRAY;
   }
 
   /** The value addresses of an array's elements, in order. */
   elements(addr: number): number[] {
-    const view = new DataView(this.#memory.buffer);
+    const view = this.#views().data;
     const elems = view.getUint32(addr + ARRAY_ELEMS, true);
     const len = view.getUint32(addr + ARRAY_LEN, true);
     const out = new Array<number>(len);
@@ -98,10 +107,10 @@ class StringBridge {
     }
     const known = this.#constants.get(addr);
     if (known !== undefined) return known;
-    const view = new DataView(this.#memory.buffer);
+    const { bytes, data: view } = this.#views();
     const len = view.getUint32(addr + 4, true);
     const at = view.getUint32(addr + 8, true);
-    const text = decoder.decode(new Uint8Array(this.#memory.buffer, at, len));
+    const text = decoder.decode(bytes.subarray(at, at + len));
     if (addr + STRING_STRUCT_BYTES <= base && at + len <= base) {
       if (this.#constants.size >= 4096) this.#constants.clear();
       this.#constants.set(addr, text);
@@ -165,9 +174,12 @@ export function instantiatePolicy(module: WebAssembly.Module, initialPages: numb
   let exports: ModuleExports | undefined;
   let namesById: Record<number, string> = {};
   let strings: StringBridge | undefined;
+  // Each builtin id's name and implementation, looked up on its first call.
+  const implById = new Map<number, AnyHostBuiltin | undefined>();
   const call = (id: number, addrs: number[]): number => {
     const name = namesById[id]!;
-    const impl = hostBuiltins[name] ?? sdkBuiltins[name];
+    let impl = implById.get(id);
+    if (impl === undefined) implById.set(id, (impl = hostBuiltins[name] ?? sdkBuiltins[name]));
     if (!impl || !exports || !strings) throw new Error(`not implemented: built-in function ${name}`);
     const ex = exports;
     const bridge = strings.usable ? strings : undefined;
