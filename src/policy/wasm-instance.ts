@@ -71,10 +71,12 @@ class StringBridge {
     return this.#usable;
   }
 
-  /** Views of the memory, renewed when it grows (growing replaces its buffer). */
+  /** Views of the memory, renewed when it grows (growing detaches the old buffer: its views become empty). */
   #views(): { bytes: Uint8Array; data: DataView } {
-    const buffer = this.#memory.buffer;
-    if (this.#viewed?.bytes.buffer !== buffer) this.#viewed = { bytes: new Uint8Array(buffer), data: new DataView(buffer) };
+    if (this.#viewed === undefined || this.#viewed.bytes.length === 0) {
+      const buffer = this.#memory.buffer;
+      this.#viewed = { bytes: new Uint8Array(buffer), data: new DataView(buffer) };
+    }
     return this.#viewed;
   }
 
@@ -122,12 +124,13 @@ class StringBridge {
   write(text: string): number | undefined {
     if (!text.isWellFormed()) return undefined;
     const len = Buffer.byteLength(text, "utf8");
-    const at = this.#exports.opa_malloc(Math.max(len, 1));
-    const struct = this.#exports.opa_malloc(STRING_STRUCT_BYTES);
+    // One block: the struct, then the bytes it points at (freeing the value frees both).
+    const struct = this.#exports.opa_malloc(STRING_STRUCT_BYTES + len);
+    const at = struct + STRING_STRUCT_BYTES;
     // opa_malloc may grow the memory: views are taken after it.
-    const written = encoder.encodeInto(text, new Uint8Array(this.#memory.buffer, at, len)).written;
+    const { bytes, data: view } = this.#views();
+    const written = encoder.encodeInto(text, bytes.subarray(at, at + len)).written;
     if (written !== len) throw new Error("string bridge: UTF-8 length mismatch");
-    const view = new DataView(this.#memory.buffer);
     view.setUint8(struct, OPA_STRING);
     view.setUint8(struct + 1, 0); // v is not freed with the value (the heap is reset after each evaluation)
     view.setUint32(struct + 4, len, true);

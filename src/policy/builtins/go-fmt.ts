@@ -105,6 +105,7 @@ function shortestG(x: number, upper: boolean): string {
 
 function pad(body: string, sign: string, spec: Spec, numeric: boolean): string {
   const width = spec.width ?? 0;
+  if (width === 0) return sign + body;
   const length = [...sign + body].length;
   if (length >= width) return sign + body;
   if (spec.minus) return sign + body + " ".repeat(width - length);
@@ -133,8 +134,7 @@ function formatOne(verb: string, spec: Spec, op: GoOperand): string {
       return badVerb(verb, op);
     }
     if (spec.zero) throw new UnsupportedFormatError("sprintf: the 0 flag on a string is not supported");
-    const runes = [...op.value];
-    return pad(spec.precision === undefined ? op.value : runes.slice(0, spec.precision).join(""), "", spec, false);
+    return pad(spec.precision === undefined ? op.value : [...op.value].slice(0, spec.precision).join(""), "", spec, false);
   }
   if (op.type === "int64" || op.type === "big.Int") {
     if (op.type === "big.Int" && verb === "s") verb = "d";
