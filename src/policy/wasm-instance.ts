@@ -132,7 +132,7 @@ class StringBridge {
     const written = encoder.encodeInto(text, bytes.subarray(at, at + len)).written;
     if (written !== len) throw new Error("string bridge: UTF-8 length mismatch");
     view.setUint8(struct, OPA_STRING);
-    view.setUint8(struct + 1, 0); // v is not freed with the value (the heap is reset after each evaluation)
+    view.setUint8(struct + 1, 0); // v points into the struct's own block: not freed on its own
     view.setUint32(struct + 4, len, true);
     view.setUint32(struct + 8, at, true);
     return struct;
