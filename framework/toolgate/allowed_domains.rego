@@ -92,14 +92,12 @@ _address_line(x) := x if {
 	not contains(x, "..")
 } else := ""
 
-_ldh_label := `[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?`
-
-_address_line_pattern := concat("", [
-	`[^\n]{255,}\n`,
-	`|(?:[A-Za-z0-9_](?:[A-Za-z0-9_+.-]{0,62}[A-Za-z0-9_+-])?@(`,
-	_ldh_label, `(?:\.`, _ldh_label, `)*`,
-	`)|[^\n]*)\n`,
-])
+# Written out whole: a pattern the policy builds (concat) is a new string on
+# every evaluation, which the host must read and look up again, while a
+# constant is read once. Its parts (checked by constraints_test.rego): a line
+# over 254 characters | a local part "@" (LDH label ("." LDH label)*) | any
+# line; then the newline.
+_address_line_pattern := `[^\n]{255,}\n|(?:[A-Za-z0-9_](?:[A-Za-z0-9_+.-]{0,62}[A-Za-z0-9_+-])?@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)|[^\n]*)\n`
 
 # A configured domain may be written with a trailing dot; it names the same domain.
 _normalize_domain(domain) := trim_suffix(lower(domain), ".")

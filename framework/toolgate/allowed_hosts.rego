@@ -91,19 +91,12 @@ _url_line(x) := x if {
 	not contains(x, "\n")
 } else := ""
 
-_octet := `(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])`
-
-_url_line_pattern := concat("", [
-	`(?:[Hh][Tt][Tt][Pp][Ss]?://`,
-	`(?:[^/?#\x00-\x20\x7f\\]*@)?`,
-	`(?:(`, _octet, `(?:\.`, _octet, `){3})`,
-	`|((?:[A-Za-z0-9-]*\.)*(?:[0-9]+|0[xX][0-9A-Fa-f]*)\.?)`,
-	`|([A-Za-z0-9.-]+)`,
-	`|(\[[0-9A-Fa-f:.]+\]))`,
-	`(?::0*(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])?)?`,
-	`(?:[/?#][^\x00-\x20\x7f\\]*)?`,
-	`|[^\n]*)\n`,
-])
+# Written out whole, as _address_line_pattern (allowed_domains.rego) is. Its
+# parts (checked by constraints_test.rego): http(s):// and userinfo, then the
+# host alternatives (a dotted quad of octets 0-255; a name ending in a number;
+# any other name; a bracketed IPv6 address), a port 0-65535, the rest of the
+# URL | any line; then the newline.
+_url_line_pattern := `(?:[Hh][Tt][Tt][Pp][Ss]?://(?:[^/?#\x00-\x20\x7f\\]*@)?(?:((?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})|((?:[A-Za-z0-9-]*\.)*(?:[0-9]+|0[xX][0-9A-Fa-f]*)\.?)|([A-Za-z0-9.-]+)|(\[[0-9A-Fa-f:.]+\]))(?::0*(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])?)?(?:[/?#][^\x00-\x20\x7f\\]*)?|[^\n]*)\n`
 
 # IPv6 hosts are compared in brackets, so "[::1]" and "::1" both work in the config.
 _normalize_host(host) := concat("", ["[", trim_suffix(trim_prefix(lower(host), "["), "]"), "]"]) if {

@@ -446,3 +446,31 @@ test_custom_secret_patterns_apply_without_builtin_literals if {
 	[s.value | some s in _out("sanitize", constraints, {"text": "pin 1234-5678"})] == ["pin [REDACTED]"]
 	count(_out("sanitize", constraints, {"text": "no secret here"})) == 0
 }
+
+# The line patterns are written out whole (constants are read by the host once); these are their parts.
+_ldh_label := `[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?`
+
+_octet := `(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])`
+
+test_address_line_pattern_is_its_parts if {
+	data.toolgate.constraints._address_line_pattern == concat("", [
+		`[^\n]{255,}\n`,
+		`|(?:[A-Za-z0-9_](?:[A-Za-z0-9_+.-]{0,62}[A-Za-z0-9_+-])?@(`,
+		_ldh_label, `(?:\.`, _ldh_label, `)*`,
+		`)|[^\n]*)\n`,
+	])
+}
+
+test_url_line_pattern_is_its_parts if {
+	data.toolgate.constraints._url_line_pattern == concat("", [
+		`(?:[Hh][Tt][Tt][Pp][Ss]?://`,
+		`(?:[^/?#\x00-\x20\x7f\\]*@)?`,
+		`(?:(`, _octet, `(?:\.`, _octet, `){3})`,
+		`|((?:[A-Za-z0-9-]*\.)*(?:[0-9]+|0[xX][0-9A-Fa-f]*)\.?)`,
+		`|([A-Za-z0-9.-]+)`,
+		`|(\[[0-9A-Fa-f:.]+\]))`,
+		`(?::0*(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])?)?`,
+		`(?:[/?#][^\x00-\x20\x7f\\]*)?`,
+		`|[^\n]*)\n`,
+	])
+}

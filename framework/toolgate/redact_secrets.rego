@@ -45,19 +45,26 @@ _custom_secret_patterns := [concat("", ["(?:", p, ")"]) |
 	some p in object.get(input.constraints, "secret_patterns", [])
 ]
 
-_secret_pattern := concat("|", array.concat([data.toolgate.secret_rules.combined.pattern], _custom_secret_patterns)) if _secret_rules
+# Without custom patterns, the pattern in data as it is (the host reads a
+# string from data once per instance, one built per evaluation every time).
+_secret_pattern := data.toolgate.secret_rules.combined.pattern if {
+	_secret_rules
+	count(_custom_secret_patterns) == 0
+} else := concat("|", array.concat([data.toolgate.secret_rules.combined.pattern], _custom_secret_patterns)) if _secret_rules
 
 _secret_replacement := data.toolgate.secret_rules.combined.substitution
 
 # One replace doubles as the search: a text with no secret comes back
 # unchanged. It runs in the JS host with a cached RegExp (far cheaper per call
 # than the WASM target's regex builtins, which recompile on every evaluation);
-# computed once per field, so sanitize and the failure check share it.
+# computed once per field, so sanitize and the failure check share it. Every
+# text goes to the host: a string crosses the boundary without a copy through
+# JSON (src/policy/wasm-instance.ts), so one pass of the pattern there costs
+# less than searching for every rule's keyword in Rego.
 _redacted[field] := regex.replace(text, _secret_pattern, _secret_replacement) if {
 	some field in input.constraints.redact_secrets
 	text := input.arguments[field]
 	is_string(text)
-	_may_hold_secret(text)
 }
 
 sanitize contains {
@@ -79,25 +86,7 @@ deny contains {
 	some field in input.constraints.redact_secrets
 	_secret_rules
 	is_string(input.arguments[field])
-	_may_hold_secret(input.arguments[field])
 	not _redacted[field]
-}
-
-# Every built-in match contains one of its rule's keywords (lower-cased): a
-# short text holding none cannot match, so the host call (which copies the
-# text out of WASM memory and back) is skipped. A long text goes to the host
-# directly: there one pass of the regex costs less than scanning the text for
-# every keyword in WASM. Custom patterns are always applied.
-_may_hold_secret(_) if count(object.get(input.constraints, "secret_patterns", [])) > 0
-
-_may_hold_secret(text) if count(text) > 512
-
-_may_hold_secret(text) if {
-	count(text) <= 512
-	lowered := lower(text)
-	some rule in _secret_rules
-	some keyword in rule.keywords
-	contains(lowered, keyword)
 }
 
 # Only string arguments are rewritten: a listed argument of another type (a
@@ -114,7 +103,6 @@ deny contains {
 
 	# the value's text as OPA's Go evaluator prints it (constraints.rego, _text)
 	text := sprintf("%v", [value])
-	_may_hold_secret(text)
 	_holds_secret(text)
 }
 

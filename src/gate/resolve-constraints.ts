@@ -25,7 +25,9 @@ type ConstraintsEntry = { constraints?: Record<string, unknown> } | undefined;
  */
 export class ConstraintResolver {
   private readonly config: PolicyConfig;
-  private readonly cache = new Map<string, Resolved>();
+  /** By assistant id, then tool type, server label and name as one key (nested maps: no key text built per call). */
+  private readonly cache = new Map<string, Map<string, Resolved>>();
+  private cached = 0;
 
   constructor(config: PolicyConfig | undefined) {
     this.config = config ?? { version: 1 };
@@ -41,16 +43,23 @@ export class ConstraintResolver {
   }
 
   private lookup(assistantId: string, tool: ToolRef): Resolved {
-    // JSON of the parts: no label or name can make two keys collide.
-    const key = JSON.stringify([assistantId, tool.type, tool.type === "mcp" ? tool.server_label : "", tool.name]);
-    let resolved = this.cache.get(key);
+    // The first character tells the tool types apart; an MCP tool's label and name as JSON cannot collide.
+    const key = tool.type === "mcp" ? `m${JSON.stringify([tool.server_label, tool.name])}` : `f${tool.name}`;
+    let byTool = this.cache.get(assistantId);
+    let resolved = byTool?.get(key);
     if (resolved === undefined) {
       const [base, overrides] = this.entries(assistantId, tool);
       const merged = overlayConstraints(base?.constraints ?? {}, overrides?.constraints ?? {});
       resolved = { value: Object.freeze(merged), json: constraintsJson(merged) };
       // Unknown assistant ids are model- or app-supplied; bound the cache.
-      if (this.cache.size >= 10_000) this.cache.clear();
-      this.cache.set(key, resolved);
+      if (this.cached >= 10_000) {
+        this.cache.clear();
+        this.cached = 0;
+        byTool = undefined;
+      }
+      if (byTool === undefined) this.cache.set(assistantId, (byTool = new Map()));
+      byTool.set(key, resolved);
+      this.cached += 1;
     }
     return resolved;
   }

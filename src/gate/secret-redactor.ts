@@ -1,4 +1,5 @@
-import { combinedSecretPattern, readSecretRules, type SecretRules } from "../policy/secret-rules.ts";
+import { replaceAll } from "../policy/builtins/regex.ts";
+import { combinedSecretPattern, declareSecretRulesPrefilter, readSecretRules, type SecretRules } from "../policy/secret-rules.ts";
 
 const FALLBACK_REPLACEMENT = "[REDACTED]";
 
@@ -11,36 +12,33 @@ const FALLBACK_REPLACEMENT = "[REDACTED]";
  */
 export class SecretRedactor {
   readonly replacement: string;
-  private readonly pattern: RegExp | undefined;
+  /** The combined pattern (plus custom ones) as regex.replace reads it; undefined when JavaScript rejects it. */
+  private readonly pattern: string | undefined;
   private readonly substitution: string;
-  /** Lower-case literals one of which every built-in match contains; undefined: always search. */
-  private readonly keywords: readonly string[] | undefined;
 
   constructor(rules: SecretRules | undefined, customPatterns: readonly string[] = []) {
     this.replacement = rules?.replacement ?? FALLBACK_REPLACEMENT;
     const combined = rules ? combinedSecretPattern(rules) : undefined;
     this.substitution = combined?.substitution ?? this.replacement;
-    this.keywords = customPatterns.length > 0 ? undefined : (rules?.rules ?? []).flatMap((r) => r.keywords);
-    let pattern: RegExp | undefined;
+    let pattern: string | undefined;
     if (combined) {
+      // The pattern redact_secrets.rego builds (_secret_pattern), so a text the policy just redacted is answered from memory.
+      pattern = [combined.pattern, ...customPatterns.map((p) => `(?:${p})`)].join("|");
       try {
-        pattern = new RegExp([combined.pattern, ...customPatterns.map((p) => `(?:${p})`)].join("|"), "gu");
+        new RegExp(pattern, "gu");
       } catch {
         pattern = undefined;
       }
+      // Without custom patterns, a text holding no rule keyword is not searched (custom patterns have no keywords).
+      if (customPatterns.length === 0) declareSecretRulesPrefilter(rules!);
     }
     this.pattern = pattern;
   }
 
   /** The text with every secret replaced; the whole text replaced when redaction cannot run. */
   redactText(text: string): string {
-    if (!this.pattern) return text === "" ? text : this.replacement;
-    if (this.keywords) {
-      const lowered = text.toLowerCase();
-      if (!this.keywords.some((k) => lowered.includes(k))) return text;
-    }
-    this.pattern.lastIndex = 0;
-    return text.replace(this.pattern, this.substitution);
+    if (this.pattern === undefined) return text === "" ? text : this.replacement;
+    return replaceAll(text, this.pattern, this.substitution);
   }
 
   /**

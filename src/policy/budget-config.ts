@@ -89,7 +89,9 @@ export function resolveBudgetRule(rule: BudgetRule): ResolvedBudget | string {
  */
 export class BudgetResolver {
   private readonly config: BudgetedConfig;
-  private readonly cache = new Map<string, readonly ResolvedBudget[]>();
+  /** By assistant id, then tool name (nested maps: no key text built per call). */
+  private readonly cache = new Map<string, Map<string, readonly ResolvedBudget[]>>();
+  private cached = 0;
   /** Whether any tool or assistant entry has budgets: the common case skips all budget work. */
   readonly any: boolean;
 
@@ -100,8 +102,8 @@ export class BudgetResolver {
 
   resolve(assistantId: string, toolName: string): readonly ResolvedBudget[] {
     if (!this.any) return [];
-    const key = JSON.stringify([assistantId, toolName]);
-    let resolved = this.cache.get(key);
+    let byTool = this.cache.get(assistantId);
+    let resolved = byTool?.get(toolName);
     if (resolved === undefined) {
       resolved = Object.freeze(
         mergedBudgetRules(this.config, assistantId, toolName).map((rule) => {
@@ -110,8 +112,15 @@ export class BudgetResolver {
           return budget;
         }),
       );
-      if (this.cache.size >= 10_000) this.cache.clear();
-      this.cache.set(key, resolved);
+      // Unknown assistant ids and tool names are model- or app-supplied; bound the cache.
+      if (this.cached >= 10_000) {
+        this.cache.clear();
+        this.cached = 0;
+        byTool = undefined;
+      }
+      if (byTool === undefined) this.cache.set(assistantId, (byTool = new Map()));
+      byTool.set(toolName, resolved);
+      this.cached += 1;
     }
     return resolved;
   }

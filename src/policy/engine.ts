@@ -1,11 +1,12 @@
 import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { readBundle, type Bundle } from "./bundle.ts";
 import type { PolicyConfig } from "./config.ts";
-import { beginEvaluation, resolveBuiltins, type HostBuiltin, type RegoTextBuiltin } from "./builtins/index.ts";
+import { beginEvaluation, resolveBuiltins, type AnyHostBuiltin } from "./builtins/index.ts";
 import { BundleLoadError, PolicyEvaluationError, describeThrown } from "./errors.ts";
 import { importedBuiltins } from "./imported-builtins.ts";
 import { CAPABILITIES_FILE } from "./package-files.ts";
 import { readResultSet } from "./result-value.ts";
+import { declareSecretRulesPrefilter, secretRulesProblem, type SecretRules } from "./secret-rules.ts";
 import { instantiatePolicy, type BuiltinTable } from "./wasm-instance.ts";
 
 export const DECISION_ENTRYPOINT = "toolgate/decision";
@@ -121,7 +122,7 @@ export class PolicyEngine {
     let module: WebAssembly.Module;
     let initialPages: number;
     // Filled once the instance names the builtins it imports, before anything evaluates.
-    const builtins = new Map<string, HostBuiltin | RegoTextBuiltin>();
+    const builtins = new Map<string, AnyHostBuiltin>();
     try {
       module = compiledModules.get(bundle.wasm) ?? (await WebAssembly.compile(bundle.wasm as Uint8Array<ArrayBuffer>));
       compiledModules.set(bundle.wasm, module);
@@ -148,6 +149,8 @@ export class PolicyEngine {
     } catch (err) {
       throw new BundleLoadError(`${bundle.source}: data.json does not load: ${describeThrown(err)}`, { cause: err });
     }
+    const secretRules = (bundle.data.toolgate as { secret_rules?: unknown } | undefined)?.secret_rules;
+    if (secretRules !== undefined && secretRulesProblem(secretRules) === undefined) declareSecretRulesPrefilter(secretRules as SecretRules);
     const engine = new PolicyEngine(module, policy, bundle, initialPages!, builtins);
     if (!engine.entrypoints.includes(DECISION_ENTRYPOINT)) {
       throw new BundleLoadError(

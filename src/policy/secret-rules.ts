@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { declarePrefilter } from "./builtins/regex.ts";
+import { KeywordSearch } from "./keyword-search.ts";
 import { FRAMEWORK_DIR } from "./package-files.ts";
 
 /** The secret formats redact_secrets and the decision log redact (data, shipped with the framework). */
@@ -103,4 +105,26 @@ export function readSecretRules(file: string = SECRET_RULES_FILE): SecretRules |
     return undefined;
   }
   return secretRulesProblem(value) === undefined ? (value as SecretRules) : undefined;
+}
+
+/** Keyword lists already declared, per combined pattern. */
+const declared = new Map<string, Set<string>>();
+
+/**
+ * Lets regex.replace skip the combined pattern on a text holding none of the
+ * rules' keywords (every match, lower-cased, contains one: the rules file's
+ * promise, which redact_secrets and the log redactor rely on), for the policy
+ * (the bundle's rules) and the decision log (the shipped rules) alike.
+ */
+export function declareSecretRulesPrefilter(rules: SecretRules): void {
+  const { pattern } = combinedSecretPattern(rules);
+  const keywords = rules.rules.flatMap((r) => r.keywords);
+  const key = JSON.stringify(keywords);
+  const seen = declared.get(pattern) ?? new Set<string>();
+  if (seen.has(key)) return;
+  if (declared.size >= 16) declared.clear();
+  seen.add(key);
+  declared.set(pattern, seen);
+  const search = new KeywordSearch(keywords);
+  declarePrefilter(pattern, (s) => search.foundIn(s.toLowerCase()));
 }

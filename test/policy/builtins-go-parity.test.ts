@@ -46,6 +46,8 @@ describe("host builtins answer as OPA's Go builtins", () => {
       'sprintf("%d", [1, "a", 2.5, 99999999999999999999])',
       'sprintf("%", [1])',
       'sprintf("%5s|%-5s|%.2s", ["ab", "ab", "abc"])',
+      // widths count characters, not UTF-16 units
+      'sprintf("%2s|%3s|%-3v|%4q|%.1s|%2d", ["😀", "é😀", "中", "😀", "😀x", 7])',
       'sprintf("%v %v %v", [input.n, input.a, input.b])',
       'sprintf("%t", [true])',
       'sprintf("%g %G %v", [1e21, 1e-7, 100000000000000000000000])',

@@ -101,6 +101,7 @@ function shortestG(x: number, upper: boolean): string {
 
 function pad(body: string, sign: string, spec: Spec, numeric: boolean): string {
   const width = spec.width ?? 0;
+  if (width === 0) return sign + body;
   const length = [...sign + body].length;
   if (length >= width) return sign + body;
   if (spec.minus) return sign + body + " ".repeat(width - length);
@@ -129,8 +130,7 @@ function formatOne(verb: string, spec: Spec, op: GoOperand): string {
       return badVerb(verb, op);
     }
     if (spec.zero) throw new UnsupportedFormatError("sprintf: the 0 flag on a string is not supported");
-    const runes = [...op.value];
-    return pad(spec.precision === undefined ? op.value : runes.slice(0, spec.precision).join(""), "", spec, false);
+    return pad(spec.precision === undefined ? op.value : [...op.value].slice(0, spec.precision).join(""), "", spec, false);
   }
   if (op.type === "int64" || op.type === "big.Int") {
     if (op.type === "big.Int" && verb === "s") verb = "d";
@@ -148,7 +148,6 @@ function formatOne(verb: string, spec: Spec, op: GoOperand): string {
   }
   const x = op.value as number;
   const negative = x < 0 || Object.is(x, -0);
-  const d = exactDecimal(x);
   let body: string;
   switch (verb) {
     case "v":
@@ -159,11 +158,11 @@ function formatOne(verb: string, spec: Spec, op: GoOperand): string {
       break;
     case "f":
     case "F":
-      body = fixed(d, spec.precision ?? 6);
+      body = fixed(exactDecimal(x), spec.precision ?? 6);
       break;
     case "e":
     case "E":
-      body = exponent(d, spec.precision ?? 6, verb === "E");
+      body = exponent(exactDecimal(x), spec.precision ?? 6, verb === "E");
       break;
     default:
       if ("bxX".includes(verb)) throw new UnsupportedFormatError(`sprintf: %${verb} of a float is not supported`);

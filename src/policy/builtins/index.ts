@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import path from "node:path";
+import type { RegoValue } from "./rego-text.ts";
 import { UnsupportedFormatError } from "./unsupported-format-error.ts";
 
 export { beginEvaluation } from "./evaluation-clock.ts";
@@ -9,9 +10,22 @@ export type HostBuiltin = (...args: unknown[]) => unknown;
 /** A builtin that reads its operands as Rego text (opa_value_dump: sets stay sets, numbers keep their digits). */
 export type RegoTextBuiltin = ((...operands: string[]) => unknown) & { readsRegoText: true };
 
-export function isRegoTextBuiltin(fn: HostBuiltin | RegoTextBuiltin): fn is RegoTextBuiltin {
+export function isRegoTextBuiltin(fn: AnyHostBuiltin): fn is RegoTextBuiltin {
   return (fn as Partial<RegoTextBuiltin>).readsRegoText === true;
 }
+
+/**
+ * A builtin that reads its operands as Rego values: what parseRegoText reads
+ * from their Rego text, with strings (and arrays holding them) read straight
+ * from the module's memory rather than dumped and parsed (src/policy/wasm-instance.ts).
+ */
+export type RegoValueBuiltin = ((...operands: RegoValue[]) => unknown) & { readsRegoValues: true };
+
+export function isRegoValueBuiltin(fn: AnyHostBuiltin): fn is RegoValueBuiltin {
+  return (fn as Partial<RegoValueBuiltin>).readsRegoValues === true;
+}
+
+export type AnyHostBuiltin = HostBuiltin | RegoTextBuiltin | RegoValueBuiltin;
 
 /**
  * As in OPA's Go evaluator (without strict builtin errors), a builtin that
@@ -19,7 +33,7 @@ export function isRegoTextBuiltin(fn: HostBuiltin | RegoTextBuiltin): fn is Rego
  * the SDK encodes an undefined result as "no value". This keeps `opa test`
  * and the WASM runtime deciding the same way.
  */
-function undefinedOnError<F extends HostBuiltin | RegoTextBuiltin>(fn: F): F {
+function undefinedOnError<F extends AnyHostBuiltin>(fn: F): F {
   const wrapped = (...args: never[]): unknown => {
     try {
       return (fn as (...a: never[]) => unknown)(...args);
@@ -31,10 +45,12 @@ function undefinedOnError<F extends HostBuiltin | RegoTextBuiltin>(fn: F): F {
       return undefined;
     }
   };
-  return (isRegoTextBuiltin(fn) ? Object.assign(wrapped, { readsRegoText: true }) : wrapped) as F;
+  if (isRegoTextBuiltin(fn)) return Object.assign(wrapped, { readsRegoText: true }) as unknown as F;
+  if (isRegoValueBuiltin(fn)) return Object.assign(wrapped, { readsRegoValues: true }) as unknown as F;
+  return wrapped as F;
 }
 
-type Implementation = HostBuiltin | RegoTextBuiltin;
+type Implementation = AnyHostBuiltin;
 type Loader = () => Promise<Implementation>;
 
 const regoText = (fn: (...operands: string[]) => unknown): RegoTextBuiltin => Object.assign(fn, { readsRegoText: true as const });
