@@ -74,8 +74,13 @@ export class Gate implements Decider {
       this.pipeline.decide(loaded, call, undefined, usage),
     );
     if (this.recorder) {
-      const { document, json, canonical } = built ?? knownInput(call, decision.arguments);
-      await this.recorder.record(this.loggable({ call, input: document, ...(canonical ? { inputJson: json } : {}), decision }));
+      const input = built ?? knownInput(call, decision.arguments);
+      const recorded: RecordedDecision = { call, input: input.document, decision };
+      if (input.canonical) {
+        recorded.inputJson = input.json;
+        recorded.argumentsJson = input.argumentsJson;
+      }
+      await this.recorder.record(this.loggable(recorded));
     }
     return decision;
   }
