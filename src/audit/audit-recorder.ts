@@ -33,7 +33,7 @@ export class AuditRecorder implements DecisionRecorder {
  * replaces only `arguments`), the gate's text with the arguments swapped) and
  * the result arguments' where they are the input's or the logged ones.
  */
-function splicedTexts(recorded: RecordedDecision, entry: DecisionEntry): { inputJson?: string; resultArgumentsJson?: string } {
+export function splicedTexts(recorded: RecordedDecision, entry: DecisionEntry): { inputJson?: string; resultArgumentsJson?: string } {
   const { inputJson, argumentsJson } = recorded;
   if (inputJson === undefined) return {};
   const input = recorded.input;
