@@ -290,17 +290,17 @@ export class DecisionLog {
   }
 
   /**
-   * Starts the pump. "none" waits for the next turn of the event loop, so that
-   * everything appended during this turn (a burst of concurrent callers) is one
-   * write. "group" starts at once: its fdatasync then runs while the other
-   * callers are still deciding, and what they append meanwhile is the next batch.
+   * Starts the pump. "none" and "group" wait for the next turn of the event
+   * loop, so that everything appended during this turn (a burst of concurrent
+   * callers, each deciding in turn) is one write and, for "group", one
+   * fdatasync: a batch per turn rather than a first record synced alone.
    */
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
     this.#idle = new Promise((resolve) => (this.#markIdle = resolve));
-    if (this.durability === "none") setImmediate(() => void this.#drain());
-    else void this.#drain();
+    if (this.durability === "fsync") void this.#drain();
+    else setImmediate(() => void this.#drain());
   }
 
   async #drain(): Promise<void> {

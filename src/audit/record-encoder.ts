@@ -229,7 +229,8 @@ const RESULT_KEYS: ReadonlySet<string> = new Set(["approval", "arguments", "effe
 
 /** True when every own key of the object is one of `known` (none of which Object.prototype has). */
 function hasOnly(object: object, known: ReadonlySet<string>): boolean {
-  for (const key of Object.keys(object)) if (!known.has(key)) return false;
+  // for-in allocates no key list; it also visits inherited enumerable keys, which only makes it stricter.
+  for (const key in object) if (!known.has(key)) return false;
   return true;
 }
 

@@ -68,8 +68,13 @@ describe("DecisionLog", () => {
       return calls === 1 ? delayed(50, true) : calls === 2 ? delayed(150, false) : original.call(this);
     };
     try {
+      // Two turns of the event loop, two batches: the second's sync starts while the first's runs.
       // Half through append (a promise each), half through write (one per batch): all are rejected.
-      const settled = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? log.append(sampleEntry(i + 1)) : log.write(sampleEntry(i + 1)))));
+      const add = (i: number) => (i % 2 === 0 ? log.append(sampleEntry(i + 1)) : log.write(sampleEntry(i + 1)));
+      const first = Array.from({ length: 5 }, (_, i) => add(i));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const second = Array.from({ length: 5 }, (_, i) => add(i + 5));
+      const settled = await Promise.allSettled([...first, ...second]);
       expect(calls).toBe(2);
       expect(settled.map((s) => s.status)).toEqual(Array(10).fill("rejected"));
       expect(settled[0]).toMatchObject({ reason: { code: "audit_write_failed" } });
@@ -84,9 +89,9 @@ describe("DecisionLog", () => {
     const path = join(await tempDir(), "decisions.jsonl");
     const log = await DecisionLog.open({ path, durability });
     const written = Array.from({ length: 100 }, (_, i) => log.write(sampleEntry(i)));
-    // Records queued together share a promise: "none" writes the whole burst at the next turn, "group" the
-    // first at once and the rest while its fdatasync runs; "fsync" gives each record its own.
-    expect(new Set(written).size).toBe({ fsync: 100, group: 2, none: 1 }[durability]);
+    // Records queued together share a promise: "none" and "group" write (and sync) the burst at the
+    // end of the turn; "fsync" gives each record its own write, sync and promise.
+    expect(new Set(written).size).toBe({ fsync: 100, group: 1, none: 1 }[durability]);
     await Promise.all(written);
     expect(log.stats.records).toBe(100);
     await log.close();
