@@ -80,7 +80,9 @@ export class Gate implements Decider {
         recorded.inputJson = input.json;
         recorded.argumentsJson = input.argumentsJson;
       }
-      await this.recorder.record(this.loggable(recorded));
+      // The constraints the policy decided with are in the document it saw, resolved already; after a
+      // reload the serving revision's are resolved again (it may have added redact_secrets).
+      await this.recorder.record(this.loggable(recorded, loaded === this.loaded ? built?.document.constraints : undefined));
     }
     return decision;
   }
@@ -94,9 +96,10 @@ export class Gate implements Decider {
    * redact_secrets, whatever the effect (and always while no policy is loaded,
    * since then nothing says the tool has none).
    */
-  private loggable(recorded: RecordedDecision): RecordedDecision {
-    const constraints = this.loaded ? this.loaded.constraints.resolve(String(recorded.call.assistant_id), describedToolRef(recorded.call)) : UNKNOWN_TOOL;
-    return redactForLog(recorded, constraints);
+  private loggable(recorded: RecordedDecision, constraints?: Readonly<Record<string, unknown>>): RecordedDecision {
+    const resolved =
+      constraints ?? (this.loaded ? this.loaded.constraints.resolve(String(recorded.call.assistant_id), describedToolRef(recorded.call)) : UNKNOWN_TOOL);
+    return redactForLog(recorded, resolved);
   }
 
   /**
