@@ -107,57 +107,84 @@ class UnsuitableMember {}
 const UNSUITABLE_MEMBER = new UnsuitableMember();
 const UNSET = Symbol("unset");
 
+/** Strings up to this length are kept in a member's cache (names and ids, not free text), this many per member. */
+const CACHED_STRING_LENGTH = 128;
+const CACHED_STRINGS = 64;
+
 /**
  * One member of a record, written as `,"name":<canonical text>` ("" when
- * JSON.stringify leaves it out). The text of the last primitive value is kept:
- * records repeat most of theirs (path, revision, surface, assistant, tool, effect,
- * the timestamp within a millisecond). Objects are written anew each time (they may have changed).
+ * JSON.stringify leaves it out). The text of the last primitive value is kept,
+ * and with `cached` those of the last few short strings: records repeat most of
+ * theirs (path, revision, surface, assistants, tools, effects, the timestamp
+ * within a millisecond). Objects are written anew each time (they may have changed).
  */
 class Member {
   readonly #prefix: string;
+  readonly #cache: Map<string, string> | undefined;
   #value: unknown = UNSET;
   #text = "";
 
-  constructor(name: string) {
+  constructor(name: string, cached = false) {
     this.#prefix = `,${JSON.stringify(name)}:`;
+    this.#cache = cached ? new Map() : undefined;
   }
 
   text(value: unknown): string {
     if (value === this.#value) return this.#text;
     if (value === undefined) return "";
-    const view = typeof value === "object" ? sortedView(value) : value;
-    if (view === UNSUITABLE) throw UNSUITABLE_MEMBER;
-    const json = JSON.stringify(view) as string | undefined;
-    if (json === undefined) return "";
-    // A lone surrogate (written as a \udXXX escape) is for the walk to replace.
-    if (json.includes("\\ud")) throw UNSUITABLE_MEMBER;
-    const text = this.#prefix + json;
-    if (typeof value !== "object") {
-      this.#value = value;
-      this.#text = text;
+    const cache = typeof value === "string" ? this.#cache : undefined;
+    let text = cache?.get(value as string);
+    if (text === undefined) {
+      const view = typeof value === "object" ? sortedView(value) : value;
+      if (view === UNSUITABLE) throw UNSUITABLE_MEMBER;
+      const json = JSON.stringify(view) as string | undefined;
+      if (json === undefined) return "";
+      // A lone surrogate (written as a \udXXX escape) is for the walk to replace.
+      if (json.includes("\\ud")) throw UNSUITABLE_MEMBER;
+      text = this.#prefix + json;
+      if (typeof value === "object") return text;
+      if (cache !== undefined && (value as string).length <= CACHED_STRING_LENGTH) {
+        if (cache.size >= CACHED_STRINGS) cache.clear();
+        cache.set(value as string, text);
+      }
     }
+    this.#value = value;
+    this.#text = text;
     return text;
   }
 }
 
+/** `,"metrics":…`: the usual `{timer_eval_us: n}` written directly, anything else as any member. */
+function metricsText(metrics: unknown): string {
+  if (metrics !== null && typeof metrics === "object" && !Array.isArray(metrics) && isPlainObject(metrics)) {
+    let only: unknown = UNSET;
+    for (const key in metrics) {
+      if (key !== "timer_eval_us" || only !== UNSET) return M.metrics.text(metrics);
+      only = (metrics as Record<string, unknown>)[key];
+    }
+    if (typeof only === "number") return `,"metrics":{"timer_eval_us":${JSON.stringify(only)}}`;
+  }
+  return M.metrics.text(metrics);
+}
+
 const M = {
   approval: new Member("approval"),
-  assistant_id: new Member("assistant_id"),
+  assistant_id: new Member("assistant_id", true),
   call_id: new Member("call_id"),
   decision_id: new Member("decision_id"),
-  mcp_server_label: new Member("mcp_server_label"),
+  mcp_server_label: new Member("mcp_server_label", true),
   metrics: new Member("metrics"),
-  path: new Member("path"),
+  path: new Member("path", true),
   result: new Member("result"),
-  revision: new Member("revision"),
+  revision: new Member("revision", true),
   run_id: new Member("run_id"),
   secrets_redacted: new Member("secrets_redacted"),
-  surface: new Member("surface"),
+  surface: new Member("surface", true),
   thread_id: new Member("thread_id"),
   timestamp: new Member("timestamp"),
-  tool: new Member("tool"),
+  tool: new Member("tool", true),
   resultApproval: new Member("approval"),
-  resultEffect: new Member("effect"),
+  resultEffect: new Member("effect", true),
   resultReasons: new Member("reasons"),
 };
 
@@ -177,7 +204,7 @@ function splicedRecord(entry: DecisionEntry, inputJson: string, resultArgumentsJ
     return (
       `{${head === "" ? "" : `${head.slice(1)},`}"input":${inputJson}` +
       M.mcp_server_label.text(e.mcp_server_label) +
-      M.metrics.text(e.metrics) +
+      metricsText(e.metrics) +
       M.path.text(e.path) +
       `,"prev_hash":"${prevHash}"` +
       resultMember(e.result, resultArgumentsJson) +

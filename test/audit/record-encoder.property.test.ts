@@ -4,6 +4,7 @@ import { DecisionLog } from "../../src/audit/decision-log.ts";
 import { chainRecord, GENESIS_HASH, isLineProblem, parseRecordLine, recordHash, type DecisionEntry } from "../../src/audit/decision-record.ts";
 import { encodeRecord } from "../../src/audit/record-encoder.ts";
 import { canonicalJson } from "../../src/canonical-json.ts";
+import { canonicalText } from "../../src/json/canonical-text.ts";
 import type { Decision } from "../../src/gate/decision.ts";
 import { splicedTexts } from "../../src/audit/audit-recorder.ts";
 import { usageDocumentJson, type BudgetCharge, type UsageJson } from "../../src/gate/budget-charges.ts";
@@ -66,12 +67,15 @@ const { value } = fc.letrec<{ value: unknown; object: Record<string, unknown>; a
   }),
 }));
 
+/** Metrics as toDecisionEntry writes them, with any number, or any value at all. */
+const metrics = fc.oneof({ weight: 3, arbitrary: number.map((n) => ({ timer_eval_us: n })) }, { weight: 1, arbitrary: value });
 const entry = fc
-  .record({ i: fc.nat(1000), tool: text, args: value, context: value, reasonMessage: text, extraKey: fc.option(key), extra: value })
-  .map(({ i, tool, args, context, reasonMessage, extraKey, extra }): DecisionEntry => {
+  .record({ i: fc.nat(1000), tool: text, args: value, context: value, reasonMessage: text, metrics, extraKey: fc.option(key), extra: value })
+  .map(({ i, tool, args, context, reasonMessage, metrics, extraKey, extra }): DecisionEntry => {
     const base = sampleEntry(i, { effect: "deny" });
     const result = { ...base.result, reasons: [{ code: "max_amount_exceeded", message: reasonMessage }], arguments: args as Record<string, unknown> };
-    const e = { ...base, tool, input: { ...base.input, arguments: args as Record<string, unknown>, context: context as Record<string, unknown> }, result };
+    const input = { ...base.input, arguments: args as Record<string, unknown>, context: context as Record<string, unknown> };
+    const e = { ...base, tool, input, result, metrics: metrics as DecisionEntry["metrics"] };
     // Mostly the members toDecisionEntry writes (the writer's fixed-shape path), sometimes one more.
     if (extraKey !== null) Object.defineProperty(e, extraKey, { value: extra, enumerable: true, writable: true, configurable: true });
     return e as DecisionEntry;
@@ -80,6 +84,24 @@ const entry = fc
 const prevHash = fc.oneof(fc.constant(GENESIS_HASH), fc.stringMatching(/^[0-9a-f]{64}$/));
 
 describe("encodeRecord", () => {
+  it(
+    "writes the same line with the input's and the result arguments' canonical texts spliced in as without",
+    () => {
+      fc.assert(
+        fc.property(entry, fc.integer({ min: 1, max: 2 ** 40 }), prevHash, (e, seq, prev) => {
+          const inputJson = canonicalText(e.input);
+          if (inputJson === undefined) return;
+          const resultArgumentsJson = canonicalText(e.result.arguments);
+          const full = encodeRecord(e, seq, prev).line.toString("utf8");
+          expect(encodeRecord(e, seq, prev, inputJson).line.toString("utf8")).toBe(full);
+          expect(encodeRecord(e, seq, prev, inputJson, resultArgumentsJson).line.toString("utf8")).toBe(full);
+        }),
+        { numRuns: fuzzRuns() },
+      );
+    },
+    fuzzTimeout(),
+  );
+
   it(
     "writes one line that reads back strictly as the JSON round trip of the entry, with the hash the verifier computes",
     () => {
@@ -163,9 +185,10 @@ const decisionOn = (args: Record<string, unknown>) =>
       reason: fc.constantFrom("tool_denied", "sanitized_arguments_invalid"),
       message: text,
       hint: fc.option(fc.record({ summary: text }), { nil: undefined }),
+      duration_us: number,
     })
-    .map(({ effect, others, reason, message, hint }): Decision => {
-      const decision: Decision = { decision_id: "d-1", effect, reasons: [{ code: reason, message }], arguments: others ?? args, revision: "r1", duration_us: 7 };
+    .map(({ effect, others, reason, message, hint, duration_us }): Decision => {
+      const decision: Decision = { decision_id: "d-1", effect, reasons: [{ code: reason, message }], arguments: others ?? args, revision: "r1", duration_us };
       if (hint !== undefined) decision.approval = hint;
       return decision;
     });
