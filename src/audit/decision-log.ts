@@ -132,12 +132,6 @@ export class DecisionLog {
   /** The group `write` callers join until the queue is taken for a batch. */
   #shared: SharedAck | undefined;
   #pumping = false;
-  /** The pump's drain loop is running (not only scheduled for the end of the turn). */
-  #draining = false;
-  /** Records appended and not yet acknowledged: queued, or written and being synced. */
-  #unacknowledged = 0;
-  /** "group": about how many callers append concurrently (records unacknowledged when a turn ended, or more since). */
-  #callers = 0;
   #idle: Promise<void> = Promise.resolve();
   #markIdle: () => void = () => {};
   #failure: AuditWriteError | undefined;
@@ -278,21 +272,7 @@ export class DecisionLog {
   #enqueue(pending: Pending): void {
     if (this.#queue.length === 0 && this.#groupCommitMs > 0) this.#queuedSince = performance.now();
     this.#queue.push(pending);
-    this.#unacknowledged += 1;
-    if (this.#unacknowledged > this.#callers) this.#callers = this.#unacknowledged;
     this.#pump();
-    // "group": half of the callers queued and a sync slot free: this half's write and fdatasync start
-    // now, while the other half still decides (a burst split in two, synced in turn, keeps the event
-    // loop busy instead of every caller waiting on one fdatasync).
-    if (
-      this.durability === "group" &&
-      this.#groupCommitMs === 0 &&
-      !this.#draining &&
-      this.#syncing.size < SYNCS_IN_FLIGHT &&
-      this.#queue.length * 2 >= this.#callers
-    ) {
-      void this.#drain();
-    }
   }
 
   /** Waits for every pending append, syncs and closes the file. Idempotent. */
@@ -310,28 +290,20 @@ export class DecisionLog {
   }
 
   /**
-   * Starts the pump. "none" and "group" wait for the end of this turn of the
-   * event loop, so that everything appended during it (a burst of concurrent
+   * Starts the pump. "none" and "group" wait for the next turn of the event
+   * loop, so that everything appended during this turn (a burst of concurrent
    * callers, each deciding in turn) is one write and, for "group", one
-   * fdatasync; "group" starts earlier when half of the callers queued (#enqueue).
+   * fdatasync: a batch per turn rather than a first record synced alone.
    */
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
     this.#idle = new Promise((resolve) => (this.#markIdle = resolve));
     if (this.durability === "fsync") void this.#drain();
-    else setImmediate(() => this.#turnEnded());
-  }
-
-  /** The end of a turn: every caller of this turn has appended; what they queued is the batch. */
-  #turnEnded(): void {
-    if (!this.#pumping || this.#draining) return;
-    this.#callers = this.#unacknowledged;
-    void this.#drain();
+    else setImmediate(() => void this.#drain());
   }
 
   async #drain(): Promise<void> {
-    this.#draining = true;
     try {
       // The loop condition and the `finally` run in one synchronous step after the last
       // await, so an append can never slip in between and find the pump stopped.
@@ -362,7 +334,6 @@ export class DecisionLog {
       }
     } finally {
       this.#pumping = false;
-      this.#draining = false;
       this.#markIdle();
     }
   }
@@ -415,7 +386,6 @@ export class DecisionLog {
 
   #acknowledge(chunk: Pending[]): void {
     this.#records += chunk.length;
-    this.#unacknowledged -= chunk.length;
     for (const p of chunk) {
       if (p.resolve !== undefined) p.resolve(new WrittenRecord(this.path, p.line));
       else if (p.shared !== undefined && --p.shared.unacknowledged === 0) p.shared.resolve();
