@@ -70,11 +70,28 @@ export interface TornTail {
   bytes: number;
 }
 
+/** The callers of `write` whose records went into one batch: one promise for all of them. */
+class SharedAck {
+  readonly promise: Promise<void>;
+  resolve!: () => void;
+  reject!: (err: unknown) => void;
+  /** Records of this group not yet acknowledged. */
+  unacknowledged = 0;
+
+  constructor() {
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
+
+/** A record queued for writing, with who waits for it: an `append` caller of its own, or a `write` group. */
 interface Pending {
   line: Buffer;
-  enqueuedAt: number;
-  resolve: (appended: AppendedRecord) => void;
-  reject: (err: unknown) => void;
+  resolve: ((appended: AppendedRecord) => void) | undefined;
+  reject: ((err: unknown) => void) | undefined;
+  shared: SharedAck | undefined;
 }
 
 interface ChainHead {
@@ -110,6 +127,10 @@ export class DecisionLog {
   #size: number;
   #head: ChainHead;
   #queue: Pending[] = [];
+  /** When the first record now queued was queued ("group" with groupCommitMs). */
+  #queuedSince = 0;
+  /** The group `write` callers join until the queue is taken for a batch. */
+  #shared: SharedAck | undefined;
   #pumping = false;
   #idle: Promise<void> = Promise.resolve();
   #markIdle: () => void = () => {};
@@ -205,27 +226,53 @@ export class DecisionLog {
   /**
    * Appends a record; resolves once it is durable per the log's durability mode.
    * `inputJson`, when given, must be the canonical JSON text of `entry.input`
-   * (src/json/canonical-text.ts): it is spliced into the line as it is.
+   * (src/json/canonical-text.ts): it is spliced into the line as it is; so is
+   * `resultArgumentsJson`, given only with it, for `entry.result.arguments`.
    */
-  append(entry: DecisionEntry, inputJson?: string): Promise<AppendedRecord> {
-    if (this.#closed) return Promise.reject(new AuditLogClosedError(this.path));
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+  append(entry: DecisionEntry, inputJson?: string, resultArgumentsJson?: string): Promise<AppendedRecord> {
+    const line = this.#encode(entry, inputJson, resultArgumentsJson);
+    if (!(line instanceof Buffer)) return Promise.reject(line);
+    return new Promise((resolve, reject) => this.#enqueue({ line, resolve, reject, shared: undefined }));
+  }
+
+  /**
+   * `append` for a caller that needs only to know when the record is durable:
+   * the records queued together share one promise (per record with "fsync").
+   */
+  write(entry: DecisionEntry, inputJson?: string, resultArgumentsJson?: string): Promise<void> {
+    const line = this.#encode(entry, inputJson, resultArgumentsJson);
+    if (!(line instanceof Buffer)) return Promise.reject(line);
+    let shared = this.durability === "fsync" ? undefined : this.#shared;
+    if (shared === undefined) {
+      shared = new SharedAck();
+      if (this.durability !== "fsync") this.#shared = shared;
+    }
+    shared.unacknowledged += 1;
+    this.#enqueue({ line, resolve: undefined, reject: undefined, shared });
+    return shared.promise;
+  }
+
+  /** The record's line with the next chain fields, which it takes; or the error to reject with (nothing taken). */
+  #encode(entry: DecisionEntry, inputJson: string | undefined, resultArgumentsJson: string | undefined): Buffer | Error {
+    if (this.#closed) return new AuditLogClosedError(this.path);
+    if (this.#failure !== undefined) return this.#failure;
     const seq = this.#head.seq + 1;
-    let line: Buffer;
     try {
       // One walk of the entry makes both the line and the hashed canonical form, from the
       // values a reader will parse back (see encodeRecord: lone surrogates become U+FFFD, one
       // in a tool name the model wrote must not make the log unreadable; bigint and cycles fail here).
-      const encoded = encodeRecord(entry, seq, this.#head.hash, inputJson);
-      line = encoded.line;
+      const encoded = encodeRecord(entry, seq, this.#head.hash, inputJson, resultArgumentsJson);
       this.#head = { seq, hash: encoded.hash };
+      return encoded.line;
     } catch (err) {
-      return Promise.reject(new AuditRecordError(`the decision record cannot be stored as JSON: ${String(err)}`, err));
+      return new AuditRecordError(`the decision record cannot be stored as JSON: ${String(err)}`, err);
     }
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ line, enqueuedAt: performance.now(), resolve, reject });
-      this.#pump();
-    });
+  }
+
+  #enqueue(pending: Pending): void {
+    if (this.#queue.length === 0 && this.#groupCommitMs > 0) this.#queuedSince = performance.now();
+    this.#queue.push(pending);
+    this.#pump();
   }
 
   /** Waits for every pending append, syncs and closes the file. Idempotent. */
@@ -243,17 +290,17 @@ export class DecisionLog {
   }
 
   /**
-   * Starts the pump. "none" waits for the next turn of the event loop, so that
-   * everything appended during this turn (a burst of concurrent callers) is one
-   * write. "group" starts at once: its fdatasync then runs while the other
-   * callers are still deciding, and what they append meanwhile is the next batch.
+   * Starts the pump. "none" and "group" wait for the next turn of the event
+   * loop, so that everything appended during this turn (a burst of concurrent
+   * callers, each deciding in turn) is one write and, for "group", one
+   * fdatasync: a batch per turn rather than a first record synced alone.
    */
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
     this.#idle = new Promise((resolve) => (this.#markIdle = resolve));
-    if (this.durability === "none") setImmediate(() => void this.#drain());
-    else void this.#drain();
+    if (this.durability === "fsync") void this.#drain();
+    else setImmediate(() => void this.#drain());
   }
 
   async #drain(): Promise<void> {
@@ -266,12 +313,18 @@ export class DecisionLog {
           if (this.#failure !== undefined) return;
           continue;
         }
-        const first = this.#queue[0] as Pending;
         if (this.durability === "group" && this.#groupCommitMs > 0) {
-          const wait = first.enqueuedAt + this.#groupCommitMs - performance.now();
+          const wait = this.#queuedSince + this.#groupCommitMs - performance.now();
           if (wait > 0) await sleep(wait);
         }
-        const batch = this.durability === "fsync" ? this.#queue.splice(0, 1) : this.#queue.splice(0);
+        let batch: Pending[];
+        if (this.durability === "fsync") batch = this.#queue.splice(0, 1);
+        else {
+          // Records appended from here on form the next batch, and their `write` callers the next group.
+          batch = this.#queue;
+          this.#queue = [];
+          this.#shared = undefined;
+        }
         try {
           await this.#write(batch);
         } catch (err) {
@@ -315,7 +368,7 @@ export class DecisionLog {
    */
   async #flush(chunk: Pending[]): Promise<void> {
     if (chunk.length === 0) return;
-    const data = chunk.length === 1 ? (chunk[0] as Pending).line : Buffer.concat(chunk.map((p) => p.line));
+    const data = contiguous(chunk) ?? Buffer.concat(chunk.map((p) => p.line));
     for (let offset = 0; offset < data.length; ) offset += writeSync(this.#file.fd, data, offset, data.length - offset);
     this.#size += data.length;
     this.#writes += 1;
@@ -333,7 +386,10 @@ export class DecisionLog {
 
   #acknowledge(chunk: Pending[]): void {
     this.#records += chunk.length;
-    for (const p of chunk) p.resolve(new WrittenRecord(this.path, p.line));
+    for (const p of chunk) {
+      if (p.resolve !== undefined) p.resolve(new WrittenRecord(this.path, p.line));
+      else if (p.shared !== undefined && --p.shared.unacknowledged === 0) p.shared.resolve();
+    }
   }
 
   /**
@@ -386,8 +442,20 @@ export class DecisionLog {
   /** Stops the log: `pending` and every record whose sync is still running are rejected (rejecting a resolved one is a no-op). */
   #fail(cause: unknown, pending: Pending[]): void {
     this.#failure = new AuditWriteError(this.path, cause);
-    for (const p of [...pending, ...[...this.#syncing.values()].flat()]) p.reject(this.#failure);
+    for (const p of [...pending, ...[...this.#syncing.values()].flat()]) (p.reject ?? p.shared?.reject)?.(this.#failure);
   }
+}
+
+/** The chunk's lines as one view when they follow each other in one buffer (encodeRecord's slab), else undefined. */
+function contiguous(chunk: Pending[]): Buffer | undefined {
+  const first = (chunk[0] as Pending).line;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < chunk.length; i++) {
+    const line = (chunk[i] as Pending).line;
+    if (line.buffer !== first.buffer || line.byteOffset !== end) return undefined;
+    end += line.length;
+  }
+  return chunk.length === 1 ? first : Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 function lockPath(path: string): string {

@@ -119,7 +119,7 @@ export function redactInput(
 export function toDecisionEntry(
   input: InputDocument,
   decision: Decision,
-  options: { approval?: LoggedApproval; secretsRedacted?: boolean; now?: Date } = {},
+  options?: { approval?: LoggedApproval; secretsRedacted?: boolean; now?: Date },
 ): DecisionEntry {
   const result: DecisionResult = {
     effect: decision.effect,
@@ -129,7 +129,7 @@ export function toDecisionEntry(
   if (decision.approval !== undefined) result.approval = decision.approval;
   const entry: DecisionEntry = {
     decision_id: decision.decision_id,
-    timestamp: options.now === undefined ? timestampNow() : options.now.toISOString(),
+    timestamp: options?.now === undefined ? timestampNow() : options.now.toISOString(),
     path: DECISION_PATH,
     input: redactInput(input, decision),
     result,
@@ -143,8 +143,8 @@ export function toDecisionEntry(
   if (input.thread_id !== undefined) entry.thread_id = input.thread_id;
   if (input.run_id !== undefined) entry.run_id = input.run_id;
   if (input.tool.type === "mcp") entry.mcp_server_label = input.tool.server_label;
-  if (options.approval !== undefined) entry.approval = options.approval;
-  if (options.secretsRedacted) entry.secrets_redacted = true;
+  if (options?.approval !== undefined) entry.approval = options.approval;
+  if (options?.secretsRedacted) entry.secrets_redacted = true;
   return entry;
 }
 

@@ -18,7 +18,8 @@ const CHAIN_FIELDS: ReadonlySet<string> = new Set(["seq", "prev_hash", "hash"]);
 /**
  * Encodes a record with one serialization (`inputJson`, when given, is the
  * canonical JSON text of `entry.input`, as the gate built it for the policy:
- * spliced in, not encoded again): its canonical JSON (keys sorted by
+ * spliced in, not encoded again; `resultArgumentsJson`, given only with it, the
+ * canonical text of `entry.result.arguments`): its canonical JSON (keys sorted by
  * UTF-16 code units at every level, no whitespace; what src/canonical-json.ts
  * writes), hashed as `sha256(prev_hash + canonical)`, is also the line, with
  * the `hash` member put first: `{"hash":"…",<the canonical members>}`. A reader
@@ -31,23 +32,37 @@ const CHAIN_FIELDS: ReadonlySet<string> = new Set(["seq", "prev_hash", "hash"]);
  * is not plain (toJSON, class instances) takes that round trip first, which also
  * throws for what JSON cannot hold (bigint, cycles).
  */
-export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string, inputJson?: string): EncodedRecord {
+export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string, inputJson?: string, resultArgumentsJson?: string): EncodedRecord {
   // The hash this encoder made last is the usual prev_hash (the log's chain head): known to be hex.
   if (prevHash !== lastHash && !HEX64.test(prevHash)) throw new TypeError(`prev_hash must be 64 lower-case hex digits, got ${JSON.stringify(prevHash)}`);
-  const canonical = (inputJson === undefined ? undefined : splicedRecord(entry, inputJson, seq, prevHash)) ?? canonicalRecord(entry, seq, prevHash);
-  // One buffer, one UTF-8 encoding: prev_hash and the canonical text are laid out so that
+  const canonical = (inputJson === undefined ? undefined : splicedRecord(entry, inputJson, resultArgumentsJson, seq, prevHash)) ?? canonicalRecord(entry, seq, prevHash);
+  // One UTF-8 encoding, into the slab: prev_hash and the canonical text are laid out so that
   // they end where the line's `{"hash":"<64 hex>",` prefix ends; they are hashed in place,
   // then the prefix is written over prev_hash and the canonical text's "{".
-  const at = HASH_PREFIX_BYTES - 1;
-  const line = Buffer.allocUnsafe(at + Buffer.byteLength(canonical) + 1);
-  const end = at + line.write(canonical, at, "utf8");
-  line.write(prevHash, at - prevHash.length, "latin1");
-  const hash = digest("sha256", line.subarray(at - prevHash.length, end), "hex");
-  line.write(`{"hash":"${hash}",`, 0, "latin1");
-  line[end] = 0x0a;
+  const room = HASH_PREFIX_BYTES + canonical.length * 3 + 1; // at most 3 UTF-8 bytes per UTF-16 code unit
+  if (slabAt + room > slab.length) {
+    slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, room));
+    slabAt = 0;
+  }
+  const start = slabAt;
+  const at = start + HASH_PREFIX_BYTES - 1;
+  const end = at + slab.write(canonical, at, "utf8");
+  slab.write(prevHash, at - prevHash.length, "latin1");
+  const hash = digest("sha256", slab.subarray(at - prevHash.length, end), "hex");
+  slab.write(`{"hash":"${hash}",`, start, "latin1");
+  slab[end] = 0x0a;
+  slabAt = end + 1;
   lastHash = hash;
-  return { line, hash };
+  return { line: slab.subarray(start, slabAt), hash };
 }
+
+/**
+ * Lines are written one after the other into a slab (a view each), so a batch
+ * of records encoded in a row is one contiguous range the log writes as it is.
+ */
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+let slabAt = 0;
 
 let lastHash = "";
 
@@ -87,42 +102,132 @@ function nativeRecord(entry: DecisionEntry, seq: number, prevHash: string): stri
   return text.includes("\\ud") ? undefined : text;
 }
 
+class UnsuitableMember {}
+/** Thrown by Member for a value the native path cannot write (see canonicalText). */
+const UNSUITABLE_MEMBER = new UnsuitableMember();
+const UNSET = Symbol("unset");
+
+/** Strings up to this length are kept in a member's cache (names and ids, not free text), this many per member. */
+const CACHED_STRING_LENGTH = 128;
+const CACHED_STRINGS = 64;
+
+/**
+ * One member of a record, written as `,"name":<canonical text>` ("" when
+ * JSON.stringify leaves it out). The text of the last primitive value is kept,
+ * and with `cached` those of the last few short strings: records repeat most of
+ * theirs (path, revision, surface, assistants, tools, effects, the timestamp
+ * within a millisecond). Objects are written anew each time (they may have changed).
+ */
+class Member {
+  readonly #prefix: string;
+  readonly #cache: Map<string, string> | undefined;
+  #value: unknown = UNSET;
+  #text = "";
+
+  constructor(name: string, cached = false) {
+    this.#prefix = `,${JSON.stringify(name)}:`;
+    this.#cache = cached ? new Map() : undefined;
+  }
+
+  text(value: unknown): string {
+    if (value === this.#value) return this.#text;
+    if (value === undefined) return "";
+    const cache = typeof value === "string" ? this.#cache : undefined;
+    let text = cache?.get(value as string);
+    if (text === undefined) {
+      const view = typeof value === "object" ? sortedView(value) : value;
+      if (view === UNSUITABLE) throw UNSUITABLE_MEMBER;
+      const json = JSON.stringify(view) as string | undefined;
+      if (json === undefined) return "";
+      // A lone surrogate (written as a \udXXX escape) is for the walk to replace.
+      if (json.includes("\\ud")) throw UNSUITABLE_MEMBER;
+      text = this.#prefix + json;
+      if (typeof value === "object") return text;
+      if (cache !== undefined && (value as string).length <= CACHED_STRING_LENGTH) {
+        if (cache.size >= CACHED_STRINGS) cache.clear();
+        cache.set(value as string, text);
+      }
+    }
+    this.#value = value;
+    this.#text = text;
+    return text;
+  }
+}
+
+/** `,"metrics":…`: the usual `{timer_eval_us: n}` written directly, anything else as any member. */
+function metricsText(metrics: unknown): string {
+  if (metrics !== null && typeof metrics === "object" && !Array.isArray(metrics) && isPlainObject(metrics)) {
+    let only: unknown = UNSET;
+    for (const key in metrics) {
+      if (key !== "timer_eval_us" || only !== UNSET) return M.metrics.text(metrics);
+      only = (metrics as Record<string, unknown>)[key];
+    }
+    if (typeof only === "number") return `,"metrics":{"timer_eval_us":${JSON.stringify(only)}}`;
+  }
+  return M.metrics.text(metrics);
+}
+
+const M = {
+  approval: new Member("approval"),
+  assistant_id: new Member("assistant_id", true),
+  call_id: new Member("call_id"),
+  decision_id: new Member("decision_id"),
+  mcp_server_label: new Member("mcp_server_label", true),
+  metrics: new Member("metrics"),
+  path: new Member("path", true),
+  result: new Member("result"),
+  revision: new Member("revision", true),
+  run_id: new Member("run_id"),
+  secrets_redacted: new Member("secrets_redacted"),
+  surface: new Member("surface", true),
+  thread_id: new Member("thread_id"),
+  timestamp: new Member("timestamp"),
+  tool: new Member("tool", true),
+  resultApproval: new Member("approval"),
+  resultEffect: new Member("effect", true),
+  resultReasons: new Member("reasons"),
+};
+
 /**
  * The canonical record with `inputJson` (the canonical text of entry.input)
- * spliced in: the members before and after `input` are written by
- * JSON.stringify as nativeRecord does. Undefined where nativeRecord's own
- * conditions fail (the caller then encodes the whole entry).
+ * spliced in, and `resultArgumentsJson` (when given, the canonical text of
+ * entry.result.arguments) too: the other members are written one by one, in
+ * sorted order, as JSON.stringify writes them (nativeRecord's way). Undefined
+ * where nativeRecord's own conditions fail (the caller then encodes the whole
+ * entry).
  */
-function splicedRecord(entry: DecisionEntry, inputJson: string, seq: number, prevHash: string): string | undefined {
+function splicedRecord(entry: DecisionEntry, inputJson: string, resultArgumentsJson: string | undefined, seq: number, prevHash: string): string | undefined {
   const e = entry as unknown as Record<string, unknown>;
   if (!isPlainObject(entry) || !hasOnly(e, RECORD_KEYS)) return undefined;
-  const head = {
-    approval: sortedView(e.approval),
-    assistant_id: sortedView(e.assistant_id),
-    call_id: sortedView(e.call_id),
-    decision_id: sortedView(e.decision_id),
-  };
-  const tail = {
-    mcp_server_label: sortedView(e.mcp_server_label),
-    metrics: sortedView(e.metrics),
-    path: sortedView(e.path),
-    prev_hash: prevHash,
-    result: isShaped(e.result, RESULT_KEYS) ? resultView(e.result) : sortedView(e.result),
-    revision: sortedView(e.revision),
-    run_id: sortedView(e.run_id),
-    secrets_redacted: sortedView(e.secrets_redacted),
-    seq,
-    surface: sortedView(e.surface),
-    thread_id: sortedView(e.thread_id),
-    timestamp: sortedView(e.timestamp),
-    tool: sortedView(e.tool),
-  };
-  for (const member in head) if (head[member as keyof typeof head] === UNSUITABLE) return undefined;
-  for (const member in tail) if (tail[member as keyof typeof tail] === UNSUITABLE) return undefined;
-  const headText = JSON.stringify(head);
-  const tailText = JSON.stringify(tail);
-  if (headText.includes("\\ud") || tailText.includes("\\ud")) return undefined;
-  return `${headText.length > 2 ? `${headText.slice(0, -1)},` : "{"}"input":${inputJson},${tailText.slice(1)}`;
+  try {
+    const head = M.approval.text(e.approval) + M.assistant_id.text(e.assistant_id) + M.call_id.text(e.call_id) + M.decision_id.text(e.decision_id);
+    return (
+      `{${head === "" ? "" : `${head.slice(1)},`}"input":${inputJson}` +
+      M.mcp_server_label.text(e.mcp_server_label) +
+      metricsText(e.metrics) +
+      M.path.text(e.path) +
+      `,"prev_hash":"${prevHash}"` +
+      resultMember(e.result, resultArgumentsJson) +
+      M.revision.text(e.revision) +
+      M.run_id.text(e.run_id) +
+      M.secrets_redacted.text(e.secrets_redacted) +
+      `,"seq":${seq}` +
+      M.surface.text(e.surface) +
+      M.thread_id.text(e.thread_id) +
+      M.timestamp.text(e.timestamp) +
+      `${M.tool.text(e.tool)}}`
+    );
+  } catch (err) {
+    if (err === UNSUITABLE_MEMBER) return undefined;
+    throw err;
+  }
+}
+
+/** `,"result":<text>`, with the arguments' canonical text spliced in when known (a result shaped as toDecisionEntry builds it). */
+function resultMember(result: unknown, argumentsJson: string | undefined): string {
+  if (argumentsJson === undefined || !isShaped(result, RESULT_KEYS) || result.arguments === undefined) return M.result.text(result);
+  const approval = M.resultApproval.text(result.approval);
+  return `,"result":{${approval === "" ? "" : `${approval.slice(1)},`}"arguments":${argumentsJson}${M.resultEffect.text(result.effect)}${M.resultReasons.text(result.reasons)}}`;
 }
 
 /** The members of a record as toDecisionEntry builds it, and of its input document and result. */
@@ -151,7 +256,8 @@ const RESULT_KEYS: ReadonlySet<string> = new Set(["approval", "arguments", "effe
 
 /** True when every own key of the object is one of `known` (none of which Object.prototype has). */
 function hasOnly(object: object, known: ReadonlySet<string>): boolean {
-  for (const key of Object.keys(object)) if (!known.has(key)) return false;
+  // for-in allocates no key list; it also visits inherited enumerable keys, which only makes it stricter.
+  for (const key in object) if (!known.has(key)) return false;
   return true;
 }
 

@@ -1,3 +1,4 @@
+import { canonicalText } from "../json/canonical-text.ts";
 import type { ResolvedBudget } from "../policy/budget-config.ts";
 import type { Reason } from "./decision.ts";
 import { GateReason } from "./reason-codes.ts";
@@ -78,30 +79,52 @@ export function planCharges(budgets: readonly ResolvedBudget[], call: ToolCall, 
   return { ok: true, charges };
 }
 
+/** `input.usage` as the input document holds it: the value and its JSON text. */
+export interface UsageJson {
+  /** What parseOwnJson reads from `json` (made for this call: not shared). */
+  readonly value: Record<string, unknown>;
+  readonly json: string;
+  /** True when `json` is canonical (see canonicalText): then the document is built from `value`, not read back. */
+  readonly canonical: boolean;
+}
+
+/** A number as a JSON round trip gives it back: -0 is 0, a non-finite number null (what JSON.stringify writes). */
+function jsonNumber(value: number): number | null {
+  return Number.isFinite(value) ? value + 0 : null;
+}
+
 /**
- * `input.usage` as JSON text: per budget name, what is used and reserved in the
- * window, what this call adds and what usage would be after it, next to the
- * limits, so the framework (framework/toolgate/budgets.rego) and custom rules
- * decide on it. undefined when a reading lacks a budget (the caller denies).
+ * `input.usage`: per budget name, what is used and reserved in the window,
+ * what this call adds and what usage would be after it, next to the limits, so
+ * the framework (framework/toolgate/budgets.rego) and custom rules decide on
+ * it. Written canonically (members in sorted order), so the input document
+ * stays canonical and the audit log splices it. undefined when a reading lacks
+ * a budget (the caller denies).
  */
-export function usageDocumentJson(charges: readonly BudgetCharge[], reading: UsageReading): string | undefined {
-  const parts: string[] = [];
+export function usageDocumentJson(charges: readonly BudgetCharge[], reading: UsageReading): UsageJson | undefined {
+  const value: Record<string, unknown> = {};
   for (const { budget, key, amount } of charges) {
     const usage = reading === "fresh" ? NO_USAGE : reading.get(budget.name);
     if (usage === undefined) return undefined;
-    const entry = {
-      kind: budget.kind,
-      used: usage.used,
-      reserved: usage.reserved,
-      amount,
-      would_be: usage.used + usage.reserved + amount,
-      limit: budget.limit,
-      ...(budget.soft_limit === undefined ? {} : { soft_limit: budget.soft_limit }),
-      window: budget.window,
-      per: budget.per,
+    // Members in sorted order, soft_limit only when set (as JSON.stringify would leave an undefined one out).
+    const entry: Record<string, unknown> = {
+      amount: jsonNumber(amount),
       key: JSON.parse(key) as unknown,
+      kind: budget.kind,
+      limit: jsonNumber(budget.limit),
+      per: [...budget.per],
+      reserved: jsonNumber(usage.reserved),
     };
-    parts.push(`${JSON.stringify(budget.name)}:${JSON.stringify(entry)}`);
+    if (budget.soft_limit !== undefined) entry.soft_limit = jsonNumber(budget.soft_limit);
+    entry.used = jsonNumber(usage.used);
+    entry.window = budget.window;
+    entry.would_be = jsonNumber(usage.used + usage.reserved + amount);
+    // A budget named __proto__ is an own member like any other (as parseOwnJson reads it).
+    if (budget.name === "__proto__") Object.defineProperty(value, budget.name, { value: entry, writable: true, enumerable: true, configurable: true });
+    else value[budget.name] = entry;
   }
-  return `{${parts.join(",")}}`;
+  const canonical = canonicalText(value);
+  return canonical === undefined
+    ? { value, json: JSON.stringify(value), canonical: false }
+    : { value, json: canonical, canonical: true };
 }

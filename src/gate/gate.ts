@@ -74,8 +74,15 @@ export class Gate implements Decider {
       this.pipeline.decide(loaded, call, undefined, usage),
     );
     if (this.recorder) {
-      const { document, json, canonical } = built ?? knownInput(call, decision.arguments);
-      await this.recorder.record(this.loggable({ call, input: document, ...(canonical ? { inputJson: json } : {}), decision }));
+      const input = built ?? knownInput(call, decision.arguments);
+      const recorded: RecordedDecision = { call, input: input.document, decision };
+      if (input.canonical) {
+        recorded.inputJson = input.json;
+        recorded.argumentsJson = input.argumentsJson;
+      }
+      // The constraints the policy decided with are in the document it saw, resolved already; after a
+      // reload the serving revision's are resolved again (it may have added redact_secrets).
+      await this.recorder.record(this.loggable(recorded, loaded === this.loaded ? built?.document.constraints : undefined));
     }
     return decision;
   }
@@ -89,9 +96,10 @@ export class Gate implements Decider {
    * redact_secrets, whatever the effect (and always while no policy is loaded,
    * since then nothing says the tool has none).
    */
-  private loggable(recorded: RecordedDecision): RecordedDecision {
-    const constraints = this.loaded ? this.loaded.constraints.resolve(String(recorded.call.assistant_id), describedToolRef(recorded.call)) : UNKNOWN_TOOL;
-    return redactForLog(recorded, constraints);
+  private loggable(recorded: RecordedDecision, constraints?: Readonly<Record<string, unknown>>): RecordedDecision {
+    const resolved =
+      constraints ?? (this.loaded ? this.loaded.constraints.resolve(String(recorded.call.assistant_id), describedToolRef(recorded.call)) : UNKNOWN_TOOL);
+    return redactForLog(recorded, resolved);
   }
 
   /**

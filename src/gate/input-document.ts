@@ -1,5 +1,6 @@
 import { canonicalText } from "../json/canonical-text.ts";
 import { parseOwnJson } from "../json/parse-own-json.ts";
+import type { UsageJson } from "./budget-charges.ts";
 import type { Surface, ToolCall } from "./tool-call.ts";
 import { describedToolRef, type ToolRef } from "./tool-ref.ts";
 
@@ -53,6 +54,12 @@ export interface BuiltInput {
   readonly canonical: boolean;
   /** What parseOwnJson reads from `json`. */
   readonly document: InputDocument;
+  /**
+   * When `json` is canonical: the canonical text of `document.arguments`, which
+   * `json` begins with (`{"arguments":<this>,...`), so the log can splice the
+   * arguments (and swap them for the logged ones) without encoding them again.
+   */
+  readonly argumentsJson?: string;
 }
 
 /** Thrown for a part of a call that has no JSON text (a function, a symbol, a toJSON giving undefined). */
@@ -69,6 +76,11 @@ function memberJson(value: unknown, name: string): [string, boolean] {
   return [json, false];
 }
 
+/** A string JSON.stringify writes canonically (no lone surrogate), or not a string at all. */
+function wellFormedId(value: unknown): boolean {
+  return typeof value === "string" && value.isWellFormed();
+}
+
 /**
  * The input document, built from parts: the constraints are cached as text and
  * the arguments are re-encoded from the parsed value (never the raw string,
@@ -78,49 +90,74 @@ function memberJson(value: unknown, name: string): [string, boolean] {
  * again. The one builder of the input document: the gate, replay and the
  * logged record of a refused call all go through it. Throws when a part cannot
  * be written as JSON (the gate's callers deny).
+ *
+ * When every part is canonical the document is made of the parts, not read back
+ * from the text: the arguments (parsed by the gate, owned by it), the
+ * constraints (frozen, shared), the usage (made for this call) and a copy of the
+ * context read from its canonical text (the app's own object may change after
+ * the decision; the document must stay what the policy saw).
  */
 export function buildInputDocument(
   call: ToolCall,
   args: Record<string, unknown>,
   constraints: ConstraintsJson = NO_CONSTRAINTS,
   tool: ToolRef = describedToolRef(call),
-  usageJson?: string,
+  usage?: UsageJson,
 ): BuiltInput {
   const [argsJson, argsCanonical] = memberJson(args, "arguments");
   const [contextJson, contextCanonical] = call.context === undefined ? ["{}", true] : memberJson(call.context, "context");
-  const simple =
-    call.context === undefined &&
+  const strings =
     typeof call.assistant_id === "string" &&
     typeof call.surface === "string" &&
     typeof (call.call_id ?? "") === "string" &&
     (call.run_id === undefined || typeof call.run_id === "string") &&
     (call.thread_id === undefined || typeof call.thread_id === "string");
-  // Strings are canonical as JSON.stringify writes them unless they hold a lone surrogate (checked on the whole text below).
-  const id = simple ? (value: unknown) => JSON.stringify(value) : (value: unknown, name: string) => memberJson(value, name)[0];
+  // JSON.stringify writes a string canonically unless it holds a lone surrogate (checked below).
+  let idsCanonical = true;
+  const id = strings
+    ? (value: unknown) => JSON.stringify(value)
+    : (value: unknown, name: string) => {
+        const [text, canonicalId] = memberJson(value, name);
+        idsCanonical &&= canonicalId;
+        return text;
+      };
   const json =
     `{"arguments":${argsJson},"assistant_id":${call.assistant_id === undefined ? "null" : id(call.assistant_id, "assistant_id")},` +
     `"call_id":${id(call.call_id ?? "", "call_id")},"constraints":${constraints.json},"context":${contextJson}` +
     (call.run_id === undefined ? "" : `,"run_id":${id(call.run_id, "run_id")}`) +
     `,"surface":${call.surface === undefined ? "null" : id(call.surface, "surface")}` +
     (call.thread_id === undefined ? "" : `,"thread_id":${id(call.thread_id, "thread_id")}`) +
-    `,"tool":${toolJson(tool)}${usageJson === undefined ? "" : `,"usage":${usageJson}`},"version":${INPUT_VERSION}}`;
-  // Budget usage (budget-charges.ts) is written in its own key order: a document with it is read back, and the log re-encodes it.
-  const canonical = usageJson === undefined && argsCanonical && contextCanonical && constraints.canonical && !json.includes("\\ud");
-  if (simple && canonical) {
-    // Every part is plain, well-formed data already: the document is made of them, not read back from the text.
+    `,"tool":${toolJson(tool)}${usage === undefined ? "" : `,"usage":${usage.json}`},"version":${INPUT_VERSION}}`;
+  const canonical =
+    argsCanonical &&
+    contextCanonical &&
+    constraints.canonical &&
+    (usage === undefined || usage.canonical) &&
+    (strings
+      ? wellFormedId(call.assistant_id) &&
+        wellFormedId(call.surface) &&
+        wellFormedId(call.call_id ?? "") &&
+        (call.run_id === undefined || wellFormedId(call.run_id)) &&
+        (call.thread_id === undefined || wellFormedId(call.thread_id))
+      : idsCanonical) &&
+    tool.name.isWellFormed() &&
+    (tool.type !== "mcp" || tool.server_label.isWellFormed());
+  if (strings && canonical) {
+    // Every part is plain, well-formed data: the document is made of them, not read back from the text.
     const document: InputDocument = {
       arguments: args,
       assistant_id: call.assistant_id,
       call_id: call.call_id ?? "",
       constraints: constraints.value as Record<string, unknown>,
-      context: {},
+      context: contextJson === "{}" ? {} : (parseOwnJson(contextJson) as Record<string, unknown>),
       surface: call.surface,
       tool,
       version: INPUT_VERSION,
     };
     if (call.run_id !== undefined) document.run_id = call.run_id;
     if (call.thread_id !== undefined) document.thread_id = call.thread_id;
-    return { json, canonical, document };
+    if (usage !== undefined) document.usage = usage.value;
+    return { json, canonical, document, argumentsJson: argsJson };
   }
   let document: InputDocument | undefined;
   return {
@@ -130,12 +167,13 @@ export function buildInputDocument(
       document ??= parseOwnJson(json) as InputDocument;
       return document;
     },
+    ...(canonical ? { argumentsJson: argsJson } : {}),
   };
 }
 
 /** The input document as JSON text (buildInputDocument's). */
-export function inputDocumentJson(call: ToolCall, args: Record<string, unknown>, constraints?: ConstraintsJson, tool?: ToolRef, usageJson?: string): string {
-  return buildInputDocument(call, args, constraints, tool, usageJson).json;
+export function inputDocumentJson(call: ToolCall, args: Record<string, unknown>, constraints?: ConstraintsJson, tool?: ToolRef, usage?: UsageJson): string {
+  return buildInputDocument(call, args, constraints, tool, usage).json;
 }
 
 function toolJson(tool: ToolRef): string {

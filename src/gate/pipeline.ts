@@ -3,7 +3,7 @@ import type { PolicyEngine } from "../policy/engine.ts";
 import { describeThrown } from "../policy/errors.ts";
 import { BudgetResolver } from "../policy/budget-config.ts";
 import { applyPolicyDecision } from "./apply-policy-decision.ts";
-import { planCharges, usageDocumentJson, type UsageReading } from "./budget-charges.ts";
+import { planCharges, usageDocumentJson, type UsageJson, type UsageReading } from "./budget-charges.ts";
 import type { Decision, Reason } from "./decision.ts";
 import { buildInputDocument, constraintsJson, type BuiltInput, type InputDocument } from "./input-document.ts";
 import { killSwitchDenial, type KillSwitchCheck } from "./kill-switch-check.ts";
@@ -141,7 +141,7 @@ export class DecisionPipeline {
         ? constraintsJson(overlayConstraints(loaded.constraints.resolve(call.assistant_id, tool), overlay))
         : loaded.constraints.resolveJson(call.assistant_id, tool);
       // Budgets (function tools only): the usage goes into the input; none is never read as zero.
-      let usageJson: string | undefined;
+      let usageJson: UsageJson | undefined;
       const budgets = tool.type === "function" ? loaded.budgets.resolve(call.assistant_id, tool.name) : [];
       if (budgets.length > 0) {
         const plan = planCharges(budgets, call, args);

@@ -13,6 +13,12 @@ export interface RecordedDecision {
    * the record instead of encoding `input` again. Only for this `input` object.
    */
   inputJson?: string;
+  /**
+   * With `inputJson`: the canonical text of `input.arguments`, which `inputJson`
+   * begins with (`{"arguments":<this>,...`): the log splices it for the result's
+   * arguments too, and swaps it for the logged arguments where those differ.
+   */
+  argumentsJson?: string;
   decision: Decision;
   /** Set when the guard records the approval that followed a require_approval decision. */
   approval?: ApprovalOutcome;

@@ -68,7 +68,13 @@ describe("DecisionLog", () => {
       return calls === 1 ? delayed(50, true) : calls === 2 ? delayed(150, false) : original.call(this);
     };
     try {
-      const settled = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => log.append(sampleEntry(i + 1))));
+      // Two turns of the event loop, two batches: the second's sync starts while the first's runs.
+      // Half through append (a promise each), half through write (one per batch): all are rejected.
+      const add = (i: number) => (i % 2 === 0 ? log.append(sampleEntry(i + 1)) : log.write(sampleEntry(i + 1)));
+      const first = Array.from({ length: 5 }, (_, i) => add(i));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const second = Array.from({ length: 5 }, (_, i) => add(i + 5));
+      const settled = await Promise.allSettled([...first, ...second]);
       expect(calls).toBe(2);
       expect(settled.map((s) => s.status)).toEqual(Array(10).fill("rejected"));
       expect(settled[0]).toMatchObject({ reason: { code: "audit_write_failed" } });
@@ -77,6 +83,31 @@ describe("DecisionLog", () => {
     } finally {
       proto.datasync = original;
     }
+  });
+
+  it.each<Durability>(["fsync", "group", "none"])("write: concurrent callers resolve once their records are written, in call order (%s)", async (durability) => {
+    const path = join(await tempDir(), "decisions.jsonl");
+    const log = await DecisionLog.open({ path, durability });
+    const written = Array.from({ length: 100 }, (_, i) => log.write(sampleEntry(i)));
+    // Records queued together share a promise: "none" and "group" write (and sync) the burst at the
+    // end of the turn; "fsync" gives each record its own write, sync and promise.
+    expect(new Set(written).size).toBe({ fsync: 100, group: 1, none: 1 }[durability]);
+    await Promise.all(written);
+    expect(log.stats.records).toBe(100);
+    await log.close();
+    expect((await records(path)).map((r) => r.call_id)).toEqual(Array.from({ length: 100 }, (_, i) => `call_${i}`));
+    expect(await verifyLog(path)).toMatchObject({ ok: true, count: 100 });
+  });
+
+  it("write: refuses what JSON cannot hold without consuming a seq, and a closed log", async () => {
+    const path = join(await tempDir(), "decisions.jsonl");
+    const log = await DecisionLog.open({ path, durability: "group" });
+    const base = sampleEntry(1);
+    await expect(log.write({ ...base, input: { ...base.input, arguments: { n: 1n } } })).rejects.toMatchObject({ code: "audit_record_invalid" });
+    await log.write(base);
+    expect(log.head.seq).toBe(1);
+    await log.close();
+    await expect(log.write(sampleEntry(2))).rejects.toMatchObject({ code: "audit_log_closed" });
   });
 
   it("resumes the chain when reopened", async () => {
@@ -206,18 +237,20 @@ async function probeRecord(dir: string) {
 }
 
 describe("crash safety", () => {
-  it.each<[Durability, number]>([
-    ["fsync", 1],
-    ["group", 8],
+  it.each<[Durability, number, "append" | "write"]>([
+    ["fsync", 1, "append"],
+    ["group", 8, "append"],
+    ["fsync", 4, "write"],
+    ["group", 64, "write"],
   ])(
-    "every seq acknowledged before SIGKILL is in the log (%s, %i writers)",
-    async (durability, concurrency) => {
+    "every record acknowledged before SIGKILL is in the log (%s, %i writers, %s)",
+    async (durability, concurrency, method) => {
       const path = join(await tempDir(), "decisions.jsonl");
-      const child = spawn(process.execPath, [join(import.meta.dirname, "fixtures/append-until-killed.ts"), path, durability, String(concurrency)], {
+      const child = spawn(process.execPath, [join(import.meta.dirname, "fixtures/append-until-killed.ts"), path, durability, String(concurrency), method], {
         stdio: ["ignore", "pipe", "inherit"],
       });
       let out = "";
-      const acknowledged = await new Promise<number[]>((resolve, reject) => {
+      const acknowledged = await new Promise<string[]>((resolve, reject) => {
         child.on("error", reject);
         child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
           out += chunk;
@@ -226,15 +259,15 @@ describe("crash safety", () => {
         child.on("close", (code, signal) => {
           if (signal !== "SIGKILL") reject(new Error(`child ended with ${code ?? signal}`));
           // Only whole lines: the kill may cut the last print short.
-          resolve(out.split("\n").slice(0, -1).map(Number));
+          resolve(out.split("\n").slice(0, -1));
         });
       });
       expect(acknowledged.length).toBeGreaterThanOrEqual(300);
 
       const before = await verifyLog(path);
       expect(before.ok).toBe(true);
-      const present = new Set((await records(path)).map((r) => r.seq));
-      expect(acknowledged.filter((seq) => !present.has(seq))).toEqual([]);
+      const present = new Set((await records(path)).map((r) => r.call_id));
+      expect(acknowledged.filter((callId) => !present.has(callId))).toEqual([]);
 
       // A new writer resumes after everything that reached the disk.
       const log = await DecisionLog.open({ path, durability });

@@ -4,8 +4,13 @@ import { DecisionLog } from "../../src/audit/decision-log.ts";
 import { chainRecord, GENESIS_HASH, isLineProblem, parseRecordLine, recordHash, type DecisionEntry } from "../../src/audit/decision-record.ts";
 import { encodeRecord } from "../../src/audit/record-encoder.ts";
 import { canonicalJson } from "../../src/canonical-json.ts";
+import { canonicalText } from "../../src/json/canonical-text.ts";
 import type { Decision } from "../../src/gate/decision.ts";
+import { splicedTexts } from "../../src/audit/audit-recorder.ts";
+import { usageDocumentJson, type BudgetCharge, type UsageJson } from "../../src/gate/budget-charges.ts";
 import { buildInputDocument, constraintsJson, InputNotJsonError, type BuiltInput } from "../../src/gate/input-document.ts";
+import type { RecordedDecision } from "../../src/gate/recorder.ts";
+import type { ResolvedBudget } from "../../src/policy/budget-config.ts";
 import type { ToolCall } from "../../src/gate/tool-call.ts";
 import { toDecisionEntry } from "../../src/audit/decision-record.ts";
 import { parseOwnJson } from "../../src/json/parse-own-json.ts";
@@ -62,12 +67,15 @@ const { value } = fc.letrec<{ value: unknown; object: Record<string, unknown>; a
   }),
 }));
 
+/** Metrics as toDecisionEntry writes them, with any number, or any value at all. */
+const metrics = fc.oneof({ weight: 3, arbitrary: number.map((n) => ({ timer_eval_us: n })) }, { weight: 1, arbitrary: value });
 const entry = fc
-  .record({ i: fc.nat(1000), tool: text, args: value, context: value, reasonMessage: text, extraKey: fc.option(key), extra: value })
-  .map(({ i, tool, args, context, reasonMessage, extraKey, extra }): DecisionEntry => {
+  .record({ i: fc.nat(1000), tool: text, args: value, context: value, reasonMessage: text, metrics, extraKey: fc.option(key), extra: value })
+  .map(({ i, tool, args, context, reasonMessage, metrics, extraKey, extra }): DecisionEntry => {
     const base = sampleEntry(i, { effect: "deny" });
     const result = { ...base.result, reasons: [{ code: "max_amount_exceeded", message: reasonMessage }], arguments: args as Record<string, unknown> };
-    const e = { ...base, tool, input: { ...base.input, arguments: args as Record<string, unknown>, context: context as Record<string, unknown> }, result };
+    const input = { ...base.input, arguments: args as Record<string, unknown>, context: context as Record<string, unknown> };
+    const e = { ...base, tool, input, result, metrics: metrics as DecisionEntry["metrics"] };
     // Mostly the members toDecisionEntry writes (the writer's fixed-shape path), sometimes one more.
     if (extraKey !== null) Object.defineProperty(e, extraKey, { value: extra, enumerable: true, writable: true, configurable: true });
     return e as DecisionEntry;
@@ -76,6 +84,24 @@ const entry = fc
 const prevHash = fc.oneof(fc.constant(GENESIS_HASH), fc.stringMatching(/^[0-9a-f]{64}$/));
 
 describe("encodeRecord", () => {
+  it(
+    "writes the same line with the input's and the result arguments' canonical texts spliced in as without",
+    () => {
+      fc.assert(
+        fc.property(entry, fc.integer({ min: 1, max: 2 ** 40 }), prevHash, (e, seq, prev) => {
+          const inputJson = canonicalText(e.input);
+          if (inputJson === undefined) return;
+          const resultArgumentsJson = canonicalText(e.result.arguments);
+          const full = encodeRecord(e, seq, prev).line.toString("utf8");
+          expect(encodeRecord(e, seq, prev, inputJson).line.toString("utf8")).toBe(full);
+          expect(encodeRecord(e, seq, prev, inputJson, resultArgumentsJson).line.toString("utf8")).toBe(full);
+        }),
+        { numRuns: fuzzRuns() },
+      );
+    },
+    fuzzTimeout(),
+  );
+
   it(
     "writes one line that reads back strictly as the JSON round trip of the entry, with the hash the verifier computes",
     () => {
@@ -105,9 +131,21 @@ const parsedObject = value.map((v) => {
   const parsed = text === undefined ? {} : parseOwnJson(text);
   return (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : { v: parsed }) as Record<string, unknown>;
 });
-const id = fc.option(text, { nil: undefined });
+/** Mostly well-formed text (so that most documents are canonical and take the spliced path), sometimes with lone surrogates. */
+const mostlyWellFormed = fc.oneof({ weight: 4, arbitrary: text.map((t) => t.toWellFormed()) }, { weight: 1, arbitrary: text });
+const id = fc.option(mostlyWellFormed, { nil: undefined });
+/** A context as an app hands it over: mostly plain JSON data (unicode and lone surrogates in keys and strings), sometimes anything. */
+const context = fc.oneof({ weight: 3, arbitrary: parsedObject }, { weight: 1, arbitrary: value });
 const call = fc
-  .record({ assistant: text, callId: id, thread: id, run: id, name: text, context: fc.option(value, { nil: undefined }), mcp: fc.option(text, { nil: undefined }) })
+  .record({
+    assistant: mostlyWellFormed,
+    callId: id,
+    thread: id,
+    run: id,
+    name: mostlyWellFormed,
+    context: fc.option(context, { nil: undefined }),
+    mcp: fc.option(mostlyWellFormed, { nil: undefined }),
+  })
   .map(({ assistant, callId, thread, run, name, context, mcp }): ToolCall => {
     const c: ToolCall = { surface: "chat", assistant_id: assistant, call_id: callId as string, name, arguments: "" };
     if (thread !== undefined) c.thread_id = thread;
@@ -117,27 +155,86 @@ const call = fc
     return c;
   });
 
+/** `input.usage` as the pipeline makes it: budgets with any name (__proto__, digits, lone surrogates) and any numbers. */
+const keyPart = fc.oneof(mostlyWellFormed, number, fc.boolean(), fc.constant(null));
+const budget = fc
+  .record({
+    name: fc.oneof({ weight: 4, arbitrary: mostlyWellFormed }, { weight: 1, arbitrary: key }),
+    kind: fc.constantFrom("sum" as const, "count" as const),
+    limit: number,
+    soft_limit: fc.option(number, { nil: undefined }),
+    window: fc.constantFrom("1d", "15m", "30s"),
+    per: fc.array(fc.constantFrom("assistant", "thread", "context.user", "args.order.id"), { maxLength: 2 }),
+  })
+  .map((b): ResolvedBudget => ({ ...b, sum: undefined, windowMs: 1000, reservationMs: 1000 }));
+const usage = fc
+  .array(fc.record({ budget, values: fc.array(keyPart, { maxLength: 2 }), amount: number, used: number, reserved: number }), { minLength: 1, maxLength: 3 })
+  .map((charges): UsageJson | undefined => {
+    // One reading per budget name, as a store gives it; a budget named twice is one budget.
+    const byName = new Map(charges.map((c) => [c.budget.name, c]));
+    const planned: BudgetCharge[] = [...byName.values()].map((c) => ({ budget: c.budget, key: JSON.stringify(c.values), amount: c.amount }));
+    return usageDocumentJson(planned, new Map([...byName].map(([name, c]) => [name, { used: c.used, reserved: c.reserved }])));
+  });
+
+/** A decision on `args` as the gate may log it: the same arguments, others (sanitize, approval), or withheld. */
+const decisionOn = (args: Record<string, unknown>) =>
+  fc
+    .record({
+      effect: fc.constantFrom("allow" as const, "deny" as const, "sanitize" as const, "require_approval" as const),
+      others: fc.option(parsedObject, { nil: undefined }),
+      reason: fc.constantFrom("tool_denied", "sanitized_arguments_invalid"),
+      message: text,
+      hint: fc.option(fc.record({ summary: text }), { nil: undefined }),
+      duration_us: number,
+    })
+    .map(({ effect, others, reason, message, hint, duration_us }): Decision => {
+      const decision: Decision = { decision_id: "d-1", effect, reasons: [{ code: reason, message }], arguments: others ?? args, revision: "r1", duration_us };
+      if (hint !== undefined) decision.approval = hint;
+      return decision;
+    });
+const outcome = fc.option(fc.record({ status: fc.constantFrom("approved" as const, "rejected" as const), note: text }), { nil: undefined });
+
 describe("the input document's canonical text, spliced into a record", () => {
   it(
     "is the document's canonical JSON, and the record that splices it is byte for byte the one that encodes the document",
     () => {
       fc.assert(
-        fc.property(call, parsedObject, parsedObject, fc.constantFrom("allow", "deny"), prevHash, (c, args, constraints, effect, prev) => {
-          let built: BuiltInput;
-          try {
-            built = buildInputDocument(c, args, constraintsJson(constraints));
-          } catch (err) {
-            // A context with no JSON value (a toJSON giving undefined): refused, never half-written.
-            expect(err).toBeInstanceOf(InputNotJsonError);
-            return;
-          }
-          expect(built.document).toEqual(parseOwnJson(built.json));
-          if (!built.canonical) return;
-          expect(built.json).toBe(canonicalJson(parseOwnJson(built.json)));
-          const decision: Decision = { decision_id: "d-1", effect, reasons: [], arguments: args, revision: "r1", duration_us: 7 };
-          const entry = toDecisionEntry(built.document, decision, { now: new Date(0) });
-          expect(encodeRecord(entry, 3, prev, built.json).line.toString("utf8")).toBe(encodeRecord(entry, 3, prev).line.toString("utf8"));
-        }),
+        fc.property(
+          call,
+          parsedObject,
+          parsedObject,
+          fc.option(usage, { nil: undefined, freq: 2 }),
+          prevHash,
+          (c, args, constraints, usageJson, prev) => {
+            let built: BuiltInput;
+            try {
+              built = buildInputDocument(c, args, constraintsJson(constraints), undefined, usageJson);
+            } catch (err) {
+              // A context with no JSON value (a toJSON giving undefined): refused, never half-written.
+              expect(err).toBeInstanceOf(InputNotJsonError);
+              return;
+            }
+            expect(built.document).toEqual(parseOwnJson(built.json));
+            if (!built.canonical) return;
+            expect(built.json).toBe(canonicalJson(parseOwnJson(built.json)));
+            expect(built.json.startsWith(`{"arguments":${built.argumentsJson},`)).toBe(true);
+            expect(built.argumentsJson).toBe(canonicalJson(built.document.arguments));
+            // Every way the gate logs a decision on this input (the same, other or withheld arguments, approvals, redaction flag).
+            fc.assert(
+              fc.property(decisionOn(built.document.arguments), outcome, fc.boolean(), (decision, approval, secretsRedacted) => {
+                const recorded: RecordedDecision = { call: c, input: built.document, decision, inputJson: built.json, argumentsJson: built.argumentsJson };
+                const entry = toDecisionEntry(built.document, decision, {
+                  now: new Date(0),
+                  ...(approval ? { approval: { outcome: approval.status, note: approval.note } } : {}),
+                  ...(secretsRedacted ? { secretsRedacted } : {}),
+                });
+                const { inputJson, resultArgumentsJson } = splicedTexts(recorded, entry);
+                expect(encodeRecord(entry, 3, prev, inputJson, resultArgumentsJson).line.toString("utf8")).toBe(encodeRecord(entry, 3, prev).line.toString("utf8"));
+              }),
+              { numRuns: 3 },
+            );
+          },
+        ),
         { numRuns: fuzzRuns() },
       );
     },

@@ -75,8 +75,14 @@ export async function benchAudited(iterations = 40_000): Promise<AuditedResult> 
 
   const recorded: RecordedDecision[] = calls.map((call) => {
     const { decision, built } = unaudited.evaluate(call, "fresh");
-    const { document, json, canonical } = built ?? knownInput(call, decision.arguments);
-    return { call, decision, input: document, ...(canonical ? { inputJson: json } : {}) };
+    // As Gate.decide hands it over: the canonical texts of the input and its arguments, for the log to splice.
+    const input = built ?? knownInput(call, decision.arguments);
+    const entry: RecordedDecision = { call, decision, input: input.document };
+    if (input.canonical) {
+      entry.inputJson = input.json;
+      entry.argumentsJson = input.argumentsJson;
+    }
+    return entry;
   });
   const append = {} as AuditedResult["append"];
   for (const durability of ["none", "group"] as const) {
