@@ -3,7 +3,7 @@
 // polling with a generous deadline (the one-second promise is configuration:
 // refreshMs and maxStalenessMs, asserted below, not measured).
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -131,8 +131,11 @@ describe("sqlite store", () => {
       for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
       const denied = await gate.next("kill_switch_unavailable", unavailable);
       expect(denied.messages?.[0]).toContain("gone");
-      // `policy kill --list` creates an empty store at that path: the gate reads it and decides again.
-      expect((await runCli(["kill", "--list", "--store", file])).code).toBe(0);
+      // `policy kill --list` does not create a store: it stays unavailable.
+      expect((await runCli(["kill", "--list", "--store", file])).code).toBe(2);
+      expect(existsSync(file)).toBe(false);
+      // A kill of another assistant creates the store at that path: the gate reads it and decides again.
+      expect((await runCli(["kill", "--store", file, "--assistant", "asst_other", "--reason", "elsewhere"])).code).toBe(0);
       await gate.next("allow once the store answers", allowed);
     } finally {
       await gate.stop();
