@@ -26,6 +26,8 @@ export interface BenchResults {
   cold_start?: ColdStartResult;
   gate_memory?: GateMemoryResult;
   profile?: ProfileResult;
+  /** Where an audited decision's time goes, one call at a time (the soak's shape). */
+  audited_profile?: ProfileResult;
   audited?: AuditedResult;
   budgets?: BudgetsBenchResult;
 }
@@ -92,6 +94,11 @@ export function writeReport(): string {
         lines.push(`| ${label} | ${num(st.per_second)} | | ${st.p50_us} | ${st.p99_us} | ${st.cpu_us} | ${st.records_per_write ?? ""} | ${st.records_per_sync ?? ""} |`);
       }
       lines.push("");
+      const ap = r.audited_profile;
+      if (ap) {
+        lines.push("Where an audited decision's time goes, one call at a time as in the soak (`node --cpu-prof`, gate.decide() with an AuditRecorder on durability none, samples inside Gate.decide, the log's write and GC): " +
+          `${Object.entries(ap.areas).map(([k, v]) => `${k} ${v}%`).join("; ")}. Heaviest functions (self time): ${ap.top.map(([f, v]) => `${f} ${v}%`).join(", ")}.`, "");
+      }
     }
     const b = r.budgets;
     if (b) {

@@ -6,7 +6,7 @@ import { benchAudited } from "./audited.ts";
 import { benchBudgets } from "./budgets.ts";
 import { seedCalls, seedGate } from "./gate.ts";
 import { benchPool, IN_FLIGHT } from "./pool.ts";
-import { benchProfile } from "./profile.ts";
+import { benchAuditedProfile, benchProfile } from "./profile.ts";
 import { machine, resultsFile, writeReport, type BenchResults } from "./report.ts";
 import { benchSideBySide } from "./side-by-side.ts";
 import { benchStages } from "./stages.ts";
@@ -37,6 +37,7 @@ const coldStart = await benchColdStart(quick ? 3 : 9);
 const gateMemory = benchGateMemory(quick ? 5 : 20);
 log("profile of gate.evaluate (node --cpu-prof) ...");
 const profile = benchProfile(quick ? 10_000 : 60_000);
+const auditedProfile = benchAuditedProfile(quick ? 10_000 : 60_000);
 
 const results: BenchResults = {
   measured_at: new Date().toISOString(),
@@ -48,6 +49,7 @@ const results: BenchResults = {
   cold_start: coldStart,
   gate_memory: gateMemory,
   profile,
+  audited_profile: auditedProfile,
   audited,
   budgets,
 };
