@@ -27,6 +27,8 @@ export interface AuditedRun extends LatencyStats {
 
 export interface AuditedResult {
   in_flight: number;
+  /** Interleaved rounds: each mode's row is its median round; ratios are the median of per-round ratios. */
+  rounds: number;
   unaudited: AuditedRun;
   none: AuditedRun;
   group: AuditedRun;
@@ -59,19 +61,55 @@ async function withLog<T>(durability: Durability, use: (log: DecisionLog) => Pro
   }
 }
 
+/** Rounds of the three decide runs, interleaved: on a shared machine the speed moves within a run. */
+const ROUNDS = 5;
+
+const median = <T>(items: T[], key: (item: T) => number): T => [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)]!;
+
 export async function benchAudited(iterations = 40_000): Promise<AuditedResult> {
   const { engine, tools } = await seedGate();
   const calls = await seedCalls();
-  const decideAll = (gate: Gate) => timed((i) => gate.decide(calls[i % calls.length]!), iterations);
+  const perRound = Math.max(1, Math.round(iterations / ROUNDS));
+  const decideAll = (gate: Gate) => timed((i) => gate.decide(calls[i % calls.length]!), perRound);
   const unaudited = new Gate(engine, { tools });
-  const first = await decideAll(unaudited);
-  const audited = {} as Record<"none" | "group", AuditedRun>;
-  for (const durability of ["none", "group"] as const) {
-    audited[durability] = await withLog(durability, (log) => decideAll(new Gate(engine, { tools, recorder: new AuditRecorder(log) })));
+  // Each round runs unaudited, none and group back to back (the order rotating), so each
+  // ratio compares runs made within the same few seconds; the median round is reported.
+  const runs = { unaudited: [] as AuditedRun[], none: [] as AuditedRun[], group: [] as AuditedRun[] };
+  const ratios = { none: [] as number[], group: [] as number[] };
+  const logs = await Promise.all((["none", "group"] as const).map(async (durability) => {
+    const dir = await mkdtemp(path.join(tmpdir(), "toolgate-bench-audited-"));
+    const log = await DecisionLog.open({ path: path.join(dir, "decisions.jsonl"), durability });
+    return { durability, dir, log, gate: new Gate(engine, { tools, recorder: new AuditRecorder(log) }) };
+  }));
+  try {
+    const modes = ["unaudited", "none", "group"] as const;
+    for (let round = 0; round < ROUNDS; round++) {
+      const measured = {} as Record<(typeof modes)[number], AuditedRun>;
+      for (let k = 0; k < modes.length; k++) {
+        const mode = modes[(round + k) % modes.length]!;
+        const gate = mode === "unaudited" ? unaudited : logs.find((l) => l.durability === mode)!.gate;
+        measured[mode] = await decideAll(gate);
+        runs[mode].push(measured[mode]);
+      }
+      ratios.none.push(measured.none.per_second / measured.unaudited.per_second);
+      ratios.group.push(measured.group.per_second / measured.unaudited.per_second);
+    }
+  } finally {
+    for (const { log, dir } of logs) {
+      await log.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   }
-  // The baseline again after the audited runs: the faster of the two is the one compared against.
-  const second = await decideAll(unaudited);
-  const baseline = second.per_second > first.per_second ? second : first;
+  const withStats = (durability: "none" | "group", run: AuditedRun): AuditedRun => {
+    const { records, writes, syncs } = logs.find((l) => l.durability === durability)!.log.stats;
+    const per = (n: number): number | undefined => (n > 0 ? Math.round((records / n) * 10) / 10 : undefined);
+    return { ...run, records_per_write: per(writes), ...(durability === "none" ? {} : { records_per_sync: per(syncs) }) };
+  };
+  const baseline = median(runs.unaudited, (r) => r.per_second);
+  const audited = {
+    none: withStats("none", median(runs.none, (r) => r.per_second)),
+    group: withStats("group", median(runs.group, (r) => r.per_second)),
+  };
 
   const recorded: RecordedDecision[] = calls.map((call) => {
     const { decision, built } = unaudited.evaluate(call, "fresh");
@@ -91,14 +129,15 @@ export async function benchAudited(iterations = 40_000): Promise<AuditedResult> 
       return timed((i) => recorder.record(recorded[i % recorded.length]!), iterations);
     });
   }
-  const ratio = (a: AuditedRun): number => Math.round((a.per_second / baseline.per_second) * 100) / 100;
+  const ratio = (xs: number[]): number => Math.round(median(xs, (x) => x) * 100) / 100;
   return {
     in_flight: IN_FLIGHT,
+    rounds: ROUNDS,
     unaudited: baseline,
     none: audited.none,
     group: audited.group,
-    none_over_unaudited: ratio(audited.none),
-    group_over_unaudited: ratio(audited.group),
+    none_over_unaudited: ratio(ratios.none),
+    group_over_unaudited: ratio(ratios.group),
     append,
   };
 }

@@ -85,7 +85,7 @@ export function writeReport(): string {
     const a = r.audited;
     if (a) {
       lines.push(`## Audited decisions (issue 14), ${a.in_flight} calls in flight, small seed mix, one run`, "");
-      lines.push("gate.decide() in-process without a recorder, and with an AuditRecorder (DecisionLog) on durability none and group. CPU: the process's CPU time per decision (all threads); append: recorder.record() alone on decisions evaluated beforehand.", "");
+      lines.push(`gate.decide() in-process without a recorder, and with an AuditRecorder (DecisionLog) on durability none and group, in ${a.rounds ?? 1} interleaved rounds (each row is the mode's median round; "vs unaudited" is the median of the per-round ratios). CPU: the process's CPU time per decision (all threads); append: recorder.record() alone on decisions evaluated beforehand.`, "");
       lines.push("| | decisions/s | vs unaudited | p50 us | p99 us | CPU us/decision | records/write | records/fdatasync |", "|---|---:|---:|---:|---:|---:|---:|---:|");
       for (const [label, st, ratio] of [["unaudited", a.unaudited, 1], ["audited, none", a.none, a.none_over_unaudited], ["audited, group", a.group, a.group_over_unaudited]] as const) {
         lines.push(`| ${label} | ${num(st.per_second)} | ${ratio} | ${st.p50_us} | ${st.p99_us} | ${st.cpu_us} | ${st.records_per_write ?? ""} | ${st.records_per_sync ?? ""} |`);
