@@ -8,7 +8,7 @@ import type { UsageReading } from "./budget-charges.ts";
 import { BudgetKeeper, type CallEnd } from "./budget-keeper.ts";
 import type { Decider } from "./decider.ts";
 import type { Decision } from "./decision.ts";
-import { knownInputDocument, type InputDocument } from "./input-document.ts";
+import { knownInputDocument, type BuiltInput, type InputDocument } from "./input-document.ts";
 import { killSwitchDenial, type KillSwitchCheck } from "./kill-switch-check.ts";
 import { DEFAULT_ARGUMENT_LIMITS, type ArgumentLimits } from "./parse-arguments.ts";
 import { refusal, type Evaluation } from "./pipeline.ts";
@@ -49,7 +49,7 @@ export type WorkerRequest =
 /** @internal */
 export type WorkerReply =
   | { kind: "ready"; revision: string }
-  | { kind: "decided"; id: number; decision: Decision; input: InputDocument | undefined }
+  | { kind: "decided"; id: number; decision: Decision; input: InputDocument | undefined; inputJson?: string; argumentsJson?: string }
   | { kind: "loaded"; id: number; revision: string }
   | { kind: "load_failed"; id: number; message: string };
 
@@ -201,8 +201,16 @@ export class GatePool implements Decider {
   async decide(call: ToolCall): Promise<Decision> {
     const recorder = this.options.recorder;
     const limits = { ...DEFAULT_ARGUMENT_LIMITS, ...this.options.limits };
-    const { decision, input } = await this.budgets.decide(this.budgetRules, limits, this.revision, call, (usage) => this.ask(call, recorder !== undefined, usage));
-    if (recorder) await recorder.record(this.loggable({ call, input: input ?? knownInputDocument(call, decision.arguments), decision }));
+    const evaluated = await this.budgets.decide(this.budgetRules, limits, this.revision, call, (usage) => this.ask(call, recorder !== undefined, usage));
+    const { decision, built } = evaluated;
+    if (recorder) {
+      const recorded: RecordedDecision = { call, input: evaluated.input ?? knownInputDocument(call, decision.arguments), decision };
+      if (built?.canonical) {
+        recorded.inputJson = built.json;
+        recorded.argumentsJson = built.argumentsJson;
+      }
+      await recorder.record(this.loggable(recorded));
+    }
     return decision;
   }
 
@@ -245,7 +253,11 @@ export class GatePool implements Decider {
       ? await this.send(slot, { kind: "decide", id, call, withInput, ...(usage === undefined ? {} : { usage }) }, call)
       : this.failure(id, call, this.closed ? "the gate pool is closed" : "no gate worker is running");
     if (reply.kind !== "decided") throw new Error(`unexpected worker reply ${reply.kind}`);
-    return { decision: reply.decision, input: reply.input };
+    const { decision, input, inputJson, argumentsJson } = reply;
+    // The worker's canonical text of its document (see gate-worker.ts): what the policy read, for the log to splice.
+    const built: BuiltInput | undefined =
+      input === undefined ? undefined : inputJson === undefined ? undefined : { json: inputJson, canonical: true, document: input, ...(argumentsJson === undefined ? {} : { argumentsJson }) };
+    return { decision, input, ...(built ? { built } : {}) };
   }
 
   /** Loads another bundle into every worker (each swaps after its in-flight calls); rejects if one cannot load it. */

@@ -18,6 +18,12 @@ port.on("message", (request: WorkerRequest) => {
   if (request.kind === "decide") {
     const evaluated = gate.evaluate(request.call, request.usage);
     const reply: WorkerReply = { kind: "decided", id: request.id, decision: evaluated.decision, input: request.withInput ? evaluated.input : undefined };
+    // The input's canonical text too, so the pool's thread splices it into the record instead of encoding the document again.
+    const built = evaluated.built;
+    if (request.withInput && built?.canonical) {
+      reply.inputJson = built.json;
+      if (built.argumentsJson !== undefined) reply.argumentsJson = built.argumentsJson;
+    }
     port.postMessage(reply);
     return;
   }

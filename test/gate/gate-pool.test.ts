@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canonicalJson } from "../../src/canonical-json.ts";
 import { Gate } from "../../src/gate/gate.ts";
 import { GatePool } from "../../src/gate/gate-pool.ts";
 import type { ToolCall, ToolDeclaration } from "../../src/gate/tool-call.ts";
@@ -27,9 +28,15 @@ describe("GatePool", () => {
 
   it("decides like the in-process gate, on 2 workers, and records on the calling thread", async () => {
     const recorded: string[] = [];
+    const texts: Array<{ inputJson: string | undefined; canonical: string }> = [];
     pool = await GatePool.open({
       bundlePath, tools, workers: 2,
-      recorder: { record: async (e) => void recorded.push(`${e.call.call_id}:${e.decision.effect}:${e.input ? "input" : "-"}`) },
+      recorder: {
+        record: async (e) => {
+          recorded.push(`${e.call.call_id}:${e.decision.effect}:${e.input ? "input" : "-"}`);
+          if (!e.secretsRedacted && e.input.constraints !== undefined && Object.keys(e.input.constraints).length > 0) texts.push({ inputJson: e.inputJson, canonical: canonicalJson(e.input) });
+        },
+      },
     });
     expect(pool.size).toBe(2);
     expect(pool.revision).toBe(gate.revision);
@@ -45,6 +52,9 @@ describe("GatePool", () => {
     }
     expect(recorded).toHaveLength(calls.length);
     expect(recorded).toContain("get-customer:allow:input");
+    // Calls the policy saw arrive with the worker's canonical text of their input, for the log to splice as it is.
+    expect(texts.length).toBeGreaterThan(10);
+    for (const { inputJson, canonical } of texts) expect(inputJson).toBe(canonical);
   });
 
   it("denies calls in flight on a worker that dies, replaces it, and denies everything once closed", async () => {
