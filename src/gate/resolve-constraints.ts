@@ -1,4 +1,5 @@
 import type { PolicyConfig } from "../policy/config.ts";
+import { ResolutionCache } from "../policy/resolution-cache.ts";
 import { constraintsJson, type ConstraintsJson } from "./input-document.ts";
 import type { ToolRef } from "./tool-ref.ts";
 
@@ -25,9 +26,8 @@ type ConstraintsEntry = { constraints?: Record<string, unknown> } | undefined;
  */
 export class ConstraintResolver {
   private readonly config: PolicyConfig;
-  /** By assistant id, then tool type, server label and name as one key (nested maps: no key text built per call). */
-  private readonly cache = new Map<string, Map<string, Resolved>>();
-  private cached = 0;
+  /** By assistant id, then tool type, server label and name as one key. */
+  private readonly cache = new ResolutionCache<Resolved>();
 
   constructor(config: PolicyConfig | undefined) {
     this.config = config ?? { version: 1 };
@@ -45,23 +45,11 @@ export class ConstraintResolver {
   private lookup(assistantId: string, tool: ToolRef): Resolved {
     // The first character tells the tool types apart; an MCP tool's label and name as JSON cannot collide.
     const key = tool.type === "mcp" ? `m${JSON.stringify([tool.server_label, tool.name])}` : `f${tool.name}`;
-    let byTool = this.cache.get(assistantId);
-    let resolved = byTool?.get(key);
-    if (resolved === undefined) {
-      const [base, overrides] = this.entries(assistantId, tool);
-      const merged = overlayConstraints(base?.constraints ?? {}, overrides?.constraints ?? {});
-      resolved = { value: Object.freeze(merged), json: constraintsJson(merged) };
-      // Unknown assistant ids are model- or app-supplied; bound the cache.
-      if (this.cached >= 10_000) {
-        this.cache.clear();
-        this.cached = 0;
-        byTool = undefined;
-      }
-      if (byTool === undefined) this.cache.set(assistantId, (byTool = new Map()));
-      byTool.set(key, resolved);
-      this.cached += 1;
-    }
-    return resolved;
+    const known = this.cache.find(assistantId, key);
+    if (known !== undefined) return known;
+    const [base, overrides] = this.entries(assistantId, tool);
+    const merged = overlayConstraints(base?.constraints ?? {}, overrides?.constraints ?? {});
+    return this.cache.add(assistantId, key, { value: Object.freeze(merged), json: constraintsJson(merged) });
   }
 
   /** The tool's own entry and the assistant's entry for it. */

@@ -1,5 +1,6 @@
 import type { Document, LineCounter } from "yaml";
 import type { PolicyDiagnostic } from "./errors.ts";
+import { ResolutionCache } from "./resolution-cache.ts";
 
 /** The parts of toolgate.yaml budgets live in (BudgetedConfig is one; config.ts imports this file). */
 export interface BudgetedConfig {
@@ -89,9 +90,8 @@ export function resolveBudgetRule(rule: BudgetRule): ResolvedBudget | string {
  */
 export class BudgetResolver {
   private readonly config: BudgetedConfig;
-  /** By assistant id, then tool name (nested maps: no key text built per call). */
-  private readonly cache = new Map<string, Map<string, readonly ResolvedBudget[]>>();
-  private cached = 0;
+  /** By assistant id, then tool name. */
+  private readonly cache = new ResolutionCache<readonly ResolvedBudget[]>();
   /** Whether any tool or assistant entry has budgets: the common case skips all budget work. */
   readonly any: boolean;
 
@@ -102,27 +102,16 @@ export class BudgetResolver {
 
   resolve(assistantId: string, toolName: string): readonly ResolvedBudget[] {
     if (!this.any) return [];
-    let byTool = this.cache.get(assistantId);
-    let resolved = byTool?.get(toolName);
-    if (resolved === undefined) {
-      resolved = Object.freeze(
-        mergedBudgetRules(this.config, assistantId, toolName).map((rule) => {
-          const budget = resolveBudgetRule(rule);
-          if (typeof budget === "string") throw new Error(budget);
-          return budget;
-        }),
-      );
-      // Unknown assistant ids and tool names are model- or app-supplied; bound the cache.
-      if (this.cached >= 10_000) {
-        this.cache.clear();
-        this.cached = 0;
-        byTool = undefined;
-      }
-      if (byTool === undefined) this.cache.set(assistantId, (byTool = new Map()));
-      byTool.set(toolName, resolved);
-      this.cached += 1;
-    }
-    return resolved;
+    const known = this.cache.find(assistantId, toolName);
+    if (known !== undefined) return known;
+    const resolved = Object.freeze(
+      mergedBudgetRules(this.config, assistantId, toolName).map((rule) => {
+        const budget = resolveBudgetRule(rule);
+        if (typeof budget === "string") throw new Error(budget);
+        return budget;
+      }),
+    );
+    return this.cache.add(assistantId, toolName, resolved);
   }
 }
 
