@@ -73,9 +73,21 @@ tools:
   /** Starts every process, waits until all are ready, then lets them race at once. */
   async function race(location: string): Promise<Report[]> {
     const workers = Array.from({ length: PROCESSES }, () => start(location, Math.ceil(CALLS / PROCESSES), "run"));
-    await Promise.all(workers.map(({ child }) => new Promise<void>((resolve) => child.once("message", () => resolve()))));
-    for (const { child } of workers) child.send("go");
-    return Promise.all(workers.map((w) => w.report));
+    try {
+      // A worker that exits before it is ready fails the race at once (the others would wait for "go" forever).
+      await Promise.all(workers.map(({ child }) => new Promise<void>((resolve, reject) => {
+        child.once("message", () => resolve());
+        child.once("exit", (code) => reject(new Error(`race worker exited (${code}) before it was ready`)));
+      })));
+      for (const { child } of workers) child.send("go");
+      return await Promise.all(workers.map((w) => w.report));
+    } catch (err) {
+      for (const { child, report } of workers) {
+        report.catch(() => undefined);
+        child.kill("SIGKILL");
+      }
+      throw err;
+    }
   }
 
   async function checkNoOverspend(location: string, reports: Report[]): Promise<void> {
