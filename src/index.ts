@@ -7,32 +7,10 @@
 // Importing this entry loads no store, server or adapter SDK: those modules
 // are imported when first used (stores when opened, node:http when an inbox
 // listens, the adapters and the log tools on first call: on-demand-exports.ts).
-export { ToolgateError } from "./errors.ts";
-
-export type {
-  ToolCall,
-  ToolDeclaration,
-  AnyToolDeclaration,
-  ChatToolDeclaration,
-  FlatToolDeclaration,
-  CustomToolDeclaration,
-  HostedToolDeclaration,
-  FunctionDefinition,
-  Surface,
-  ToolType,
-} from "./gate/tool-call.ts";
-export { ToolDeclarationError } from "./gate/tool-declaration.ts";
-export type { ToolRef } from "./gate/tool-ref.ts";
-export type { InputDocument } from "./gate/input-document.ts";
-export type { Decision, Effect, Reason, ApprovalHint, PolicyDecision } from "./gate/decision.ts";
+// Everything "toolgate/gate" has (the Gate, its engine, its types), then the rest.
+export * from "./gate-entry.ts";
 export type { ApprovalOutcome, ApprovalStatus } from "./gate/approval-outcome.ts";
-export type { Decider } from "./gate/decider.ts";
-export type { DecisionRecorder, RecordedDecision } from "./gate/recorder.ts";
-export type { Evaluation } from "./gate/pipeline.ts";
-export type { ArgumentLimits } from "./gate/parse-arguments.ts";
-export { Gate, type GateOptions } from "./gate/gate.ts";
 export { GatePool, type GatePoolOptions } from "./gate/gate-pool.ts";
-export { GateReason } from "./gate/reason-codes.ts";
 export { WatchedGate, type WatchedGateOptions } from "./gate/watched-gate.ts";
 export type { BudgetUsage, UsageReading } from "./gate/budget-charges.ts";
 export { openBudgetStore } from "./budget/open-budget-store.ts";
@@ -48,8 +26,7 @@ export type {
 } from "./policy/watch.ts";
 
 export { compileBundle, type CompileOptions, type CompiledBundle } from "./policy/compile-bundle.ts";
-export { PolicyEngine } from "./policy/engine.ts";
-export { PolicyBuildError, BundleLoadError, PolicyEvaluationError, OpaNotFoundError, type PolicyDiagnostic } from "./policy/errors.ts";
+export { PolicyBuildError, OpaNotFoundError, type PolicyDiagnostic } from "./policy/errors.ts";
 
 export {
   ToolGuard,
