@@ -36,16 +36,48 @@ function stringsOf(name: string, value: unknown): string[] | undefined {
  * strings.any_prefix_match / any_suffix_match as OPA's Go builtins: whether
  * any of the search strings starts (ends) with any of the base strings. Sets
  * arrive as arrays, which is the same question. A prefix of UTF-16 text is a
- * prefix of its UTF-8 bytes (both are whole characters), so JS's startsWith
- * answers as Go's strings.HasPrefix.
+ * prefix of its UTF-8 bytes (both are whole characters), so comparing code
+ * units answers as Go's strings.HasPrefix. The bases go into a trie and each
+ * search string walks it once: linear in the operands, where comparing every
+ * pair (as Go does) is quadratic in what a model can put in a list.
  */
 function anyAffixMatch(name: string, suffix: boolean): (search: unknown, base: unknown) => boolean {
   return (search, base) => {
     const searches = stringsOf(name, search) ?? [search as string];
     const bases = stringsOf(name, base) ?? [base as string];
-    const match = suffix ? (s: string, b: string) => s.endsWith(b) : (s: string, b: string) => s.startsWith(b);
-    return searches.some((s) => bases.some((b) => match(s, b)));
+    if (searches.length === 0 || bases.length === 0) return false;
+    const root = new AffixNode();
+    for (const b of bases) {
+      let node = root;
+      for (let i = 0; i < b.length; i++) node = node.child(b.charCodeAt(suffix ? b.length - 1 - i : i));
+      node.ends = true;
+    }
+    return searches.some((s) => {
+      let node: AffixNode | undefined = root;
+      for (let i = 0; node !== undefined; i++) {
+        if (node.ends) return true;
+        if (i === s.length) return false;
+        node = node.next?.get(s.charCodeAt(suffix ? s.length - 1 - i : i));
+      }
+      return false;
+    });
   };
+}
+
+/** A trie node: a base string ends here, and the nodes one code unit on. */
+class AffixNode {
+  ends = false;
+  next: Map<number, AffixNode> | undefined;
+
+  child(unit: number): AffixNode {
+    this.next ??= new Map();
+    let node = this.next.get(unit);
+    if (node === undefined) {
+      node = new AffixNode();
+      this.next.set(unit, node);
+    }
+    return node;
+  }
 }
 
 export const anyPrefixMatch = anyAffixMatch("strings.any_prefix_match", false);
