@@ -83,7 +83,9 @@ _card_value_text(value) := trim(sprintf("%v", [[value]]), "[]") if is_number(val
 #    regex; the WASM target's native regex.match costs ~30 ns a byte, and a
 #    rule left undefined is evaluated again wherever it is read). A failed
 #    replace leaves this undefined: neither clear nor checked, so denied.
-_card_digits_or_foreign := regex.replace(_card_text, `[\x00-/:-\x7f]+`, "")
+_card_digits_or_foreign := regex.replace(_card_text, _card_ascii_run_pattern, "")
+
+_card_ascii_run_pattern := `[\x00-/:-\x7f]+`
 
 _card_may_hold if _card_digits_or_foreign != ""
 
@@ -92,9 +94,13 @@ _card_may_hold if _card_digits_or_foreign != ""
 #    character of card_number_tables.rego).
 _card_bare := bare if {
 	_card_may_hold
-	lettered := regex.replace(_card_text, `\p{L}+`, "x")
-	bare := regex.replace(lettered, concat("", ["[^0-9x", _card_digit_class, "]+"]), "")
+	lettered := regex.replace(_card_text, _card_letters_pattern, "x")
+	bare := regex.replace(lettered, _card_separators_pattern, "")
 }
+
+_card_letters_pattern := `\p{L}+`
+
+_card_separators_pattern := concat("", ["[^0-9x", _card_digit_class, "]+"])
 
 # 3. Every digit as ASCII (native strings.replace_n, only when there is a
 #    non-ASCII digit: the tables cost time to build on every call).
@@ -107,9 +113,11 @@ _card_ascii := _card_ascii_digits(_card_bare) if {
 #    match of its own (one pattern spanning many would backtrack).
 _card_candidates := strings.replace_n({"[": "", "]": "x"}, regex.replace(
 	concat("", ["[", strings.replace_n({"x": "]["}, _card_ascii), "]"]),
-	`\[[0-9]{0,12}\]`,
+	_card_short_run_pattern,
 	"",
 ))
+
+_card_short_run_pattern := `\[[0-9]{0,12}\]`
 
 # 5. Luhn on every window without visiting windows one by one. For windows
 #    ending at an even index (parity 0), the digits at even indexes count

@@ -4,9 +4,9 @@ package toolgate.constraints
 # replaced by the rules' replacement ([REDACTED]) in the effective arguments.
 # The formats are data (framework/secret_rules.json, at
 # data.toolgate.secret_rules): each rule's prefix and suffix are kept, what its
-# regex matches is replaced. secret_patterns adds patterns of the user's own;
-# they must mean the same in RE2 (opa) and JavaScript (the WASM host), so keep
-# to plain classes, repetitions and non-capturing groups.
+# regex matches is replaced. secret_patterns adds patterns of the user's own,
+# RE2 as in opa: the WASM host runs them on RE2JS with Go's meaning (the rules
+# themselves run on V8: src/policy/builtins/framework-pattern.ts).
 
 _redaction_configured if "redact_secrets" in object.keys(input.constraints)
 
@@ -77,7 +77,7 @@ sanitize contains {
 	redacted != input.arguments[field]
 }
 
-# A replace that fails (a custom pattern RE2 or JavaScript rejects) must not
+# A replace that fails (a custom pattern RE2 rejects) must not
 # let the text through unredacted.
 deny contains {
 	"code": "secret_redaction_failed",

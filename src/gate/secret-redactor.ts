@@ -1,4 +1,4 @@
-import { replaceAll } from "../policy/builtins/regex.ts";
+import { compilesAsPattern, replaceAll } from "../policy/builtins/regex.ts";
 import { combinedSecretPattern, declareSecretRulesPrefilter, readSecretRules, type SecretRules } from "../policy/secret-rules.ts";
 
 const FALLBACK_REPLACEMENT = "[REDACTED]";
@@ -8,11 +8,11 @@ const FALLBACK_REPLACEMENT = "[REDACTED]";
  * combined pattern and the same replacement as the framework's redact_secrets
  * (framework/toolgate/redact_secrets.rego), for what the gate writes to the
  * decision log. Fail closed: without usable rules, or with a custom pattern
- * JavaScript rejects, every string is replaced whole.
+ * regex.replace rejects, every string is replaced whole.
  */
 export class SecretRedactor {
   readonly replacement: string;
-  /** The combined pattern (plus custom ones) as regex.replace reads it; undefined when JavaScript rejects it. */
+  /** The combined pattern (plus custom ones) as regex.replace reads it; undefined when regex.replace rejects it. */
   private readonly pattern: string | undefined;
   private readonly substitution: string;
 
@@ -24,11 +24,7 @@ export class SecretRedactor {
     if (combined) {
       // The pattern redact_secrets.rego builds (_secret_pattern), so a text the policy just redacted is answered from memory.
       pattern = [combined.pattern, ...customPatterns.map((p) => `(?:${p})`)].join("|");
-      try {
-        new RegExp(pattern, "gu");
-      } catch {
-        pattern = undefined;
-      }
+      if (!compilesAsPattern(pattern)) pattern = undefined;
       // Without custom patterns, a text holding no rule keyword is not searched (custom patterns have no keywords).
       if (customPatterns.length === 0) declareSecretRulesPrefilter(rules!);
     }

@@ -1,32 +1,49 @@
 // Host implementations of regex.replace (not native in OPA's WASM target) and
 // regex.split (replacing the SDK's).
-// Patterns are RE2 in Rego; the common subset means the same in JS. Compiled
-// patterns are cached because a policy applies the same few on every call.
+// Patterns are RE2 in Rego. A pattern of the framework's own
+// (framework-patterns.generated.ts: each one read for linear time and
+// written in the subset that means the same in JavaScript) runs on V8's
+// RegExp, fast; any other pattern, the policy author's, runs on RE2JS
+// (go-regexp.ts): Go's meaning and time linear in the text, so a pattern like
+// `\s+$` cannot be made to backtrack for seconds by what a model writes. A
+// framework pattern followed by others ("F|R": the secret rules and a
+// policy's secret_patterns) runs F on V8 and R on RE2JS (framework-pattern.ts).
+// Compiled patterns are cached because a policy applies the same few on every call.
 import { resetEachEvaluation } from "./evaluation-clock.ts";
+import { FrameworkAlternation, FrameworkPattern } from "./framework-pattern.ts";
+import { FRAMEWORK_PATTERNS } from "./framework-patterns.generated.ts";
+import { goReplaceAll, goSplit, Re2Pattern, type GoPattern } from "./go-regexp.ts";
 
-interface Compiled {
-  re: RegExp;
-  /** False only for a text the pattern cannot match (declarePrefilter). */
-  mayMatch: ((s: string) => boolean) | undefined;
-}
-
-const cache = new Map<string, Compiled>();
+const cache = new Map<string, GoPattern>();
 const prefilters = new Map<string, Array<(s: string) => boolean>>();
 
-function compile(pattern: string): Compiled {
+function prefilterOf(pattern: string): ((s: string) => boolean) | undefined {
+  const tests = prefilters.get(pattern);
+  return tests && ((s) => tests.some((test) => test(s)));
+}
+
+function compileNew(pattern: string): GoPattern {
+  if (FRAMEWORK_PATTERNS.has(pattern)) return new FrameworkPattern(pattern, prefilterOf(pattern));
+  for (const framework of FRAMEWORK_PATTERNS) {
+    if (pattern.length > framework.length && pattern[framework.length] === "|" && pattern.startsWith(framework)) {
+      return new FrameworkAlternation(new FrameworkPattern(framework, prefilterOf(framework)), pattern.slice(framework.length + 1));
+    }
+  }
+  return new Re2Pattern(pattern);
+}
+
+function compile(pattern: string): GoPattern {
   let compiled = cache.get(pattern);
   if (!compiled) {
-    const tests = prefilters.get(pattern);
-    compiled = { re: new RegExp(pattern, "gu"), mayMatch: tests && ((s) => tests.some((test) => test(s))) };
+    compiled = compileNew(pattern);
     if (cache.size > 256) cache.clear();
     cache.set(pattern, compiled);
   }
-  compiled.re.lastIndex = 0;
   return compiled;
 }
 
 /**
- * Declares a necessary condition for `pattern` to match: a text for which
+ * Declares a necessary condition for a framework `pattern` to match: a text for which
  * `mayMatch` is false holds no match, so replacing in it is skipped. Several
  * declarations for one pattern are combined with "or" (each must be a
  * necessary condition on its own; any one that is makes the combination one).
@@ -36,7 +53,18 @@ export function declarePrefilter(pattern: string, mayMatch: (s: string) => boole
   const tests = prefilters.get(pattern) ?? [];
   if (!tests.includes(mayMatch)) tests.push(mayMatch);
   prefilters.set(pattern, tests);
-  cache.delete(pattern);
+  // Compiled patterns that use it (pattern itself, or pattern|...) pick it up when compiled again.
+  cache.clear();
+}
+
+/** Whether regex.replace and regex.split accept the pattern (the engine it would run on compiles it). */
+export function compilesAsPattern(pattern: string): boolean {
+  try {
+    compile(pattern);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function regexReplace(s: unknown, pattern: unknown, value: unknown): string {
@@ -51,18 +79,25 @@ const REMEMBER_FROM = 512;
 let last: { s: string; pattern: string; value: string; result: string } | undefined;
 
 /**
- * regex.replace's answer (every match of pattern, as JavaScript reads it with
- * the u flag, replaced by value). The last long text's answer is remembered
+ * regex.replace's answer: every match of pattern replaced by value, as Go's
+ * ReplaceAllString does (String.prototype.replace on a framework pattern when
+ * it reads the template alike). The last long text's answer is remembered
  * until the next evaluation begins (resetEachEvaluation): the policy's
  * redact_secrets and the decision log's redaction of the same decision
  * (src/gate/secret-redactor.ts) replace the same text with the same pattern.
- * Throws (SyntaxError) for a pattern JavaScript rejects.
+ * Throws for a pattern RE2 rejects.
  */
 export function replaceAll(s: string, pattern: string, value: string): string {
   const long = s.length >= REMEMBER_FROM;
   if (long && last !== undefined && last.pattern === pattern && last.value === value && last.s === s) return last.result;
-  const { re, mayMatch } = compile(pattern);
-  const result = mayMatch !== undefined && !mayMatch(s) ? s : s.replace(re, value);
+  const compiled = compile(pattern);
+  let result: string;
+  if (compiled instanceof FrameworkPattern && compiled.readsTemplateAsGo(value)) {
+    compiled.re.lastIndex = 0;
+    result = compiled.mayMatch !== undefined && !compiled.mayMatch(s) ? s : s.replace(compiled.re, value);
+  } else {
+    result = goReplaceAll(compiled, s, value);
+  }
   if (long) last = { s, pattern, value, result };
   return result;
 }
@@ -72,46 +107,11 @@ resetEachEvaluation(() => {
   last = undefined;
 });
 
-/** Go's FindAllStringIndex(s, -1): successive matches, an empty match right after a match skipped. */
-function allMatches(re: RegExp, s: string): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  let prevEnd = -1;
-  let pos = 0;
-  while (pos <= s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) break;
-    const start = m.index;
-    const end = start + m[0].length;
-    let accept = true;
-    if (end === pos) {
-      if (start === prevEnd) accept = false;
-      pos += pos < s.length ? String.fromCodePoint(s.codePointAt(pos)!).length : 1;
-    } else {
-      pos = end;
-    }
-    prevEnd = end;
-    if (accept) out.push([start, end]);
-  }
-  return out;
-}
-
 /**
  * regex.split as OPA's Go builtin (regexp.Split(s, -1)); replaces the SDK's
  * String.prototype.split, which also returns what capture groups matched.
  */
 export function regexSplit(pattern: unknown, s: unknown): string[] {
   if (typeof pattern !== "string" || typeof s !== "string") throw new TypeError("regex.split: operands must be strings");
-  const { re } = compile(pattern);
-  if (pattern.length > 0 && s.length === 0) return [""];
-  const parts: string[] = [];
-  let begin = 0;
-  let end = 0;
-  for (const [start, stop] of allMatches(re, s)) {
-    end = start;
-    if (stop !== 0) parts.push(s.slice(begin, end));
-    begin = stop;
-  }
-  if (end !== s.length) parts.push(s.slice(begin));
-  return parts;
+  return goSplit(compile(pattern), s);
 }
