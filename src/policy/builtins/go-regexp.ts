@@ -5,7 +5,17 @@
 // V8 a second). Positions are UTF-16 indexes; a string from the policy has no
 // lone surrogate (OPA's JSON replaces them), so a step of one code point is
 // Go's step of one rune.
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS } from "re2js";
+
+// Loaded on the first pattern that needs it (~8 ms): the shipped policy's
+// patterns are all the framework's, so a gate that runs no policy pattern of
+// its own never pays for it at start.
+let re2js: typeof import("re2js") | undefined;
+function loadRe2js(): typeof import("re2js") {
+  re2js ??= createRequire(import.meta.url)("re2js") as typeof import("re2js");
+  return re2js;
+}
 
 /** One match: its span, and each group's text (undefined when the group did not take part). */
 export interface RegexpMatch {
@@ -37,7 +47,7 @@ export class Re2Pattern implements GoPattern {
 
   constructor(pattern: string) {
     const { unnamed, names } = withoutGroupNames(pattern);
-    this.re = RE2JS.compile(unnamed);
+    this.re = loadRe2js().RE2JS.compile(unnamed);
     this.empty = pattern.length === 0;
     this.groups = this.re.groupCount();
     this.names = names;
