@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { CONFIG_FILE, readPolicyConfig, type PolicyConfig } from "./config.ts";
+import { lintConfigFields } from "./config-fields-lint.ts";
 import { lintConfigTools } from "./config-lint.ts";
 import { declaredTools, readDeclaredTools, TOOLS_FILE, type NamedTool } from "./declared-tools.ts";
 import { DECISION_ENTRYPOINT } from "./engine.ts";
@@ -214,7 +215,9 @@ async function buildOnce(
   const config = loaded?.config;
   const declared =
     tools === undefined ? undefined : typeof tools === "string" ? await readDeclaredTools(tools, display(tools)) : declaredTools(tools, "the gate's tools");
-  const configLint = lintConfigTools(loaded, declared, display(configPath));
+  const toolsLint = lintConfigTools(loaded, declared, display(configPath));
+  const fieldsLint = lintConfigFields(loaded, declared);
+  const configLint = { errors: [...toolsLint.errors, ...fieldsLint.errors], warnings: [...toolsLint.warnings, ...fieldsLint.warnings] };
 
   const data = policyData(config, readSecretRules(SECRET_RULES_FILE));
   const hash = createHash("sha256");

@@ -22,7 +22,7 @@ interface NamedEntry {
  * else its nearest located parent (aliases are followed; a key reached only
  * through one is located at the alias).
  */
-function locateKey(loaded: LoadedPolicyConfig, keys: readonly string[]): SourceLocation {
+export function locateKey(loaded: LoadedPolicyConfig, keys: readonly string[]): SourceLocation {
   let node: unknown = loaded.doc.contents;
   let best: Range | undefined = (node as Node | null)?.range ?? undefined;
   for (const key of keys) {

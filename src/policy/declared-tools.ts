@@ -14,6 +14,8 @@ export type NamedTool = { readonly type?: string; readonly name?: string; readon
 /** Where the build takes the declared tool names from, for messages. */
 export interface DeclaredTools {
   names: ReadonlySet<string>;
+  /** Each tool's top-level argument names, when its parameters schema lists them (`properties`). */
+  parameters: ReadonlyMap<string, ReadonlySet<string>>;
   source: string;
 }
 
@@ -41,13 +43,16 @@ export function declaredTools(
   },
 ): DeclaredTools {
   const names = new Set<string>();
+  const parameters = new Map<string, ReadonlySet<string>>();
   tools.forEach((tool, i) => {
-    const t = tool as { type?: unknown; name?: unknown; function?: { name?: unknown } } | null;
+    const t = tool as { type?: unknown; name?: unknown; parameters?: unknown; function?: { name?: unknown; parameters?: unknown } } | null;
     if (t === null || typeof t !== "object") return fail(`${source}: tool [${i}] is not a tool declaration`);
     if (t.type !== undefined && t.type !== "function" && t.type !== "custom") return;
     const name = t.function?.name ?? t.name;
     if (typeof name !== "string") fail(`${source}: tool [${i}] has no name (function.name or name)`);
     names.add(name as string);
+    const properties = ((t.function?.parameters ?? t.parameters) as { properties?: unknown } | undefined)?.properties;
+    if (properties !== null && typeof properties === "object" && !Array.isArray(properties)) parameters.set(name as string, new Set(Object.keys(properties)));
   });
-  return { names, source };
+  return { names, parameters, source };
 }

@@ -13,7 +13,7 @@ import { fuzzRuns, fuzzTimeout } from "../helpers/fuzz.ts";
 import { shippedTools } from "./reload-helpers.ts";
 
 const declaredNames = (await shippedTools()).map((t) => t.function.name);
-const declared = { names: new Set(declaredNames), source: "tools.json" };
+const declared = { names: new Set(declaredNames), parameters: new Map(), source: "tools.json" };
 const NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-".split("");
 
 const typo = fc
