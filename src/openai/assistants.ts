@@ -2,6 +2,7 @@ import type OpenAI from "openai";
 import type { AssistantStream } from "openai/lib/AssistantStream";
 import type { Run, RunSubmitToolOutputsParams } from "openai/resources/beta/threads/runs/runs";
 import { ApprovalStateError } from "../approval/errors.ts";
+import type { UnreadableApproval } from "../approval/store/approval-store.ts";
 import type { ToolCall } from "../gate/tool-call.ts";
 import { parkedTurnOf } from "../guard/parked-turn.ts";
 import type { CallOutcome, ParkingCall, ToolGuard } from "../guard/tool-guard.ts";
@@ -209,14 +210,20 @@ export async function resumeAssistantsRun(
 export async function resumeDueAssistantsRuns(
   client: OpenAI,
   guard: ToolGuard,
-  options: AssistantsParkingOptions & { now?: Date; onStream?: (stream: AssistantStream) => void } = {},
+  options: AssistantsParkingOptions & {
+    now?: Date;
+    onStream?: (stream: AssistantStream) => void;
+    /** Told of rows that do not read as an approval: their runs cannot be resumed here (and will expire at OpenAI) until someone repairs them. */
+    onUnreadable?: (rows: readonly UnreadableApproval[]) => void;
+  } = {},
 ): Promise<ResumedAssistants[]> {
   const store = guard.approvalStore;
   if (store === undefined) throw new ApprovalStateError("approval_not_resumable", "The guard has no approvalStore: give ToolGuard one to resume parked runs.");
   const now = options.now ?? new Date();
   await store.expire(now);
-  // An unreadable row is skipped (its run is not resumed here; resumeAssistantsRun on it throws approval_unreadable), never the whole sweep.
-  const decided = (await store.list({ states: ["approved", "rejected", "expired"], limit: 1000 })).approvals;
+  // An unreadable row is skipped (its run is not resumed here; resumeAssistantsRun on it throws approval_unreadable), never the whole sweep; the caller is told.
+  const { approvals: decided, unreadable } = await store.list({ states: ["approved", "rejected", "expired"], limit: 1000 });
+  if (unreadable.length > 0) options.onUnreadable?.(unreadable);
   const leads = decided.filter((a) => {
     if (a.resumedAt !== undefined || a.call.surface !== "assistants") return false;
     try {

@@ -95,16 +95,22 @@ describe("Assistants: OpenAI's 10-minute requires_action limit", () => {
     db.prepare("UPDATE approvals SET call = '{' WHERE id = ?").run(spoiled.id);
     db.close();
     const { guard } = await r.guardOn();
-    expect(await resumeDueAssistantsRuns(r.client, guard)).toMatchObject([{ status: "resumed", run: { status: "completed" } }]);
+    const told: unknown[] = [];
+    expect(await resumeDueAssistantsRuns(r.client, guard, { onUnreadable: (rows) => told.push(...rows) })).toMatchObject([{ status: "resumed", run: { status: "completed" } }]);
     expect(r.tools.ran).toEqual([{ name: "send_email_blast", args: BLAST_ARGS }]);
+    // The caller is told which row was skipped and why, not its content.
+    expect(told).toEqual([{ id: "spoiled-row", problem: expect.stringContaining("call") }]);
   });
 
   it("resumeDueAssistantsRuns also resumes a run whose approval was decided and not yet resumed", async () => {
     const r = await parkedRun();
     await r.store.decide(r.approval.id, { status: "approved", by: "ann" });
     const { guard } = await r.guardOn();
-    expect(await resumeDueAssistantsRuns(r.client, guard)).toMatchObject([{ status: "resumed", run: { status: "completed" } }]);
+    const told: unknown[] = [];
+    expect(await resumeDueAssistantsRuns(r.client, guard, { onUnreadable: (rows) => told.push(...rows) })).toMatchObject([{ status: "resumed", run: { status: "completed" } }]);
     expect(r.tools.ran).toEqual([{ name: "send_email_blast", args: BLAST_ARGS }]);
+    // The caller is told which row was skipped and why, not its content.
+    expect(told).toEqual([{ id: "spoiled-row", problem: expect.stringContaining("call") }]);
   });
 });
 
