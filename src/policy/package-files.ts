@@ -1,7 +1,29 @@
+import { findPackageJSON } from "node:module";
 import path from "node:path";
 
-/** The root of the toolgate package (a checkout, or node_modules/toolgate once installed). */
-export const PACKAGE_ROOT = path.resolve(import.meta.dirname, "..", "..");
+/**
+ * The root of the toolgate package (a checkout, or node_modules/toolgate once
+ * installed): the directory of the package.json nearest this module, as Node
+ * finds a module's package. Not a fixed number of ".." from this file: the
+ * build bundles modules into chunks at other depths under dist/.
+ */
+export const PACKAGE_ROOT = path.dirname(findPackageJSON(import.meta.url)!);
+
+/** The package's own package.json (its version, its engines). */
+export const PACKAGE_JSON_FILE = path.join(PACKAGE_ROOT, "package.json");
+
+/** Whether this module runs from the TypeScript sources (a checkout, the tests), not the built dist/. */
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
+
+/**
+ * A module of the package that is started by its file, not imported (a
+ * worker's entry), named by its path under src/ without extension: the source
+ * file when running from source, else the build's entry of that name
+ * (scripts/bundle-dist.ts keeps each such entry at dist/<name>.js).
+ */
+export function ownEntryFile(name: string): string {
+  return FROM_SOURCE ? path.join(PACKAGE_ROOT, "src", `${name}.ts`) : path.join(PACKAGE_ROOT, "dist", `${name}.js`);
+}
 
 /** The framework Rego that every bundle is compiled with (package toolgate). */
 export const FRAMEWORK_DIR = path.join(PACKAGE_ROOT, "framework");
