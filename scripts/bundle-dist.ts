@@ -62,6 +62,13 @@ export async function bundleDist(outDir = path.join(root, "dist")): Promise<void
     external: isExternal,
     tsconfig: path.join(root, "tsconfig.build.json"),
     logLevel: "warn",
+    // A warning fails the build (it names something the bundle gets wrong), but one: builtins/regex.ts
+    // is on the gate's static path (the secret rules' prefilter), so builtins/index.ts importing it on
+    // first use changes nothing.
+    onLog(level, log, handler) {
+      if (log.code === "INEFFECTIVE_DYNAMIC_IMPORT" && log.message.includes("src/policy/builtins/regex.ts is dynamically imported")) return;
+      handler(level === "warn" ? "error" : level, log);
+    },
     plugins: [plugin],
     output: {
       dir: outDir,
