@@ -1,13 +1,21 @@
-import { findPackageJSON } from "node:module";
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { ToolgateError } from "../errors.ts";
+
+/** The nearest directory from `dir` up holding a package.json: the package a module belongs to, as Node finds it. */
+function packageRootAbove(dir: string): string {
+  for (let at = dir; ; at = path.dirname(at)) {
+    if (existsSync(path.join(at, "package.json"))) return at;
+    if (path.dirname(at) === at) throw new ToolgateError("package_incomplete", `toolgate's package.json is missing above ${dir}: reinstall toolgate`);
+  }
+}
 
 /**
  * The root of the toolgate package (a checkout, or node_modules/toolgate once
- * installed): the directory of the package.json nearest this module, as Node
- * finds a module's package. Not a fixed number of ".." from this file: the
- * build bundles modules into chunks at other depths under dist/.
+ * installed): the package this module belongs to. Not a fixed number of ".."
+ * from this file: the build bundles modules into chunks at other depths under dist/.
  */
-export const PACKAGE_ROOT = path.dirname(findPackageJSON(import.meta.url)!);
+export const PACKAGE_ROOT = packageRootAbove(import.meta.dirname);
 
 /** The package's own package.json (its version, its engines). */
 export const PACKAGE_JSON_FILE = path.join(PACKAGE_ROOT, "package.json");
