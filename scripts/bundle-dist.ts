@@ -5,7 +5,7 @@
 // stays a separate chunk, still loaded on first use; third-party packages and
 // Node's builtins stay imports. tsc emits the .d.ts files (npm run build).
 // Run by `npm run build`, after tsc. rolldown is vite's bundler, installed
-// with vitest (package-lock.json); nothing of it ships in dist/.
+// with vitest (package-lock.json); dist/ imports nothing from it.
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { build, type Plugin } from "rolldown";
