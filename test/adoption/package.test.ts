@@ -118,7 +118,7 @@ await budgets.close();
 console.log(JSON.stringify({ sameGate: gateOnly.Gate === toolgate.Gate, pooled, decided, records, verified, replayed, budgetUsage, agents: Object.keys(agents).sort(), testing: Object.keys(testing).sort() }));
 `;
 
-/** A serverless cold start: import "toolgate", Gate.open, one decision; every module resolved on the way, by phase. */
+/** A serverless cold start: import the entry (argv[1]), Gate.open, one decision; every module resolved on the way, by phase. */
 const COLD_START_PROGRAM = `
 import { registerHooks } from "node:module";
 import { readFileSync } from "node:fs";
@@ -126,7 +126,7 @@ const loaded = { imported: [], opened: [] };
 let phase = "imported";
 registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); loaded[phase].push(r.url); return r; } });
 const tools = JSON.parse(readFileSync("policy/tools.json", "utf8"));
-const { Gate } = await import("toolgate");
+const { Gate } = await import(process.argv[1]);
 phase = "opened";
 const gate = await Gate.open("build/bundle.tar.gz", { tools });
 const effect = gate.evaluate({ surface: "chat", assistant_id: "support", call_id: "c1", name: "get_order", arguments: '{"order_id":"ord_1"}' }).decision.effect;
@@ -275,18 +275,26 @@ describe("adoption: npm pack -> install in a fresh project -> README commands", 
   });
 
   it("a cold start of the installed package reads a few bundled files and loads no store, server, worker, adapter SDK or compiler", async () => {
-    const result = await run(process.execPath, ["--input-type=module", "-e", COLD_START_PROGRAM], { cwd: project });
-    expect(result.stderr).toBe("");
-    const { effect, imported, opened } = JSON.parse(result.stdout) as { effect: string; imported: string[]; opened: string[] };
-    expect(effect).toBe("allow");
-    const own = (urls: string[]) => urls.filter((url) => url.includes("/node_modules/toolgate/dist/"));
-    // The entry, the gate's chunk, the package entry's chunk and the bundler's helpers: not one file per source module.
-    expect(new Set(own(imported)).size).toBeLessThanOrEqual(4);
-    const loaded = [...imported, ...opened];
-    for (const unwanted of ["node:http", "node:sqlite", "node:worker_threads", "node:readline/promises"]) expect(loaded, unwanted).not.toContain(unwanted);
-    for (const unwanted of ["pg", "openai", "chokidar", "commander", "yaml"]) {
-      expect(loaded.filter((url) => url.includes(`/node_modules/${unwanted}/`)), unwanted).toEqual([]);
-    }
+    const coldStart = async (entry: string) => {
+      const result = await run(process.execPath, ["--input-type=module", "-e", COLD_START_PROGRAM, entry], { cwd: project });
+      expect(result.stderr).toBe("");
+      const { effect, imported, opened } = JSON.parse(result.stdout) as { effect: string; imported: string[]; opened: string[] };
+      expect(effect).toBe("allow");
+      const loaded = [...imported, ...opened];
+      for (const unwanted of ["node:http", "node:sqlite", "node:worker_threads", "node:readline/promises"]) expect(loaded, unwanted).not.toContain(unwanted);
+      for (const unwanted of ["pg", "openai", "chokidar", "commander", "yaml"]) {
+        expect(loaded.filter((url) => url.includes(`/node_modules/${unwanted}/`)), unwanted).toEqual([]);
+      }
+      return new Set(imported.filter((url) => url.includes("/node_modules/toolgate/dist/")));
+    };
+    // Not one file per source module: "toolgate" reads its entry, its chunk, the gate's chunk and the
+    // bundler's helpers; "toolgate/gate" its entry, the gate's chunk and the helpers, none of what "toolgate" adds.
+    const full = await coldStart("toolgate");
+    const gateOnly = await coldStart("toolgate/gate");
+    expect(full.size).toBeLessThanOrEqual(4);
+    expect(gateOnly.size).toBeLessThanOrEqual(3);
+    expect([...gateOnly].filter((url) => !url.endsWith("/gate-entry.js") && !full.has(url))).toEqual([]);
+    expect(gateOnly.size).toBeLessThan(full.size);
   });
 
   it("says what to do when opa is missing or Node is too old, instead of a stack trace", async () => {
