@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { PACKAGE_JSON_FILE } from "../policy/package-files.ts";
 import { registerCommands } from "./commands/index.ts";
 import { reportFailure } from "./report-failure.ts";
 
-const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(readFileSync(PACKAGE_JSON_FILE, "utf8")) as { version: string };
 
 const program = new Command("policy")
   .version(version, "-V, --version", "print the toolgate version")

@@ -1,8 +1,10 @@
 import type { Worker } from "node:worker_threads";
+import { pathToFileURL } from "node:url";
 import { readBundle } from "../policy/bundle.ts";
 import type { PolicyConfig } from "../policy/config.ts";
 import type { BudgetStore } from "../budget/budget-store.ts";
 import { BudgetResolver } from "../policy/budget-config.ts";
+import { ownEntryFile } from "../policy/package-files.ts";
 import type { ApprovalOutcome } from "./approval-outcome.ts";
 import type { UsageReading } from "./budget-charges.ts";
 import { BudgetKeeper, type CallEnd } from "./budget-keeper.ts";
@@ -71,7 +73,7 @@ async function readResolvers(bundlePath: string): Promise<{ constraints: Constra
   return { constraints: new ConstraintResolver(config), budgets: new BudgetResolver(config) };
 }
 
-const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./gate-worker.ts" : "./gate-worker.js", import.meta.url);
+const workerUrl = pathToFileURL(ownEntryFile("gate/gate-worker"));
 
 /**
  * Gates on worker threads, for apps that want decisions off the main thread

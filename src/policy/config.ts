@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isMap, LineCounter, parseDocument, type Document } from "yaml";
 import { budgetDiagnostics, type BudgetRule } from "./budget-config.ts";
 import { didYouMean } from "./did-you-mean.ts";
 import { PolicyBuildError, type PolicyDiagnostic } from "./errors.ts";
+import { CONFIG_SCHEMA_FILE } from "./package-files.ts";
 
 /** The declarative policy (toolgate.yaml); schemas/toolgate-config.schema.json is its contract. */
 export interface PolicyConfig {
@@ -38,12 +38,11 @@ export interface McpToolRule {
 }
 
 export const CONFIG_FILE = "toolgate.yaml";
-const schemaPath = path.resolve(import.meta.dirname, "..", "..", "schemas", "toolgate-config.schema.json");
 
 let validator: ValidateFunction | undefined;
 async function configValidator(): Promise<ValidateFunction> {
   if (!validator) {
-    const schema = JSON.parse(await readFile(schemaPath, "utf8")) as Record<string, unknown>;
+    const schema = JSON.parse(await readFile(CONFIG_SCHEMA_FILE, "utf8")) as Record<string, unknown>;
     validator = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   }
   return validator;

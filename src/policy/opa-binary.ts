@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { OpaNotFoundError } from "./errors.ts";
+import { PACKAGE_ROOT } from "./package-files.ts";
 
 /** The opa release toolgate is built and tested with (tools/opa/go.mod). */
 export const OPA_VERSION = "1.22.2";
-
-const packageRoot = path.resolve(import.meta.dirname, "..", "..");
 
 /**
  * The opa CLI to compile with: $TOOLGATE_OPA, else the project's pinned copy
@@ -17,7 +16,7 @@ export function opaBinary(): string {
     if (!existsSync(fromEnv)) throw new OpaNotFoundError(`TOOLGATE_OPA points at ${fromEnv}, which does not exist`);
     return fromEnv;
   }
-  const pinned = path.join(packageRoot, ".tools", "bin", "opa");
+  const pinned = path.join(PACKAGE_ROOT, ".tools", "bin", "opa");
   if (existsSync(pinned)) return pinned;
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     const candidate = path.join(dir, "opa");

@@ -92,6 +92,47 @@ test_host_builtins_load if {
 }
 `;
 
+/** Every entry of the installed package, and the modules its API imports on first use. */
+const ENTRIES_PROGRAM = `
+import { readFileSync } from "node:fs";
+import * as toolgate from "toolgate";
+import * as gateOnly from "toolgate/gate";
+import * as agents from "toolgate/agents";
+import * as testing from "toolgate/testing";
+const tools = JSON.parse(readFileSync("policy/tools.json", "utf8"));
+const call = { surface: "chat", assistant_id: "support", call_id: "c1", name: "get_order", arguments: '{"order_id":"ord_1"}' };
+const pool = await toolgate.GatePool.open({ bundlePath: "build/bundle.tar.gz", tools, workers: 1 });
+const pooled = (await pool.decide(call)).effect;
+await pool.close();
+const log = await toolgate.DecisionLog.open({ path: "entries-log.jsonl" });
+const gate = await gateOnly.Gate.open("build/bundle.tar.gz", { tools, recorder: new toolgate.AuditRecorder(log) });
+const decided = (await gate.decide(call)).effect;
+await log.close();
+let records = 0;
+for await (const _ of toolgate.readLog("entries-log.jsonl")) records++;
+const verified = (await toolgate.verifyLog("entries-log.jsonl")).ok;
+const replayed = (await toolgate.replayLog("entries-log.jsonl", { engine: await toolgate.PolicyEngine.open("build/bundle.tar.gz") })).counts.unchanged;
+const budgets = await toolgate.openBudgetStore(":memory:");
+const budgetUsage = await budgets.list(Date.now());
+await budgets.close();
+console.log(JSON.stringify({ sameGate: gateOnly.Gate === toolgate.Gate, pooled, decided, records, verified, replayed, budgetUsage, agents: Object.keys(agents).sort(), testing: Object.keys(testing).sort() }));
+`;
+
+/** A serverless cold start: import the entry (argv[1]), Gate.open, one decision; every module resolved on the way, by phase. */
+const COLD_START_PROGRAM = `
+import { registerHooks } from "node:module";
+import { readFileSync } from "node:fs";
+const loaded = { imported: [], opened: [] };
+let phase = "imported";
+registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); loaded[phase].push(r.url); return r; } });
+const tools = JSON.parse(readFileSync("policy/tools.json", "utf8"));
+const { Gate } = await import(process.argv[1]);
+phase = "opened";
+const gate = await Gate.open("build/bundle.tar.gz", { tools });
+const effect = gate.evaluate({ surface: "chat", assistant_id: "support", call_id: "c1", name: "get_order", arguments: '{"order_id":"ord_1"}' }).decision.effect;
+process.stdout.write(JSON.stringify({ effect, ...loaded }));
+`;
+
 describe("adoption: npm pack -> install in a fresh project -> README commands", () => {
   let work: string;
   let project: string;
@@ -210,6 +251,50 @@ describe("adoption: npm pack -> install in a fresh project -> README commands", 
     expect(result.stdout).toContain("1 rego tests, 0 tool-call cases");
     expect(result.stdout).toContain("1 passed, 0 failed");
     expect(result.code).toBe(0);
+  });
+
+  it("loads every entry and each first-use chunk of the bundled dist/ from the installed package", async () => {
+    // dist/ is bundled (scripts/bundle-dist.ts): what finds files by path (the
+    // GatePool worker, the package root) and what is imported on first use
+    // (the log tools, replay, the SQLite store, the adapters) must resolve from node_modules.
+    if (!existsSync(path.join(project, "build", "bundle.tar.gz"))) expect((await run("npx", ["--no-install", "policy", "build"], { cwd: project })).code).toBe(0);
+    await writeFile(path.join(project, "entries.mjs"), ENTRIES_PROGRAM);
+    const result = await run(process.execPath, ["entries.mjs"], { cwd: project });
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({
+      sameGate: true,
+      pooled: "allow",
+      decided: "allow",
+      records: 1,
+      verified: true,
+      replayed: 1,
+      budgetUsage: [],
+      agents: ["gatedAgentTools", "guardAgentTools", "resolveInterruptions", "resumeAgentsRun", "runAgentWithParking"],
+      testing: ["call", "start"],
+    });
+  });
+
+  it("a cold start of the installed package reads a few bundled files and loads no store, server, worker, adapter SDK or compiler", async () => {
+    const coldStart = async (entry: string) => {
+      const result = await run(process.execPath, ["--input-type=module", "-e", COLD_START_PROGRAM, entry], { cwd: project });
+      expect(result.stderr).toBe("");
+      const { effect, imported, opened } = JSON.parse(result.stdout) as { effect: string; imported: string[]; opened: string[] };
+      expect(effect).toBe("allow");
+      const loaded = [...imported, ...opened];
+      for (const unwanted of ["node:http", "node:sqlite", "node:worker_threads", "node:readline/promises"]) expect(loaded, unwanted).not.toContain(unwanted);
+      for (const unwanted of ["pg", "openai", "chokidar", "commander", "yaml"]) {
+        expect(loaded.filter((url) => url.includes(`/node_modules/${unwanted}/`)), unwanted).toEqual([]);
+      }
+      return new Set(imported.filter((url) => url.includes("/node_modules/toolgate/dist/")));
+    };
+    // Not one file per source module: "toolgate" reads its entry, its chunk, the gate's chunk and the
+    // bundler's helpers; "toolgate/gate" its entry, the gate's chunk and the helpers, none of what "toolgate" adds.
+    const full = await coldStart("toolgate");
+    const gateOnly = await coldStart("toolgate/gate");
+    expect(full.size).toBeLessThanOrEqual(4);
+    expect(gateOnly.size).toBeLessThanOrEqual(3);
+    expect([...gateOnly].filter((url) => !url.endsWith("/gate-entry.js") && !full.has(url))).toEqual([]);
+    expect(gateOnly.size).toBeLessThan(full.size);
   });
 
   it("says what to do when opa is missing or Node is too old, instead of a stack trace", async () => {

@@ -124,7 +124,7 @@ export function writeReport(): string {
     const c = r.cold_start;
     if (c) {
       lines.push("## Cold start (serverless host)", "");
-      lines.push(`A fresh Node process imports the built package (dist/index.js), runs Gate.open on the seed bundle with its ${c.tools} tool declarations, and decides one call; p50 of ${c.runs} processes. Target: import + open <= 60 ms.`, "");
+      lines.push(`A fresh Node process imports the built package (dist/index.js, bundled per entry by npm run build: scripts/bundle-dist.ts), runs Gate.open on the seed bundle with its ${c.tools} tool declarations, and decides one call; p50 of ${c.runs} processes. Target: import + open <= 60 ms.`, "");
       lines.push("| step | wall p50 ms | CPU p50 ms |", "|---|---:|---:|");
       lines.push(`| import | ${c.import_ms} | ${c.cpu_import_ms} |`, `| Gate.open | ${c.open_ms} | ${c.cpu_open_ms} |`, `| import + Gate.open | ${c.import_plus_open_ms} | |`, `| first decision | ${c.first_decision_ms} | ${c.cpu_first_decision_ms} |`);
       const e = c.gate_entry;
