@@ -63,8 +63,10 @@ const mappedCidr = fc.tuple(v4Address, fc.integer({ min: 118, max: 128 })).map((
  * on them (toolgate fails the evaluation instead, tested below), so they stay out of the opa eval batch.
  */
 function differOnlyBeyondInt64(a: string, b: string): boolean {
-  const clamp = (v: string) => v.replace(/\+.*$/, "").replace(/\d{19,}/g, (d) => (BigInt(d) > 2n ** 63n - 1n ? "9223372036854775807" : d));
-  return a.replace(/\+.*$/, "") !== b.replace(/\+.*$/, "") && clamp(a) === clamp(b);
+  // OPA reads a leading "v" and ignores build metadata.
+  const plain = (v: string) => v.replace(/^v/, "").replace(/\+.*$/, "");
+  const clamp = (v: string) => plain(v).replace(/\d{19,}/g, (d) => (BigInt(d) > 2n ** 63n - 1n ? "9223372036854775807" : d));
+  return plain(a) !== plain(b) && clamp(a) === clamp(b);
 }
 
 /** Generated text for cidr_expand that Go expands cheaply or refuses: a short prefix (say ::/100) would have opa eval build hundreds of millions of addresses. */
@@ -146,6 +148,7 @@ describe("inputs toolgate refuses to answer fail the evaluation (deny), never an
     ["net.cidr_merge: IPv6 ranges on which Go's merge panics", 'net.cidr_merge(["::2:0/112", "::3:0/112"])'],
     ["net.cidr_merge: a range across the IPv4-mapped block's edge (Go panics)", 'net.cidr_merge(["255.255.255.0/24", "::1:0:0:0/96"])'],
     ["semver.compare: pre-releases differing only past int64 (OPA's loop never ends)", 'semver.compare("2.2.1-9223372036854775809", "2.2.1-9223372036854775808")'],
+    ["semver.compare: the same with a leading v and build metadata", 'semver.compare("v1.1.3-9223372036854775808+build", "1.1.3-9223372036854775809")'],
   ];
   it.each(cases)("%s", async (_name, expression) => {
     const engine = await engineFor(expression);
