@@ -182,8 +182,6 @@ function replaced(evaluated: Evaluation, decision: Decision): Evaluation {
   return {
     decision,
     ...(evaluated.built === undefined ? {} : { built: evaluated.built }),
-    get input() {
-      return evaluated.input;
-    },
+    input: evaluated.input,
   };
 }

