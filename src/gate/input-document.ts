@@ -96,6 +96,10 @@ function wellFormedId(value: unknown): boolean {
  * constraints (frozen, shared), the usage (made for this call) and a copy of the
  * context read from its canonical text (the app's own object may change after
  * the decision; the document must stay what the policy saw).
+ *
+ * `argumentsJson`, when given, must be the canonical JSON text of `args`
+ * (canonicalText(args)): the raw argument text when the scanner showed it is
+ * that (see parse-arguments.ts), so a long argument is not encoded again.
  */
 export function buildInputDocument(
   call: ToolCall,
@@ -103,8 +107,9 @@ export function buildInputDocument(
   constraints: ConstraintsJson = NO_CONSTRAINTS,
   tool: ToolRef = describedToolRef(call),
   usage?: UsageJson,
+  argumentsJson?: string,
 ): BuiltInput {
-  const [argsJson, argsCanonical] = memberJson(args, "arguments");
+  const [argsJson, argsCanonical] = argumentsJson === undefined ? memberJson(args, "arguments") : [argumentsJson, true];
   const [contextJson, contextCanonical] = call.context === undefined ? ["{}", true] : memberJson(call.context, "context");
   const strings =
     typeof call.assistant_id === "string" &&

@@ -114,10 +114,13 @@ export class DecisionPipeline {
     if (killed) return evaluation(refusal(killed.reason, revision, started, killed.args));
     const parsed = parseArguments(call.arguments, this.limits);
     if (!parsed.ok) return evaluation(refusal(parsed.reason, revision, started));
-    return this.decideParsed(loaded, call, parsed.value, overlay, started, usage);
+    return this.decideParsed(loaded, call, parsed.value, overlay, started, usage, parsed.canonical);
   }
 
-  /** Decides a call whose arguments are already parsed (a recorded input), from the schema check on. */
+  /**
+   * Decides a call whose arguments are already parsed (a recorded input), from the schema check on.
+   * `argumentsJson`: the canonical JSON text of `args` when known (the raw text, when it is that), not encoded again.
+   */
   decideParsed(
     loaded: LoadedRevision | undefined,
     call: ToolCall,
@@ -125,6 +128,7 @@ export class DecisionPipeline {
     overlay?: ConstraintOverlay,
     started: number = performance.now(),
     usage?: UsageReading,
+    argumentsJson?: string,
   ): Evaluation {
     const revision = loaded?.engine.revision ?? "";
     const ref = toolRef(call);
@@ -152,7 +156,7 @@ export class DecisionPipeline {
           return evaluation(refusal({ code: GateReason.budgetUnavailable, message: "the usage of this tool's budgets is not known" }, revision, started, args));
         }
       }
-      built = buildInputDocument(call, args, constraints, tool, usageJson);
+      built = buildInputDocument(call, args, constraints, tool, usageJson, argumentsJson);
     } catch (err) {
       return evaluation(refusal({ code: GateReason.policyError, message: `building the input failed: ${describeThrown(err)}` }, revision, started, args));
     }
