@@ -164,16 +164,31 @@ export function buildInputDocument(
     if (usage !== undefined) document.usage = usage.value;
     return { json, canonical, document, argumentsJson: argsJson };
   }
-  let document: InputDocument | undefined;
-  return {
-    json,
-    canonical,
-    get document() {
-      document ??= parseOwnJson(json) as InputDocument;
-      return document;
-    },
-    ...(canonical ? { argumentsJson: argsJson } : {}),
-  };
+  return new InputReadBack(json, canonical, canonical ? argsJson : undefined);
+}
+
+/**
+ * A BuiltInput whose document is read back from its text when first asked for.
+ * A class, not an object literal with a getter: the literal's getter closure
+ * kept every such input (text and document) alive through each scavenge into
+ * the old generation (see pipeline.ts, evaluation()).
+ */
+class InputReadBack implements BuiltInput {
+  readonly json: string;
+  readonly canonical: boolean;
+  readonly argumentsJson?: string;
+  #document: InputDocument | undefined;
+
+  constructor(json: string, canonical: boolean, argumentsJson: string | undefined) {
+    this.json = json;
+    this.canonical = canonical;
+    if (argumentsJson !== undefined) this.argumentsJson = argumentsJson;
+  }
+
+  get document(): InputDocument {
+    this.#document ??= parseOwnJson(this.json) as InputDocument;
+    return this.#document;
+  }
 }
 
 /** The input document as JSON text (buildInputDocument's). */
