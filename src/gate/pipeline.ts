@@ -7,7 +7,7 @@ import { planCharges, usageDocumentJson, type UsageJson, type UsageReading } fro
 import type { Decision, Reason } from "./decision.ts";
 import { buildInputDocument, constraintsJson, type BuiltInput, type InputDocument } from "./input-document.ts";
 import { killSwitchDenial, type KillSwitchCheck } from "./kill-switch-check.ts";
-import { DEFAULT_ARGUMENT_LIMITS, parseArguments, type ArgumentLimits } from "./parse-arguments.ts";
+import { DEFAULT_ARGUMENT_LIMITS, parseArguments, type ArgumentLimits, type ParsedArguments } from "./parse-arguments.ts";
 import { GateReason } from "./reason-codes.ts";
 import { ConstraintResolver, overlayConstraints } from "./resolve-constraints.ts";
 import { SURFACES, type ToolCall, type AnyToolDeclaration } from "./tool-call.ts";
@@ -98,9 +98,17 @@ export class DecisionPipeline {
   /**
    * Decides a call as the model sent it (raw argument string) on `loaded`.
    * `usage`: what the call's budgets have used (the Gate reads the store); a
-   * budgeted call without it is denied (budget_unavailable).
+   * budgeted call without it is denied (budget_unavailable). `parsedArguments`:
+   * what parseArguments made of `call.arguments` with this pipeline's limits,
+   * when the caller has it already (the budget keeper); not parsed again.
    */
-  decide(loaded: LoadedRevision | undefined, call: ToolCall, overlay?: ConstraintOverlay, usage?: UsageReading): Evaluation {
+  decide(
+    loaded: LoadedRevision | undefined,
+    call: ToolCall,
+    overlay?: ConstraintOverlay,
+    usage?: UsageReading,
+    parsedArguments?: Extract<ParsedArguments, { ok: true }>,
+  ): Evaluation {
     const started = performance.now();
     const revision = loaded?.engine.revision ?? "";
     if (typeof call?.name !== "string" || typeof call.assistant_id !== "string" || !SURFACE_SET.has(call.surface)) {
@@ -112,7 +120,7 @@ export class DecisionPipeline {
     if (!ref.ok) return evaluation(refusal(ref.reason, revision, started));
     const killed = this.killSwitch && killSwitchDenial(this.killSwitch, call, this.limits);
     if (killed) return evaluation(refusal(killed.reason, revision, started, killed.args));
-    const parsed = parseArguments(call.arguments, this.limits);
+    const parsed = parsedArguments ?? parseArguments(call.arguments, this.limits);
     if (!parsed.ok) return evaluation(refusal(parsed.reason, revision, started));
     return this.decideParsed(loaded, call, parsed.value, overlay, started, usage, parsed.canonical);
   }
