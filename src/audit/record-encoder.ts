@@ -223,7 +223,10 @@ function splicedRecord(entry: DecisionEntry, inputJson: string, resultArgumentsJ
       M.revision.text(e.revision) +
       M.run_id.text(e.run_id) +
       M.secrets_redacted.text(e.secrets_redacted) +
-      `,"seq":${seq}` +
+      // JSON.stringify, not String(): V8 keeps what String() makes of a number in its number-string
+      // cache, where each record's new seq outlived a young-generation collection (the main survivor
+      // of a sequential audited loop, and with it what grew the young generation over a long run).
+      `,"seq":${JSON.stringify(seq)}` +
       M.surface.text(e.surface) +
       M.thread_id.text(e.thread_id) +
       M.timestamp.text(e.timestamp) +
