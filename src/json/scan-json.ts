@@ -305,12 +305,15 @@ class Scanner {
     }
     const literal = text.slice(start, this.#at);
     const value = Number(literal);
-    if (this.#canonical && String(value) !== literal) this.#canonical = false;
-    // For a finite number String() is what JSON.stringify writes; a non-finite one has no JSON form at all.
-    if (this.#canonicalNumbers && String(value) !== literal) {
-      this.#fail("non_canonical_number", `the number ${literal.slice(0, 40)} is not written as ${JSON.stringify(value)}`, start);
+    // What JSON.stringify writes: for a finite number String()'s text, for a non-finite one "null" (no
+    // JSON form at all, so never the literal). Not String() itself: V8 keeps its results in a number-string
+    // cache, where every distinct number a model writes would outlive a young-generation collection.
+    const written = JSON.stringify(value);
+    if (this.#canonical && written !== literal) this.#canonical = false;
+    if (this.#canonicalNumbers && written !== literal) {
+      this.#fail("non_canonical_number", `the number ${literal.slice(0, 40)} is not written as ${written}`, start);
     }
-    if (this.#exactNumbers && (!Number.isFinite(value) || decimalDigits(literal) !== decimalDigits(String(value)))) {
+    if (this.#exactNumbers && (!Number.isFinite(value) || decimalDigits(literal) !== decimalDigits(written))) {
       const read = Number.isFinite(value) ? String(value) : "infinity";
       this.#fail("inexact_number", `the number ${literal.slice(0, 40)} reads as ${read} in a double but means another value to an exact reader`, start);
     }
