@@ -132,8 +132,9 @@ export class DecisionLog {
   /** The group `write` callers join until the queue is taken for a batch. */
   #shared: SharedAck | undefined;
   #pumping = false;
-  #idle: Promise<void> = Promise.resolve();
-  #markIdle: () => void = () => {};
+  /** While pumping: what close() waits for, made only when asked (most pumps run unobserved). */
+  #idle: Promise<void> | undefined;
+  #markIdle: (() => void) | undefined;
   #failure: AuditWriteError | undefined;
   /** "group": fdatasyncs running, each with the batch it makes durable. */
   readonly #syncing = new Map<Promise<void>, Pending[]>();
@@ -279,7 +280,7 @@ export class DecisionLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#idle;
+    if (this.#pumping) await (this.#idle ??= new Promise((resolve) => (this.#markIdle = resolve)));
     await this.#settled();
     try {
       if (this.#failure === undefined && this.durability !== "none") await this.#file.datasync();
@@ -301,7 +302,6 @@ export class DecisionLog {
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
-    this.#idle = new Promise((resolve) => (this.#markIdle = resolve));
     if (this.durability === "fsync") void this.#drain();
     else if (this.durability === "none") queueMicrotask(() => void this.#drain());
     else setImmediate(() => void this.#drain());
@@ -330,7 +330,13 @@ export class DecisionLog {
           this.#shared = undefined;
         }
         try {
-          await this.#write(batch);
+          // "none" with no rotation due: written and acknowledged right here, without the asynchronous steps.
+          if (this.durability === "none" && this.#fitsFile(batch)) {
+            this.#writeOut(batch);
+            this.#acknowledge(batch);
+          } else {
+            await this.#write(batch);
+          }
         } catch (err) {
           this.#fail(err, [...batch, ...this.#queue.splice(0)]);
           return;
@@ -338,8 +344,18 @@ export class DecisionLog {
       }
     } finally {
       this.#pumping = false;
-      this.#markIdle();
+      const markIdle = this.#markIdle;
+      this.#idle = undefined;
+      this.#markIdle = undefined;
+      markIdle?.();
     }
+  }
+
+  /** Whether #write would write the batch without rotating: all of it fits in the current file (or it is one record into an empty file). */
+  #fitsFile(batch: Pending[]): boolean {
+    let bytes = this.#size;
+    for (const pending of batch) bytes += pending.line.length;
+    return bytes <= this.#maxBytes || (batch.length === 1 && this.#size === 0);
   }
 
   /**
@@ -372,10 +388,7 @@ export class DecisionLog {
    */
   async #flush(chunk: Pending[]): Promise<void> {
     if (chunk.length === 0) return;
-    const data = contiguous(chunk) ?? Buffer.concat(chunk.map((p) => p.line));
-    for (let offset = 0; offset < data.length; ) offset += writeSync(this.#file.fd, data, offset, data.length - offset);
-    this.#size += data.length;
-    this.#writes += 1;
+    this.#writeOut(chunk);
     if (this.durability === "group") {
       this.#startSync(chunk);
       return;
@@ -386,6 +399,14 @@ export class DecisionLog {
       this.#syncs += 1;
     }
     this.#acknowledge(chunk);
+  }
+
+  /** The chunk's lines with one write (as many writeSync calls as a short write needs). */
+  #writeOut(chunk: Pending[]): void {
+    const data = contiguous(chunk) ?? Buffer.concat(chunk.map((p) => p.line));
+    for (let offset = 0; offset < data.length; ) offset += writeSync(this.#file.fd, data, offset, data.length - offset);
+    this.#size += data.length;
+    this.#writes += 1;
   }
 
   #acknowledge(chunk: Pending[]): void {

@@ -35,18 +35,21 @@ const CHAIN_FIELDS: ReadonlySet<string> = new Set(["seq", "prev_hash", "hash"]);
 export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string, inputJson?: string, resultArgumentsJson?: string): EncodedRecord {
   // The hash this encoder made last is the usual prev_hash (the log's chain head): known to be hex.
   if (prevHash !== lastHash && !HEX64.test(prevHash)) throw new TypeError(`prev_hash must be 64 lower-case hex digits, got ${JSON.stringify(prevHash)}`);
-  const canonical = (inputJson === undefined ? undefined : splicedRecord(entry, inputJson, resultArgumentsJson, seq, prevHash)) ?? canonicalRecord(entry, seq, prevHash);
+  const parts = (inputJson === undefined ? undefined : splicedRecord(entry, inputJson, resultArgumentsJson, seq, prevHash)) ?? [canonicalRecord(entry, seq, prevHash)];
+  let length = 0;
+  for (const part of parts) length += part.length;
   // One UTF-8 encoding, into the slab: prev_hash and the canonical text are laid out so that
   // they end where the line's `{"hash":"<64 hex>",` prefix ends; they are hashed in place,
   // then the prefix is written over prev_hash and the canonical text's "{".
-  const room = HASH_PREFIX_BYTES + canonical.length * 3 + 1; // at most 3 UTF-8 bytes per UTF-16 code unit
+  const room = HASH_PREFIX_BYTES + length * 3 + 1; // at most 3 UTF-8 bytes per UTF-16 code unit
   if (slabAt + room > slab.length) {
     slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, room));
     slabAt = 0;
   }
   const start = slabAt;
   const at = start + HASH_PREFIX_BYTES - 1;
-  const end = at + slab.write(canonical, at, "utf8");
+  let end = at;
+  for (const part of parts) end += slab.write(part, end, "utf8");
   slab.write(prevHash, at - prevHash.length, "latin1");
   const hash = digest("sha256", slab.subarray(at - prevHash.length, end), "hex");
   slab.write(`{"hash":"${hash}",`, start, "latin1");
@@ -59,8 +62,19 @@ export function encodeRecord(entry: DecisionEntry, seq: number, prevHash: string
 /**
  * Lines are written one after the other into a slab (a view each), so a batch
  * of records encoded in a row is one contiguous range the log writes as it is.
+ * Room for a few records with 64 KiB arguments (each asks for 3 bytes per
+ * UTF-16 unit of its text, ~400 KB) before a new slab is needed.
  */
-const SLAB_BYTES = 256 * 1024;
+const SLAB_BYTES = 1024 * 1024;
+
+/**
+ * Spliced texts from this length on are written into the line as they are,
+ * not joined with the other members first: joining copies the whole line into
+ * a new string (~80 us for a line with two 64 KiB texts; writing the parts one
+ * after the other ~6 us), while for short texts one write of the joined line
+ * is cheaper than several.
+ */
+const SPLICED_APART_FROM = 8 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
 let slabAt = 0;
 
@@ -192,42 +206,48 @@ const M = {
  * The canonical record with `inputJson` (the canonical text of entry.input)
  * spliced in, and `resultArgumentsJson` (when given, the canonical text of
  * entry.result.arguments) too: the other members are written one by one, in
- * sorted order, as JSON.stringify writes them (nativeRecord's way). Undefined
- * where nativeRecord's own conditions fail (the caller then encodes the whole
- * entry).
+ * sorted order, as JSON.stringify writes them (nativeRecord's way). The text
+ * comes in parts that follow each other (long spliced texts apart: see
+ * SPLICED_APART_FROM). Undefined where nativeRecord's own conditions fail (the
+ * caller then encodes the whole entry).
  */
-function splicedRecord(entry: DecisionEntry, inputJson: string, resultArgumentsJson: string | undefined, seq: number, prevHash: string): string | undefined {
+function splicedRecord(entry: DecisionEntry, inputJson: string, resultArgumentsJson: string | undefined, seq: number, prevHash: string): string[] | undefined {
   const e = entry as unknown as Record<string, unknown>;
   if (!isPlainObject(entry) || !hasOnly(e, RECORD_KEYS)) return undefined;
   try {
     const head = M.approval.text(e.approval) + M.assistant_id.text(e.assistant_id) + M.call_id.text(e.call_id) + M.decision_id.text(e.decision_id);
-    return (
-      `{${head === "" ? "" : `${head.slice(1)},`}"input":${inputJson}` +
-      M.mcp_server_label.text(e.mcp_server_label) +
-      metricsText(e.metrics) +
-      M.path.text(e.path) +
-      `,"prev_hash":"${prevHash}"` +
-      resultMember(e.result, resultArgumentsJson) +
+    const beforeResult = M.mcp_server_label.text(e.mcp_server_label) + metricsText(e.metrics) + M.path.text(e.path) + `,"prev_hash":"${prevHash}"`;
+    const [resultStart, resultArguments, resultEnd] = resultMember(e.result, resultArgumentsJson);
+    const tail =
+      resultEnd +
       M.revision.text(e.revision) +
       M.run_id.text(e.run_id) +
       M.secrets_redacted.text(e.secrets_redacted) +
-      `,"seq":${seq}` +
+      // JSON.stringify, not String(): V8 keeps what String() makes of a number in its number-string
+      // cache, where each record's new seq outlived a young-generation collection (the main survivor
+      // of a sequential audited loop, and with it what grew the young generation over a long run).
+      `,"seq":${JSON.stringify(seq)}` +
       M.surface.text(e.surface) +
       M.thread_id.text(e.thread_id) +
       M.timestamp.text(e.timestamp) +
-      `${M.tool.text(e.tool)}}`
-    );
+      `${M.tool.text(e.tool)}}`;
+    const start = `{${head === "" ? "" : `${head.slice(1)},`}"input":`;
+    if (inputJson.length + resultArguments.length < SPLICED_APART_FROM) return [start + inputJson + beforeResult + resultStart + resultArguments + tail];
+    return [start, inputJson, beforeResult + resultStart, resultArguments, tail];
   } catch (err) {
     if (err === UNSUITABLE_MEMBER) return undefined;
     throw err;
   }
 }
 
-/** `,"result":<text>`, with the arguments' canonical text spliced in when known (a result shaped as toDecisionEntry builds it). */
-function resultMember(result: unknown, argumentsJson: string | undefined): string {
-  if (argumentsJson === undefined || !isShaped(result, RESULT_KEYS) || result.arguments === undefined) return M.result.text(result);
+/**
+ * `,"result":<text>` in three parts: before the arguments, the arguments' canonical text (spliced in
+ * when known, for a result shaped as toDecisionEntry builds it; else "" and all of it is the first part), after them.
+ */
+function resultMember(result: unknown, argumentsJson: string | undefined): [string, string, string] {
+  if (argumentsJson === undefined || !isShaped(result, RESULT_KEYS) || result.arguments === undefined) return [M.result.text(result), "", ""];
   const approval = M.resultApproval.text(result.approval);
-  return `,"result":{${approval === "" ? "" : `${approval.slice(1)},`}"arguments":${argumentsJson}${M.resultEffect.text(result.effect)}${M.resultReasons.text(result.reasons)}}`;
+  return [`,"result":{${approval === "" ? "" : `${approval.slice(1)},`}"arguments":`, argumentsJson, `${M.resultEffect.text(result.effect)}${M.resultReasons.text(result.reasons)}}`];
 }
 
 /** The members of a record as toDecisionEntry builds it, and of its input document and result. */

@@ -3,7 +3,7 @@ import { describeThrown } from "../policy/errors.ts";
 import type { BudgetResolver } from "../policy/budget-config.ts";
 import { planCharges, type BudgetCharge, type BudgetUsage, type UsageReading } from "./budget-charges.ts";
 import type { Decision, Reason } from "./decision.ts";
-import { parseArguments, type ArgumentLimits } from "./parse-arguments.ts";
+import { parseArguments, type ArgumentLimits, type ParsedArguments } from "./parse-arguments.ts";
 import { refusal, type Evaluation } from "./pipeline.ts";
 import { GateReason } from "./reason-codes.ts";
 import type { ToolCall } from "./tool-call.ts";
@@ -39,7 +39,8 @@ export class BudgetKeeper {
   }
 
   /**
-   * Decides `call` through `decideWith` (the pipeline, here or on a worker)
+   * Decides `call` through `decideWith` (the pipeline, here or on a worker; given the arguments
+   * as parsed here for the budgets, with the same limits, so the pipeline need not parse them again)
    * with the usage of its budgets, and reserves what it lets through.
    * `budgets` resolves the serving revision's budgets; a revision swapped in
    * between can only make the usage miss a budget, which denies.
@@ -49,14 +50,14 @@ export class BudgetKeeper {
     limits: ArgumentLimits,
     revision: string,
     call: ToolCall,
-    decideWith: (usage?: UsageReading) => Evaluation | Promise<Evaluation>,
+    decideWith: (usage?: UsageReading, parsed?: Extract<ParsedArguments, { ok: true }>) => Evaluation | Promise<Evaluation>,
   ): Promise<Evaluation> {
     if (!budgets?.any) return decideWith();
     const started = performance.now();
     const planned = plannedCharges(budgets, limits, call);
     // Refused before any budget matters (bad call, bad arguments), or no budgets: the pipeline says why.
     if (planned === undefined) return decideWith();
-    const { charges, args } = planned;
+    const { charges, args, parsed } = planned;
 
     let store: BudgetStore;
     let reading: Map<string, BudgetUsage>;
@@ -68,7 +69,7 @@ export class BudgetKeeper {
     } catch (err) {
       return unavailable(revision, started, args, err);
     }
-    const evaluated = await decideWith(reading);
+    const evaluated = await decideWith(reading, parsed);
     const { decision } = evaluated;
     if (decision.effect === "deny") return evaluated;
 
@@ -151,7 +152,7 @@ function plannedCharges(
   budgets: BudgetResolver,
   limits: ArgumentLimits,
   call: ToolCall,
-): { charges: readonly BudgetCharge[]; args: Record<string, unknown> } | undefined {
+): { charges: readonly BudgetCharge[]; args: Record<string, unknown>; parsed: Extract<ParsedArguments, { ok: true }> } | undefined {
   if (typeof call?.name !== "string" || typeof call.assistant_id !== "string") return undefined;
   const tool = toolRef(call);
   if (!tool.ok || tool.ref.type !== "function") return undefined;
@@ -165,7 +166,7 @@ function plannedCharges(
   const parsed = parseArguments(call.arguments, limits);
   if (!parsed.ok) return undefined;
   const plan = planCharges(resolved, call, parsed.value);
-  return plan.ok ? { charges: plan.charges, args: parsed.value } : undefined;
+  return plan.ok ? { charges: plan.charges, args: parsed.value, parsed } : undefined;
 }
 
 function unavailable(revision: string, started: number, args: Record<string, unknown>, err: unknown): Evaluation {
@@ -182,8 +183,6 @@ function replaced(evaluated: Evaluation, decision: Decision): Evaluation {
   return {
     decision,
     ...(evaluated.built === undefined ? {} : { built: evaluated.built }),
-    get input() {
-      return evaluated.input;
-    },
+    input: evaluated.input,
   };
 }

@@ -70,8 +70,8 @@ export class Gate implements Decider {
   /** Decides one tool call and records it; resolves once the recorder has it (durably, per its mode). */
   async decide(call: ToolCall): Promise<Decision> {
     const loaded = this.loaded;
-    const { decision, built } = await this.budgets.decide(loaded?.budgets, this.pipeline.limits, this.revision, call, (usage) =>
-      this.pipeline.decide(loaded, call, undefined, usage),
+    const { decision, built } = await this.budgets.decide(loaded?.budgets, this.pipeline.limits, this.revision, call, (usage, parsed) =>
+      this.pipeline.decide(loaded, call, undefined, usage, parsed),
     );
     if (this.recorder) {
       const input = built ?? knownInput(call, decision.arguments);

@@ -96,6 +96,10 @@ function wellFormedId(value: unknown): boolean {
  * constraints (frozen, shared), the usage (made for this call) and a copy of the
  * context read from its canonical text (the app's own object may change after
  * the decision; the document must stay what the policy saw).
+ *
+ * `argumentsJson`, when given, must be the canonical JSON text of `args`
+ * (canonicalText(args)): the raw argument text when the scanner showed it is
+ * that (see parse-arguments.ts), so a long argument is not encoded again.
  */
 export function buildInputDocument(
   call: ToolCall,
@@ -103,8 +107,9 @@ export function buildInputDocument(
   constraints: ConstraintsJson = NO_CONSTRAINTS,
   tool: ToolRef = describedToolRef(call),
   usage?: UsageJson,
+  argumentsJson?: string,
 ): BuiltInput {
-  const [argsJson, argsCanonical] = memberJson(args, "arguments");
+  const [argsJson, argsCanonical] = argumentsJson === undefined ? memberJson(args, "arguments") : [argumentsJson, true];
   const [contextJson, contextCanonical] = call.context === undefined ? ["{}", true] : memberJson(call.context, "context");
   const strings =
     typeof call.assistant_id === "string" &&
@@ -159,16 +164,31 @@ export function buildInputDocument(
     if (usage !== undefined) document.usage = usage.value;
     return { json, canonical, document, argumentsJson: argsJson };
   }
-  let document: InputDocument | undefined;
-  return {
-    json,
-    canonical,
-    get document() {
-      document ??= parseOwnJson(json) as InputDocument;
-      return document;
-    },
-    ...(canonical ? { argumentsJson: argsJson } : {}),
-  };
+  return new InputReadBack(json, canonical, canonical ? argsJson : undefined);
+}
+
+/**
+ * A BuiltInput whose document is read back from its text when first asked for.
+ * A class, not an object literal with a getter: the literal's getter closure
+ * kept every such input (text and document) alive through each scavenge into
+ * the old generation (see pipeline.ts, evaluation()).
+ */
+class InputReadBack implements BuiltInput {
+  readonly json: string;
+  readonly canonical: boolean;
+  readonly argumentsJson?: string;
+  #document: InputDocument | undefined;
+
+  constructor(json: string, canonical: boolean, argumentsJson: string | undefined) {
+    this.json = json;
+    this.canonical = canonical;
+    if (argumentsJson !== undefined) this.argumentsJson = argumentsJson;
+  }
+
+  get document(): InputDocument {
+    this.#document ??= parseOwnJson(this.json) as InputDocument;
+    return this.#document;
+  }
 }
 
 /** The input document as JSON text (buildInputDocument's). */

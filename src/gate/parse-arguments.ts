@@ -12,7 +12,12 @@ export interface ArgumentLimits {
 export const DEFAULT_ARGUMENT_LIMITS: ArgumentLimits = { maxBytes: 256 * 1024, maxDepth: 64 };
 
 export type ParsedArguments =
-  | { ok: true; value: Record<string, unknown> }
+  | {
+      ok: true;
+      value: Record<string, unknown>;
+      /** The raw text itself when it is already the value's canonical JSON text (scan-json's `canonical`), for the input document. */
+      canonical?: string;
+    }
   | { ok: false; reason: Reason };
 
 /** Nesting depth, iteratively (hostile input may nest deeper than the JS stack). */
@@ -64,7 +69,7 @@ export function parseArguments(raw: unknown, limits: ArgumentLimits): ParsedArgu
   // reads escaped keys as written (V8's JSON.parse can read an escaped one-character key as "\\"
   // once an object with that key was parsed, so the policy would see another key than a tool reading
   // the raw text).
-  const scanned = scanJson(raw, { exactNumbers: true });
+  const scanned = scanJson(raw, { exactNumbers: true, noteCanonical: true });
   if (!scanned.ok) return { ok: false, reason: refusedText(scanned) };
   const value = scanned.value;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -77,5 +82,5 @@ export function parseArguments(raw: unknown, limits: ArgumentLimits): ParsedArgu
       reason: { code: GateReason.argumentsTooDeep, message: `arguments nest deeper than ${limits.maxDepth} levels` },
     };
   }
-  return { ok: true, value: value as Record<string, unknown> };
+  return scanned.canonical === true ? { ok: true, value: value as Record<string, unknown>, canonical: raw } : { ok: true, value: value as Record<string, unknown> };
 }

@@ -7,7 +7,20 @@
 export type JsonScanProblem = "syntax" | "duplicate_key" | "lone_surrogate" | "non_canonical_number" | "inexact_number";
 
 export type JsonScan =
-  | { readonly ok: true; readonly value: unknown }
+  | {
+      readonly ok: true;
+      readonly value: unknown;
+      /**
+       * With the `noteCanonical` option: true when the text is exactly the
+       * value's canonical JSON text (what canonicalText(value) returns: no
+       * whitespace, keys in strictly increasing UTF-16 order and none that
+       * JavaScript orders itself or `__proto__`, no escape in any string, every
+       * number as JSON.stringify writes it), so a caller can use the text
+       * instead of encoding the value again. False says only "not shown": the
+       * value may still have a canonical text.
+       */
+      readonly canonical?: boolean;
+    }
   | { readonly ok: false; readonly problem: JsonScanProblem; readonly offset: number; readonly message: string };
 
 export interface JsonScanOptions {
@@ -32,6 +45,8 @@ export interface JsonScanOptions {
   loneSurrogates?: "reject" | "replace";
   /** "last": a repeated key keeps its last value, as JSON.parse does (for JSON this process wrote). Default "reject". */
   duplicateKeys?: "reject" | "last";
+  /** Report whether the text is the value's canonical JSON text (JsonScan's `canonical`). */
+  noteCanonical?: boolean;
 }
 
 interface ObjectFrame {
@@ -76,7 +91,8 @@ const SHORT_ESCAPES: Readonly<Record<number, string>> = {
 export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan {
   try {
     const scanner = new Scanner(text, options.canonicalNumbers === true, options.loneSurrogates === "replace", options.duplicateKeys === "last", options.exactNumbers === true);
-    return { ok: true, value: scanner.document() };
+    const value = scanner.document();
+    return options.noteCanonical === true ? { ok: true, value, canonical: scanner.canonical } : { ok: true, value };
   } catch (err) {
     if (err instanceof ScanFailure) return { ok: false, problem: err.problem, offset: err.offset, message: err.message };
     throw err;
@@ -90,6 +106,8 @@ class Scanner {
   readonly #replaceLoneSurrogates: boolean;
   readonly #lastDuplicateWins: boolean;
   #at = 0;
+  /** Whether the text read so far is canonical (see JsonScan.canonical); only ever turned false. */
+  #canonical = true;
   /** Position of the next backslash at or after the last string start (text.length when none): found once, reused. */
   #nextBackslash = -1;
   /** Whole-text checks that let unescaped strings skip their own (the usual case: no control character, no lone surrogate). */
@@ -104,6 +122,10 @@ class Scanner {
     this.#lastDuplicateWins = lastDuplicateWins;
     this.#hasControl = CONTROL.test(text);
     this.#wellFormed = text.isWellFormed();
+  }
+
+  get canonical(): boolean {
+    return this.#canonical;
   }
 
   document(): unknown {
@@ -174,6 +196,11 @@ class Scanner {
     const start = this.#at;
     if (this.#text.charCodeAt(this.#at) !== QUOTE) this.#fail("syntax", "expected a string key");
     const key = this.#string();
+    // Canonical keys rise strictly (so none repeats); a first key "" is merely not shown canonical.
+    if (this.#canonical) {
+      const first = key.charCodeAt(0);
+      if (!(frame.key < key) || (first >= 0x30 && first <= 0x39) || key === "__proto__") this.#canonical = false;
+    }
     // The object holds exactly the keys read so far (own properties, `__proto__` included): compared
     // decoded, so "a" and "\u0061" are one key.
     if (!this.#lastDuplicateWins && Object.hasOwn(frame.object, key)) this.#fail("duplicate_key", `the key ${JSON.stringify(key)} appears twice in one object`, start);
@@ -212,6 +239,8 @@ class Scanner {
   }
 
   #escapedString(start: number): string {
+    // JSON.stringify writes a string with escapes only where it needs them, and not always these.
+    this.#canonical = false;
     const text = this.#text;
     this.#at = start + 1;
     const parts: string[] = [];
@@ -250,6 +279,7 @@ class Scanner {
   /** A decoded string as Unicode: refused, or its lone surrogates replaced, when it is not well-formed. */
   #unicode(value: string, start: number): string {
     if (value.isWellFormed()) return value;
+    this.#canonical = false;
     if (this.#replaceLoneSurrogates) return value.toWellFormed();
     return this.#fail("lone_surrogate", "a string holds a lone surrogate (not valid Unicode)", start);
   }
@@ -275,11 +305,15 @@ class Scanner {
     }
     const literal = text.slice(start, this.#at);
     const value = Number(literal);
-    // For a finite number String() is what JSON.stringify writes; a non-finite one has no JSON form at all.
-    if (this.#canonicalNumbers && String(value) !== literal) {
-      this.#fail("non_canonical_number", `the number ${literal.slice(0, 40)} is not written as ${JSON.stringify(value)}`, start);
+    // What JSON.stringify writes: for a finite number String()'s text, for a non-finite one "null" (no
+    // JSON form at all, so never the literal). Not String() itself: V8 keeps its results in a number-string
+    // cache, where every distinct number a model writes would outlive a young-generation collection.
+    const written = JSON.stringify(value);
+    if (this.#canonical && written !== literal) this.#canonical = false;
+    if (this.#canonicalNumbers && written !== literal) {
+      this.#fail("non_canonical_number", `the number ${literal.slice(0, 40)} is not written as ${written}`, start);
     }
-    if (this.#exactNumbers && (!Number.isFinite(value) || decimalDigits(literal) !== decimalDigits(String(value)))) {
+    if (this.#exactNumbers && (!Number.isFinite(value) || decimalDigits(literal) !== decimalDigits(written))) {
       const read = Number.isFinite(value) ? String(value) : "infinity";
       this.#fail("inexact_number", `the number ${literal.slice(0, 40)} reads as ${read} in a double but means another value to an exact reader`, start);
     }
@@ -293,9 +327,11 @@ class Scanner {
   }
 
   #skipSpace(): void {
+    const from = this.#at;
     for (let c = this.#text.charCodeAt(this.#at); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = this.#text.charCodeAt(this.#at)) {
       this.#at += 1;
     }
+    if (this.#at !== from) this.#canonical = false;
   }
 
   #fail(problem: JsonScanProblem, message: string, offset: number = this.#at): never {

@@ -103,6 +103,29 @@ describe("encodeRecord", () => {
   );
 
   it(
+    "writes the same line when the spliced texts are long (written into the line apart from the other members)",
+    () => {
+      // Past 8 KiB the spliced texts are not joined with the rest first; several long texts of mixed units
+      // (multi-byte, surrogate pairs, escapes) so each part's UTF-8 is laid right after the previous one.
+      const long = fc.tuple(text, fc.integer({ min: 700, max: 1400 })).map(([t, times]) => `${t}é😀"\\\n`.repeat(times).slice(0, 9000 + times));
+      fc.assert(
+        fc.property(entry, long, fc.integer({ min: 1, max: 2 ** 40 }), prevHash, (e, pad, seq, prev) => {
+          const args = { ...(e.input.arguments as object), pad };
+          const padded = { ...e, input: { ...e.input, arguments: args }, result: { ...e.result, arguments: args } } as DecisionEntry;
+          const inputJson = canonicalText(padded.input);
+          if (inputJson === undefined) return;
+          const resultArgumentsJson = canonicalText(padded.result.arguments);
+          const full = encodeRecord(padded, seq, prev).line.toString("utf8");
+          expect(encodeRecord(padded, seq, prev, inputJson).line.toString("utf8")).toBe(full);
+          expect(encodeRecord(padded, seq, prev, inputJson, resultArgumentsJson).line.toString("utf8")).toBe(full);
+        }),
+        { numRuns: fuzzRuns() },
+      );
+    },
+    fuzzTimeout(),
+  );
+
+  it(
     "writes one line that reads back strictly as the JSON round trip of the entry, with the hash the verifier computes",
     () => {
       fc.assert(
