@@ -32,6 +32,12 @@ const OPTIONS: FieldOption[] = [
   { key: "no_card_numbers", skipsAbsent: true, fields: (c) => strings(c.no_card_numbers) },
 ];
 
+/** "Did you mean" for a misspelt argument, else the arguments the tool declares. */
+function hint(field: string, params: ReadonlySet<string>): string {
+  const suggestion = didYouMean(field, [...params]);
+  return suggestion ? `; did you mean "${suggestion}"?` : `; it declares: ${[...params].sort().join(", ")}`;
+}
+
 /** The tool's constraints with the assistant's laid over them per key (null removes), as the framework merges them. */
 function effectiveConstraints(tool: Record<string, unknown> | undefined, override: Record<string, unknown> | undefined): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...(tool ?? {}) };
@@ -73,13 +79,7 @@ export function lintConfigFields(loaded: LoadedPolicyConfig | undefined, declare
         ? missing.length === fields.length
           ? [`${label}: ${option.constraint} reads ${option.key} [${fields.join(", ")}] (the default), none of which ${toolName} declares in ${declared.source}, ${consequence}; set ${option.key} to the arguments that hold them`]
           : []
-        : missing.map((field) => {
-            const suggestion = didYouMean(field, [...params]);
-            return (
-              `${label}.${option.key} names argument "${field}", which ${toolName} does not declare in ${declared.source}, ${consequence}` +
-              (suggestion ? `; did you mean "${suggestion}"?` : `; it declares: ${[...params].sort().join(", ")}`)
-            );
-          });
+        : missing.map((field) => `${label}.${option.key} names argument "${field}", which ${toolName} does not declare in ${declared.source}, ${consequence}${hint(field, params)}`);
       for (const message of problems) {
         const at = locateKey(loaded, [...where, defaulted ? option.constraint! : option.key]);
         (option.skipsAbsent ? errors : warnings).push({ code: "config_field_not_declared", message, location: at });
@@ -96,14 +96,13 @@ export function lintConfigFields(loaded: LoadedPolicyConfig | undefined, declare
       for (const [option, argPath] of paths) {
         const field = argPath.split(".")[0]!;
         if (params.has(field)) continue;
-        const suggestion = didYouMean(field, [...params]);
         // A missing sum denies (budget_amount_invalid); a missing per key counts every such call in one counter.
         (option === "sum" ? warnings : errors).push({
           code: "config_field_not_declared",
           message:
             `${label}.budgets[${i}].${option} reads argument "${field}", which ${toolName} does not declare in ${declared.source}, ` +
             (option === "sum" ? "so every call would be denied" : "so every call would share one counter") +
-            (suggestion ? `; did you mean "${suggestion}"?` : `; it declares: ${[...params].sort().join(", ")}`),
+            hint(field, params),
           location: locateKey(loaded, [...where, "budgets", String(i), option]),
         });
       }
