@@ -5,22 +5,15 @@
 // built with), on generated patterns, texts and templates: the same answer,
 // or a pattern both reject. It also shows the point of the engine: a pattern
 // V8 would backtrack on for minutes answers at once.
-import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { promisify } from "node:util";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FRAMEWORK_PATTERNS } from "../../src/policy/builtins/framework-patterns.generated.ts";
 import { regexReplace, regexSplit } from "../../src/policy/builtins/regex.ts";
-import { opaBinary } from "../../src/policy/opa-binary.ts";
 import { combinedSecretPattern, readSecretRules } from "../../src/policy/secret-rules.ts";
 import { fuzzRuns, fuzzTimeout } from "../helpers/fuzz.ts";
+import { GoOracle } from "../helpers/go-oracle.ts";
 
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "..", "..");
-const TOOL_DIR = path.join(ROOT, "tools", "goregexp");
-const TOOL_BIN = path.join(ROOT, "build", "tmp", "goregexp");
+const oracle = new GoOracle("goregexp");
 
 interface Case {
   pattern: string;
@@ -34,15 +27,7 @@ interface GoResult {
 }
 
 async function goRegexp(cases: readonly Case[]): Promise<{ go: string; results: GoResult[] }> {
-  const child = execFile(TOOL_BIN, [], { maxBuffer: 1024 * 1024 * 1024 });
-  const output = new Promise<string>((resolve, reject) => {
-    let stdout = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`goregexp exited ${code}`))));
-  });
-  child.stdin!.end(JSON.stringify(cases));
-  return JSON.parse(await output) as { go: string; results: GoResult[] };
+  return oracle.ask(cases);
 }
 
 function hostResult(c: Case): GoResult | { error: true } {
@@ -75,15 +60,11 @@ const template = fc
   .map((ps) => ps.join(""));
 
 describe("regex.replace and regex.split on a policy's own pattern agree with Go's regexp", () => {
-  beforeAll(async () => {
-    mkdirSync(path.dirname(TOOL_BIN), { recursive: true });
-    await run("go", ["build", "-o", TOOL_BIN, "."], { cwd: TOOL_DIR, env: { ...process.env, GOWORK: "off" } });
-  }, 120_000);
+  beforeAll(() => oracle.build(), 120_000);
 
   it("the oracle is the Go the pinned opa was built with", async () => {
-    const opaGo = /^Go Version:\s*go(\d+\.\d+)/m.exec(execFileSync(opaBinary(), ["version"], { encoding: "utf8" }))?.[1];
-    const { go } = await goRegexp([]);
-    expect(go.replace(/^go(\d+\.\d+).*$/, "$1")).toBe(opaGo);
+    const { oracle: go, opa } = await oracle.goVersions([]);
+    expect(go).toBe(opa);
   });
 
   it("on generated patterns, texts and templates: the same replace and split, or a pattern both reject", async () => {

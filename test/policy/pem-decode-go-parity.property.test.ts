@@ -3,20 +3,13 @@
 // tools/pemdecode (the standard library of the Go the pinned opa is built with),
 // on generated PEM-like text: the block found (type, bytes) and the rest after
 // it must be the same, and "no block" must be the same.
-import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { promisify } from "node:util";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pemDecode } from "../../src/policy/builtins/jwt-keys.ts";
-import { opaBinary } from "../../src/policy/opa-binary.ts";
 import { fuzzRuns, fuzzTimeout } from "../helpers/fuzz.ts";
+import { GoOracle } from "../helpers/go-oracle.ts";
 
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "..", "..");
-const TOOL_DIR = path.join(ROOT, "tools", "pemdecode");
-const TOOL_BIN = path.join(ROOT, "build", "tmp", "pemdecode");
+const oracle = new GoOracle("pemdecode");
 
 interface GoBlock {
   type: string;
@@ -26,15 +19,7 @@ interface GoBlock {
 
 /** Go's pem.Decode on each input (as UTF-8 bytes), and the Go version that ran it. */
 async function goDecode(inputs: readonly string[]): Promise<{ go: string; results: (GoBlock | null)[] }> {
-  const child = execFile(TOOL_BIN, [], { maxBuffer: 1024 * 1024 * 1024 });
-  const output = new Promise<string>((resolve, reject) => {
-    let stdout = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`pemdecode exited ${code}`))));
-  });
-  child.stdin!.end(JSON.stringify(inputs.map((s) => Buffer.from(s, "utf8").toString("base64"))));
-  return JSON.parse(await output) as { go: string; results: (GoBlock | null)[] };
+  return oracle.ask(inputs.map((s) => Buffer.from(s, "utf8").toString("base64")));
 }
 
 function jsDecode(text: string): GoBlock | null {
@@ -89,15 +74,11 @@ const pemLike = fc.oneof(
 );
 
 describe("pemDecode agrees with Go's encoding/pem.Decode", () => {
-  beforeAll(async () => {
-    mkdirSync(path.dirname(TOOL_BIN), { recursive: true });
-    await run("go", ["build", "-o", TOOL_BIN, "."], { cwd: TOOL_DIR, env: { ...process.env, GOWORK: "off" } });
-  }, 120_000);
+  beforeAll(() => oracle.build(), 120_000);
 
   it("the oracle is the Go the pinned opa was built with", async () => {
-    const opaGo = /^Go Version:\s*go(\d+\.\d+)/m.exec(execFileSync(opaBinary(), ["version"], { encoding: "utf8" }))?.[1];
-    const { go } = await goDecode([]);
-    expect(go.replace(/^go(\d+\.\d+).*$/, "$1")).toBe(opaGo);
+    const { oracle: go, opa } = await oracle.goVersions([]);
+    expect(go).toBe(opa);
   });
 
   it("on generated PEM-like text: the same block (type, bytes) and the same rest, or no block in both", async () => {
