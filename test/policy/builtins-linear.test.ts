@@ -47,3 +47,15 @@ describe("sprintf with a huge width or precision in a model-written format", () 
     for (const format of ["%.400000000f", "%.2000000f", "%2000000f"]) expect(() => engine.evaluate({ format })).toThrow(/sprintf: (precision|width) too large/);
   });
 });
+
+describe("Rego text of a large set or object (a host builtin's operand, read by parseRegoText)", () => {
+  test("200,000 members read back whole (a spread call once overflowed the stack)", async () => {
+    const { parseRegoText } = await import("../../src/policy/builtins/rego-text.ts");
+    const members = Array.from({ length: 200_000 }, (_, i) => String(i));
+    const set = parseRegoText(`{${members.join(", ")}}`);
+    expect(set.kind).toBe("set");
+    expect(set.kind === "set" && set.items.length).toBe(200_000);
+    const object = parseRegoText(`{${members.map((m) => `"${m}": ${m}`).join(", ")}}`);
+    expect(object.kind === "object" && object.entries.length).toBe(200_000);
+  });
+});

@@ -48,11 +48,12 @@ export function parseRegoText(text: string): RegoValue {
       ws();
       if (text[i] === ":") {
         i += 1;
-        const entries: Array<[RegoValue, RegoValue]> = [[first, value()]];
+        let entries: Array<[RegoValue, RegoValue]> = [[first, value()]];
         ws();
         if (text[i] === ",") {
           i += 1;
-          entries.push(...list("}", () => {
+          // concat, not push(...): a spread call's arguments overflow the stack at ~150,000 members.
+          entries = entries.concat(list("}", () => {
             const k = value();
             ws();
             if (text[i] !== ":") fail();
@@ -63,10 +64,10 @@ export function parseRegoText(text: string): RegoValue {
         else fail();
         return { kind: "object", entries };
       }
-      const items = [first];
+      let items = [first];
       if (text[i] === ",") {
         i += 1;
-        items.push(...list("}", value));
+        items = items.concat(list("}", value));
       } else if (text[i] === "}") i += 1;
       else fail();
       return { kind: "set", items };
