@@ -7,7 +7,7 @@
 // V8 would backtrack on for minutes answers at once.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FRAMEWORK_PATTERNS } from "../../src/policy/builtins/framework-patterns.generated.ts";
+import { FRAMEWORK_LINE_PATTERNS, FRAMEWORK_PATTERNS } from "../../src/policy/builtins/framework-patterns.generated.ts";
 import { regexReplace, regexSplit } from "../../src/policy/builtins/regex.ts";
 import { combinedSecretPattern, readSecretRules } from "../../src/policy/secret-rules.ts";
 import { fuzzRuns, fuzzTimeout } from "../helpers/fuzz.ts";
@@ -121,6 +121,17 @@ describe("regex.replace and regex.split on a policy's own pattern agree with Go'
     });
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect(go.filter((r, i) => r.error === undefined && r.replace !== cases[i]!.text).length).toBeGreaterThan(cases.length / 4);
+  }, fuzzTimeout());
+
+  it("a framework line pattern on text that is not whole lines (a policy's own use of it) answers as Go, at the argument size limit", async () => {
+    const long = "a".repeat(256 * 1024);
+    const cases: Case[] = [...FRAMEWORK_LINE_PATTERNS].flatMap((pattern) => [
+      { pattern, text: long, template: "$1\n" },
+      { pattern, text: `x@example.com\n${long}`, template: "$1\n" },
+      { pattern: `${pattern}|zz`, text: long, template: "-" },
+    ]);
+    const go = (await goRegexp(cases)).results;
+    expect(cases.map(hostResult)).toEqual(go.map((r) => ({ replace: r.replace, split: r.split })));
   }, fuzzTimeout());
 
   it("answers a pattern V8 would backtrack on quadratically, on a text at the argument size limit", () => {

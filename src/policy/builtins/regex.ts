@@ -11,7 +11,7 @@
 // Compiled patterns are cached because a policy applies the same few on every call.
 import { resetEachEvaluation } from "./evaluation-clock.ts";
 import { FrameworkAlternation, FrameworkPattern } from "./framework-pattern.ts";
-import { FRAMEWORK_PATTERNS } from "./framework-patterns.generated.ts";
+import { FRAMEWORK_LINE_PATTERNS, FRAMEWORK_PATTERNS } from "./framework-patterns.generated.ts";
 import { goReplaceAll, goSplit, Re2Pattern, type GoPattern } from "./go-regexp.ts";
 
 const cache = new Map<string, GoPattern>();
@@ -25,6 +25,8 @@ function prefilterOf(pattern: string): ((s: string) => boolean) | undefined {
 function compileNew(pattern: string): GoPattern {
   if (FRAMEWORK_PATTERNS.has(pattern)) return new FrameworkPattern(pattern, prefilterOf(pattern));
   for (const framework of FRAMEWORK_PATTERNS) {
+    // A line pattern is linear only on whole lines (compileFor): in F|R it would meet any text.
+    if (FRAMEWORK_LINE_PATTERNS.has(framework)) continue;
     if (pattern.length > framework.length && pattern[framework.length] === "|" && pattern.startsWith(framework)) {
       return new FrameworkAlternation(new FrameworkPattern(framework, prefilterOf(framework)), pattern.slice(framework.length + 1));
     }
@@ -40,6 +42,24 @@ function compile(pattern: string): GoPattern {
     cache.set(pattern, compiled);
   }
   return compiled;
+}
+
+const re2Fallbacks = new Map<string, Re2Pattern>();
+
+/**
+ * The pattern as it runs on `s`: a framework line pattern is linear on V8 only
+ * when every line of the text ends with a newline (as the framework builds its
+ * lists); on any other text (a policy passing it its own) it runs on RE2JS.
+ */
+function compileFor(pattern: string, s: string): GoPattern {
+  const compiled = compile(pattern);
+  if (!FRAMEWORK_LINE_PATTERNS.has(pattern) || s.endsWith("\n")) return compiled;
+  let fallback = re2Fallbacks.get(pattern);
+  if (fallback === undefined) {
+    fallback = new Re2Pattern(pattern);
+    re2Fallbacks.set(pattern, fallback);
+  }
+  return fallback;
 }
 
 /**
@@ -90,7 +110,7 @@ let last: { s: string; pattern: string; value: string; result: string } | undefi
 export function replaceAll(s: string, pattern: string, value: string): string {
   const long = s.length >= REMEMBER_FROM;
   if (long && last !== undefined && last.pattern === pattern && last.value === value && last.s === s) return last.result;
-  const compiled = compile(pattern);
+  const compiled = compileFor(pattern, s);
   let result: string;
   if (compiled instanceof FrameworkPattern && compiled.readsTemplateAsGo(value)) {
     compiled.re.lastIndex = 0;
@@ -113,5 +133,5 @@ resetEachEvaluation(() => {
  */
 export function regexSplit(pattern: unknown, s: unknown): string[] {
   if (typeof pattern !== "string" || typeof s !== "string") throw new TypeError("regex.split: operands must be strings");
-  return goSplit(compile(pattern), s);
+  return goSplit(compileFor(pattern, s), s);
 }
