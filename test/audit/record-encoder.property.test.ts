@@ -83,19 +83,22 @@ const entry = fc
 
 const prevHash = fc.oneof(fc.constant(GENESIS_HASH), fc.stringMatching(/^[0-9a-f]{64}$/));
 
+/** encodeRecord writes the same line with the input's and the result arguments' canonical texts spliced in as without. */
+function expectSplicedAsFull(e: DecisionEntry, seq: number, prev: string): void {
+  const inputJson = canonicalText(e.input);
+  if (inputJson === undefined) return;
+  const resultArgumentsJson = canonicalText(e.result.arguments);
+  const full = encodeRecord(e, seq, prev).line.toString("utf8");
+  expect(encodeRecord(e, seq, prev, inputJson).line.toString("utf8")).toBe(full);
+  expect(encodeRecord(e, seq, prev, inputJson, resultArgumentsJson).line.toString("utf8")).toBe(full);
+}
+
 describe("encodeRecord", () => {
   it(
     "writes the same line with the input's and the result arguments' canonical texts spliced in as without",
     () => {
       fc.assert(
-        fc.property(entry, fc.integer({ min: 1, max: 2 ** 40 }), prevHash, (e, seq, prev) => {
-          const inputJson = canonicalText(e.input);
-          if (inputJson === undefined) return;
-          const resultArgumentsJson = canonicalText(e.result.arguments);
-          const full = encodeRecord(e, seq, prev).line.toString("utf8");
-          expect(encodeRecord(e, seq, prev, inputJson).line.toString("utf8")).toBe(full);
-          expect(encodeRecord(e, seq, prev, inputJson, resultArgumentsJson).line.toString("utf8")).toBe(full);
-        }),
+        fc.property(entry, fc.integer({ min: 1, max: 2 ** 40 }), prevHash, (e, seq, prev) => expectSplicedAsFull(e, seq, prev)),
         { numRuns: fuzzRuns() },
       );
     },
@@ -111,13 +114,7 @@ describe("encodeRecord", () => {
       fc.assert(
         fc.property(entry, long, fc.integer({ min: 1, max: 2 ** 40 }), prevHash, (e, pad, seq, prev) => {
           const args = { ...(e.input.arguments as object), pad };
-          const padded = { ...e, input: { ...e.input, arguments: args }, result: { ...e.result, arguments: args } } as DecisionEntry;
-          const inputJson = canonicalText(padded.input);
-          if (inputJson === undefined) return;
-          const resultArgumentsJson = canonicalText(padded.result.arguments);
-          const full = encodeRecord(padded, seq, prev).line.toString("utf8");
-          expect(encodeRecord(padded, seq, prev, inputJson).line.toString("utf8")).toBe(full);
-          expect(encodeRecord(padded, seq, prev, inputJson, resultArgumentsJson).line.toString("utf8")).toBe(full);
+          expectSplicedAsFull({ ...e, input: { ...e.input, arguments: args }, result: { ...e.result, arguments: args } } as DecisionEntry, seq, prev);
         }),
         { numRuns: fuzzRuns() },
       );
